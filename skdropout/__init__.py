@@ -1,0 +1,10 @@
+"""Multilayer perceptrons with dropout for scikit-learn."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from skdropout._classifier import DropoutMLPClassifier
+from skdropout._regressor import DropoutMLPRegressor
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["DropoutMLPClassifier", "DropoutMLPRegressor", "__version__"]

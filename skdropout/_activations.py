@@ -1,0 +1,105 @@
+"""Activation functions and their derivatives, as registries of small functions.
+
+Every activation works in place on the array it is given and returns it. Every
+derivative takes the activation's *output* ``H`` (not its input) and multiplies the
+back-propagated error ``delta`` in place by ``f'(z)`` written as a function of
+``H = f(z)``, the trick scikit-learn's MLP uses to avoid storing ``z``.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from scipy.special import expit, log_expit, log_softmax
+
+
+def identity(X):
+    """Return ``X`` unchanged: f(z) = z."""
+    return X
+
+
+def logistic(X):
+    """Logistic sigmoid in place: f(z) = 1 / (1 + exp(-z))."""
+    return expit(X, out=X)
+
+
+def tanh(X):
+    """Hyperbolic tangent in place."""
+    return np.tanh(X, out=X)
+
+
+def relu(X):
+    """Rectified linear unit in place: f(z) = max(z, 0)."""
+    return np.maximum(X, 0, out=X)
+
+
+def softmax(X):
+    """Row-wise softmax in place, shifted by the row maximum for stability."""
+    X -= X.max(axis=1, keepdims=True)
+    np.exp(X, out=X)
+    X /= X.sum(axis=1, keepdims=True)
+    return X
+
+
+def exp(X):
+    """Exponential in place (the inverse of the Poisson loss's log link)."""
+    return np.exp(X, out=X)
+
+
+ACTIVATIONS = {
+    "identity": identity,
+    "logistic": logistic,
+    "tanh": tanh,
+    "relu": relu,
+    "softmax": softmax,
+    "exp": exp,
+}
+
+#: The activations a hidden layer may use (the ``activation`` parameter).
+HIDDEN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+
+
+def identity_derivative(H, delta):
+    """f'(z) = 1: leave ``delta`` unchanged."""
+
+
+def logistic_derivative(H, delta):
+    """f'(z) = H (1 - H)."""
+    delta *= H
+    delta *= 1 - H
+
+
+def tanh_derivative(H, delta):
+    """f'(z) = 1 - H**2."""
+    delta *= 1 - H**2
+
+
+def relu_derivative(H, delta):
+    """f'(z) = 1 where H > 0, else 0."""
+    delta[H <= 0] = 0
+
+
+DERIVATIVES = {
+    "identity": identity_derivative,
+    "logistic": logistic_derivative,
+    "tanh": tanh_derivative,
+    "relu": relu_derivative,
+}
+
+
+def log_logistic_proba(Z):
+    """Log-probabilities of the classes of one or more logistic outputs.
+
+    For one output (binary classification) returns ``[log(1 - p), log(p)]``;
+    for several (multilabel) returns ``log(p)`` per label. Computed from the
+    logits ``Z``, so no ``-inf`` appears where ``p`` rounds to 0 or 1.
+    """
+    if Z.shape[1] == 1:
+        return np.hstack([log_expit(-Z), log_expit(Z)])
+    return log_expit(Z)
+
+
+#: Log of the output activation, computed stably from the logits.
+LOG_OUTPUTS = {
+    "logistic": log_logistic_proba,
+    "softmax": lambda Z: log_softmax(Z, axis=1),
+}

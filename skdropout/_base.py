@@ -1,0 +1,575 @@
+"""The shared estimator base: parameters, validation, the training loop, early
+stopping and tags. No maths here: that lives in ``_network``, ``_dropout``,
+``_losses`` and ``_optimizers``."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import copy
+import warnings
+from abc import ABC, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from skdropout._activations import HIDDEN_ACTIVATIONS
+from skdropout._dropout import check_rates, draw_masks
+from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS
+from skdropout._network import loss_and_grads, predict_raw
+from skdropout._optimizers import SGD, Adam
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+# Rows per chunk at prediction time are chosen so that one layer's activations of a
+# chunk hold about this many values: memory does not grow with n_samples.
+_PREDICT_CHUNK_VALUES = 2**21
+
+
+def _pack(arrays):
+    return np.concatenate([a.ravel() for a in arrays])
+
+
+class BaseDropoutMLP(BaseEstimator, ABC):
+    """Base class of the dropout multilayer perceptrons.
+
+    Do not use it directly: use :class:`~skdropout.DropoutMLPClassifier` or
+    :class:`~skdropout.DropoutMLPRegressor`.
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    # -- hooks for the subclasses ------------------------------------------------
+
+    @abstractmethod
+    def _validate_input(self, X, y, incremental, reset, classes=None):
+        """Validate X and y; return X and the targets encoded as a 2-D float array
+        of X's dtype."""
+
+    @abstractmethod
+    def _validate_val_targets(self, y_val):
+        """Validate a user-supplied y_val; return (targets in user space, encoded)."""
+
+    @abstractmethod
+    def _decode(self, output):
+        """Turn the network's output into predictions in the user's space."""
+
+    @abstractmethod
+    def _score_predictions(self, y_true, y_pred, sample_weight):
+        """The validation score (higher is better) of decoded predictions."""
+
+    @property
+    @abstractmethod
+    def _loss(self):
+        """The key in ``LOSSES`` of the fitted model's loss."""
+
+    def _finalize_sample_weight(self, Y, sample_weight, incremental):
+        """Fold per-class weights into the sample weights (classifier only)."""
+        return sample_weight
+
+    # -- parameters ---------------------------------------------------------------
+
+    def _hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if not hasattr(sizes, "__iter__"):
+            sizes = [sizes]
+        sizes = list(sizes)
+        if not all(
+            isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes
+        ):
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {sizes}."
+            )
+        return [int(s) for s in sizes]
+
+    def _check_params(self, hidden_layer_sizes):
+        """Cross-parameter rules; return (hidden rates, input rate)."""
+        rates = check_rates(self.dropout, len(hidden_layer_sizes), "dropout")
+        input_rate = float(self.input_dropout)
+        if self.solver == "lbfgs" and (any(rates) or input_rate):
+            raise ValueError(
+                "solver='lbfgs' cannot be used with dropout: L-BFGS line searches "
+                "need a deterministic objective and dropout makes it random. Set "
+                "dropout=0 and input_dropout=0, or use solver='adam' or 'sgd'. Got "
+                f"dropout={self.dropout!r}, input_dropout={self.input_dropout!r}."
+            )
+        return rates, input_rate
+
+    # -- fitting ------------------------------------------------------------------
+
+    def _fitted_state(self):
+        params = set(self.get_params(deep=False))
+        return {k: v for k, v in vars(self).items() if k not in params}
+
+    def _fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        incremental=False,
+        classes=None,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
+        """Fit as a transaction: on any error, the estimator is left exactly as it
+        was before the call (fitted or not)."""
+        saved = copy.deepcopy(self._fitted_state())
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                self._fit_unsafe(
+                    X,
+                    y,
+                    sample_weight,
+                    incremental,
+                    classes,
+                    X_val,
+                    y_val,
+                    sample_weight_val,
+                )
+        except Exception:
+            for key in self._fitted_state():
+                delattr(self, key)
+            vars(self).update(saved)
+            raise
+        return self
+
+    def _fit_unsafe(
+        self, X, y, sample_weight, incremental, classes, X_val, y_val, sample_weight_val
+    ):
+        hidden_layer_sizes = self._hidden_layer_sizes()
+        rates, input_rate = self._check_params(hidden_layer_sizes)
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+
+        X, Y = self._validate_input(X, y, incremental, first_pass, classes)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        sample_weight = self._finalize_sample_weight(Y, sample_weight, incremental)
+        validation = self._validation_data(X_val, y_val, sample_weight_val, X, Y)
+
+        layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
+        if first_pass:
+            self._random_state = check_random_state(self.random_state)
+            self._initialize(Y, layer_units, X.dtype)
+        else:
+            self._check_architecture(layer_units)
+
+        if self.solver == "lbfgs":
+            self._fit_lbfgs(X, Y, sample_weight)
+        else:
+            self._fit_stochastic(
+                X, Y, sample_weight, validation, layer_units, rates, input_rate,
+                incremental,
+            )  # fmt: skip
+
+        if not all(np.isfinite(w).all() for w in self.coefs_ + self.intercepts_):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may "
+                "contain large values and need to be preprocessed (for example "
+                "with StandardScaler), or learning_rate_init may be too large."
+            )
+
+    def _check_architecture(self, layer_units):
+        expected = [(a, b) for a, b in zip(layer_units[:-1], layer_units[1:])]
+        actual = [c.shape for c in self.coefs_]
+        if expected != actual:
+            raise ValueError(
+                "The network's shape changed since the previous fit: it has layers "
+                f"{[s[0] for s in actual] + [actual[-1][1]]}, the data and "
+                f"hidden_layer_sizes ask for {layer_units}. Set warm_start=False "
+                "or keep hidden_layer_sizes and the number of outputs unchanged."
+            )
+
+    def _validation_data(self, X_val, y_val, sample_weight_val, X, Y):
+        """Validate a user-supplied validation set; None when there is none."""
+        if X_val is None and y_val is None:
+            if sample_weight_val is not None:
+                raise ValueError(
+                    "sample_weight_val is provided, but X_val and y_val were not."
+                )
+            return None
+        if y_val is None:
+            raise ValueError("X_val is provided, but y_val was not provided.")
+        if X_val is None:
+            raise ValueError("y_val is provided, but X_val was not provided.")
+        X_val = self._validate_X(X_val)
+        y_user, Y_enc = self._validate_val_targets(y_val)
+        if X_val.shape[0] != Y_enc.shape[0]:
+            raise ValueError(
+                f"X_val and y_val have inconsistent numbers of samples: "
+                f"{X_val.shape[0]} and {Y_enc.shape[0]}."
+            )
+        if Y_enc.shape[1] != Y.shape[1]:
+            raise ValueError(
+                f"y_val has {Y_enc.shape[1]} output(s), y has {Y.shape[1]}."
+            )
+        if sample_weight_val is not None:
+            sample_weight_val = _check_sample_weight(sample_weight_val, X_val)
+        X_val = X_val.astype(X.dtype, copy=False)
+        return X_val, Y_enc.astype(X.dtype, copy=False), y_user, sample_weight_val
+
+    def _initialize(self, Y, layer_units, dtype):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = Y.shape[1]
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = OUTPUT_ACTIVATIONS[self._loss]
+
+        # Glorot and Bengio (2010) uniform initialisation, as in scikit-learn, drawn
+        # in the same order from the same kind of generator.
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        self.coefs_, self.intercepts_ = [], []
+        for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            coef = self._random_state.uniform(-bound, bound, (fan_in, fan_out))
+            intercept = self._random_state.uniform(-bound, bound, fan_out)
+            self.coefs_.append(coef.astype(dtype, copy=False))
+            self.intercepts_.append(intercept.astype(dtype, copy=False))
+        self._best_coefs = [c.copy() for c in self.coefs_]
+        self._best_intercepts = [i.copy() for i in self.intercepts_]
+
+        if self.solver in _STOCHASTIC_SOLVERS:
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            self.validation_scores_ = None
+            self.validation_loss_curve_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = None if self.early_stopping else np.inf
+
+    def _make_optimizer(self, params):
+        if self.solver == "sgd":
+            return SGD(
+                params,
+                self.learning_rate_init,
+                self.learning_rate,
+                self.momentum,
+                self.nesterovs_momentum,
+                self.power_t,
+            )
+        return Adam(
+            params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+        )
+
+    def _split_validation(self, X, Y, sample_weight):
+        """Hold out ``validation_fraction`` of the data, as scikit-learn's MLP does."""
+        if self.validation_fraction == 0:
+            raise ValueError(
+                "early_stopping=True needs a validation set: set "
+                "validation_fraction > 0 or pass X_val and y_val to fit."
+            )
+        # scikit-learn stratifies only single-output classification.
+        stratify = Y if is_classifier(self) and Y.shape[1] == 1 else None
+        arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
+        parts = train_test_split(
+            *arrays,
+            random_state=self._random_state,
+            test_size=self.validation_fraction,
+            stratify=stratify,
+        )
+        X_train, X_val, Y_train, Y_val = parts[:4]
+        sw_train, sw_val = parts[4:] if sample_weight is not None else (None, None)
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        validation = (X_val, Y_val, self._decode(Y_val), sw_val)
+        return X_train, Y_train, sw_train, validation
+
+    def _fit_stochastic(
+        self, X, Y, sample_weight, validation, layer_units, rates, input_rate,
+        incremental,
+    ):  # fmt: skip
+        params = self.coefs_ + self.intercepts_
+        if not incremental or not hasattr(self, "_optimizer"):
+            self._optimizer = self._make_optimizer(params)
+
+        if self.early_stopping and validation is None:
+            X, Y, sample_weight, validation = self._split_validation(
+                X, Y, sample_weight
+            )
+        if validation is not None and self.validation_scores_ is None:
+            self.validation_scores_ = []
+            self.validation_loss_curve_ = []
+            self.best_validation_score_ = -np.inf
+        if sp.issparse(X):
+            X = X.tocsr()  # row slicing of minibatches
+
+        n_samples = X.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn(
+                    "Got `batch_size` less than 1 or larger than "
+                    "sample size. It is going to be clipped"
+                )
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+
+        rng = self._random_state
+        sample_idx = np.arange(n_samples)
+        try:
+            self.n_iter_ = 0
+            for _ in range(self.max_iter):
+                if self.shuffle:
+                    sample_idx = sample_idx[rng.permutation(n_samples)]
+                accumulated_loss = 0.0
+                for batch in gen_batches(n_samples, batch_size):
+                    idx = sample_idx[batch] if self.shuffle else batch
+                    X_batch = X[idx]
+                    masks = draw_masks(
+                        rng,
+                        X_batch.shape[0],
+                        layer_units,
+                        rates,
+                        input_rate,
+                        X.dtype,
+                        X_batch if sp.issparse(X_batch) else None,
+                    )
+                    batch_loss, coef_grads, intercept_grads, _ = loss_and_grads(
+                        X_batch,
+                        Y[idx],
+                        self.coefs_,
+                        self.intercepts_,
+                        self.activation,
+                        self._loss,
+                        self.alpha,
+                        None if sample_weight is None else sample_weight[idx],
+                        masks,
+                    )
+                    accumulated_loss += batch_loss * X_batch.shape[0]
+                    self._optimizer.update(params, coef_grads + intercept_grads)
+
+                self.n_iter_ += 1
+                self.loss_ = accumulated_loss / n_samples
+                if not np.isfinite(self.loss_):
+                    raise ValueError(
+                        f"Training diverged: the loss became {self.loss_} at epoch "
+                        f"{self.n_iter_}. The model was left as it was before this "
+                        "call. Scale the input data (for example with "
+                        "StandardScaler) or lower learning_rate_init "
+                        f"(now {self.learning_rate_init})."
+                    )
+                self.t_ += n_samples
+                self.loss_curve_.append(self.loss_)
+                if self.verbose:
+                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
+                if validation is not None:
+                    self._record_validation(validation)
+                self._update_no_improvement_count(validation is not None)
+
+                self._optimizer.iteration_ends(self.t_)
+                if self._no_improvement_count > self.n_iter_no_change:
+                    if self.early_stopping:
+                        msg = (
+                            "Validation score did not improve more than "
+                            "tol=%f for %d consecutive epochs."
+                            % (self.tol, self.n_iter_no_change)
+                        )
+                    else:
+                        msg = (
+                            "Training loss did not improve more than tol=%f"
+                            " for %d consecutive epochs."
+                            % (self.tol, self.n_iter_no_change)
+                        )
+                    if self._optimizer.trigger_stopping(msg, self.verbose):
+                        break
+                    self._no_improvement_count = 0
+
+                if incremental:
+                    break
+                if self.n_iter_ == self.max_iter:
+                    warnings.warn(
+                        "Stochastic Optimizer: Maximum iterations (%d) "
+                        "reached and the optimization hasn't converged yet."
+                        % self.max_iter,
+                        ConvergenceWarning,
+                    )
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.")
+
+        if self.early_stopping:
+            self.coefs_ = self._best_coefs
+            self.intercepts_ = self._best_intercepts
+
+    def _record_validation(self, validation):
+        """Validation loss (no dropout, no L2 term) and score after an epoch."""
+        X_val, Y_val, y_val, sw_val = validation
+        output = self._predict_output(X_val)
+        if np.isfinite(output).all():
+            score = self._score_predictions(y_val, self._decode(output), sw_val)
+            loss = LOSSES[self._loss](Y_val, output, sw_val)
+        else:
+            score = loss = np.nan
+        self.validation_scores_.append(score)
+        self.validation_loss_curve_.append(loss)
+        if self.verbose:
+            print("Validation score: %f" % score)
+
+    def _update_no_improvement_count(self, validated):
+        """scikit-learn's rule: count epochs that fail to improve on the best by
+        tol, on the validation score with early stopping, else the training loss."""
+        if validated:
+            score = self.validation_scores_[-1]
+            if self.early_stopping:
+                if score < self.best_validation_score_ + self.tol:
+                    self._no_improvement_count += 1
+                else:
+                    self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                if self.early_stopping:
+                    self._best_coefs = [c.copy() for c in self.coefs_]
+                    self._best_intercepts = [i.copy() for i in self.intercepts_]
+        if not self.early_stopping:
+            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if self.loss_curve_[-1] < self.best_loss_:
+                self.best_loss_ = self.loss_curve_[-1]
+
+    def _fit_lbfgs(self, X, Y, sample_weight):
+        shapes = [c.shape for c in self.coefs_] + [b.shape for b in self.intercepts_]
+        bounds = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
+        dtype = X.dtype
+        n_layers = len(self.coefs_)
+
+        def unpack(packed):
+            arrays = [
+                packed[start:stop].reshape(shape).astype(dtype, copy=False)
+                for start, stop, shape in zip(bounds[:-1], bounds[1:], shapes)
+            ]
+            return arrays[:n_layers], arrays[n_layers:]
+
+        last_loss = [np.nan]
+
+        def loss_grad(packed):
+            coefs, intercepts = unpack(packed)
+            value, coef_grads, intercept_grads, _ = loss_and_grads(
+                X, Y, coefs, intercepts, self.activation, self._loss, self.alpha,
+                sample_weight,
+            )  # fmt: skip
+            last_loss[0] = value
+            return value, _pack(coef_grads + intercept_grads).astype(np.float64)
+
+        def report(packed):
+            report.iteration += 1
+            print("Iteration %d, loss = %.8f" % (report.iteration, last_loss[0]))
+
+        report.iteration = 0
+        result = scipy.optimize.minimize(
+            loss_grad,
+            _pack(self.coefs_ + self.intercepts_).astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            options={
+                "maxfun": self.max_fun,
+                "maxiter": self.max_iter,
+                "gtol": self.tol,
+            },
+            callback=report if self.verbose else None,
+        )
+        if result.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iteration(s) "
+                f"(status={result.status}):\n{result.message}\n\nIncrease the "
+                f"number of iterations (max_iter={self.max_iter}) or max_fun "
+                f"(max_fun={self.max_fun}), or scale the data.",
+                ConvergenceWarning,
+            )
+        self.n_iter_ = min(result.nit, self.max_iter)
+        self.loss_ = float(result.fun)
+        self.coefs_, self.intercepts_ = unpack(result.x)
+
+    @staticmethod
+    def _check_solver_is_stochastic(estimator):
+        if estimator.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. "
+                f"{estimator.solver} is not stochastic."
+            )
+        return True
+
+    # -- prediction ---------------------------------------------------------------
+
+    def _validate_X(self, X):
+        return validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
+
+    def _predict_output(self, X, logits=False):
+        """The network's output on validated X, without dropout, in row chunks."""
+        widest = max(c.shape[1] for c in self.coefs_)
+        return predict_raw(
+            X,
+            self.coefs_,
+            self.intercepts_,
+            self.activation,
+            None if logits else self.out_activation_,
+            chunk_size=max(1, _PREDICT_CHUNK_VALUES // widest),
+        )
+
+    def _forward(self, X, logits=False):
+        check_is_fitted(self)
+        X = self._validate_X(X)
+        with np.errstate(over="ignore"):
+            return self._predict_output(X, logits)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

@@ -1,0 +1,351 @@
+"""DropoutMLPClassifier: label encoding, the output/loss choice, class weights and
+the predict methods."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from skdropout._activations import LOG_OUTPUTS
+from skdropout._base import BaseDropoutMLP
+from skdropout._docstrings import fill
+
+
+@fill()
+class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
+    """Multi-layer perceptron classifier with dropout.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier` (same
+    parameters, defaults, attributes and behaviour) that adds dropout of hidden
+    units and input features, a validation set in ``fit``, and ``class_weight``.
+    It minimizes the log-loss with 'adam', 'sgd' or (without dropout) 'lbfgs'.
+
+    Parameters
+    ----------
+    {network_params}
+
+    {solver_params}
+
+    class_weight : dict, list of dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``: a dict
+        ``{class_label: weight}`` (missing classes weigh 1), or 'balanced' for
+        ``n_samples / (n_classes * np.bincount(y))``. For multilabel targets, a
+        list of one ``{0: w0, 1: w1}`` dict per label, or 'balanced' (the product
+        of the per-label weights), as in scikit-learn's forests. 'balanced' is not
+        supported by ``partial_fit``, which does not see all the data.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (for multilabel targets, the label indices).
+
+    {fitted_attributes}
+
+    See Also
+    --------
+    DropoutMLPRegressor : Multi-layer perceptron regressor with dropout.
+    sklearn.neural_network.MLPClassifier : The same model without dropout.
+
+    Notes
+    -----
+    {notes}
+
+    References
+    ----------
+    {references}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skdropout import DropoutMLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    >>> clf = DropoutMLPClassifier(
+    ...     hidden_layer_sizes=(64,), dropout=0.2, max_iter=300, random_state=0
+    ... ).fit(X_train, y_train)
+    >>> clf.predict(X_test[:5])
+    array([2, 1, 0, 2, 0])
+    >>> print(f"{clf.score(X_test, y_test):.2f}")
+    0.97
+    """
+
+    _parameter_constraints: dict = {
+        **BaseDropoutMLP._parameter_constraints,
+        "class_weight": [StrOptions({"balanced"}), dict, list, None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        dropout=0.5,
+        input_dropout=0.0,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        class_weight=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.class_weight = class_weight
+
+    # -- hooks --------------------------------------------------------------------
+
+    @property
+    def _loss(self):
+        if self._label_binarizer.y_type_ == "multiclass":
+            return "log_loss"  # softmax output
+        return "binary_log_loss"  # one logistic output per label
+
+    def _validate_input(self, X, y, incremental, reset, classes=None):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+
+        if incremental and not hasattr(self, "classes_"):
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+            self.classes_ = self._label_binarizer.classes_
+        elif not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            if incremental and classes is not None:
+                if not np.array_equal(np.unique(classes), self.classes_):
+                    raise ValueError(
+                        f"`classes={classes!r}` is not the same as on the first call "
+                        f"to partial_fit, which gave {self.classes_}."
+                    )
+            seen = unique_labels(y)
+            if self.warm_start and not incremental:
+                if set(seen) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        "classes as in the previous call to fit. Previously "
+                        f"got {self.classes_}, `y` has {seen}"
+                    )
+            elif len(np.setdiff1d(seen, self.classes_)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. 'y' has {seen}."
+                )
+        Y = self._label_binarizer.transform(y).astype(X.dtype, copy=False)
+        return X, Y
+
+    def _validate_val_targets(self, y_val):
+        y_val = np.asarray(y_val)
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        unseen = np.setdiff1d(unique_labels(y_val), self.classes_)
+        if len(unseen):
+            raise ValueError(
+                f"y_val has labels that are not in the training data: {unseen}. "
+                f"The classes are {self.classes_}."
+            )
+        return y_val, self._label_binarizer.transform(y_val)
+
+    def _decode(self, output):
+        if output.shape[1] == 1:
+            output = output.ravel()
+        return self._label_binarizer.inverse_transform(output)
+
+    def _score_predictions(self, y_true, y_pred, sample_weight):
+        return accuracy_score(y_true, y_pred, sample_weight=sample_weight)
+
+    def _finalize_sample_weight(self, Y, sample_weight, incremental):
+        if self.class_weight is None:
+            return sample_weight
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: the class "
+                "frequencies of all the data are unknown. Compute them with "
+                "sklearn.utils.class_weight.compute_class_weight and pass a dict."
+            )
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            targets = Y.astype(np.intp)  # one binary output per label
+        elif Y.shape[1] == 1:
+            targets = self.classes_[Y[:, 0].astype(np.intp)]
+        else:
+            targets = self.classes_[Y.argmax(axis=1)]
+        weights = compute_sample_weight(self.class_weight, targets).astype(Y.dtype)
+        return weights if sample_weight is None else weights * sample_weight
+
+    # -- public API ---------------------------------------------------------------
+
+    @fill("        ")
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):  # fmt: skip
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        {fit_params}
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(
+            X, y, sample_weight, incremental=False, X_val=X_val, y_val=y_val,
+            sample_weight_val=sample_weight_val,
+        )  # fmt: skip
+
+    @available_if(BaseDropoutMLP._check_solver_is_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with one epoch over the given data.
+
+        The random stream continues from the previous call, so every call draws
+        new dropout masks and a new shuffle.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            The target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        classes : array-like of shape (n_classes,), default=None
+            All the classes over all calls to partial_fit; required on the first
+            call (except for multilabel targets), optional afterwards. ``y`` need
+            not contain all of them.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron classifier.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes.
+        """
+        return self._decode(self._forward(X))
+
+    def predict_proba(self, X):
+        """Probability estimates, without dropout.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y_prob : ndarray of shape (n_samples, n_classes)
+            The probability of each class, in the order of ``classes_``.
+        """
+        y_prob = self._forward(X)
+        if y_prob.shape[1] == 1:
+            return np.hstack([1 - y_prob, y_prob])
+        return y_prob
+
+    def predict_log_proba(self, X):
+        """Log of probability estimates, computed stably from the logits.
+
+        Unlike ``np.log(predict_proba(X))`` it stays finite where a probability
+        rounds to 0.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+            The log-probability of each class, in the order of ``classes_``.
+        """
+        logits = self._forward(X, logits=True)
+        return LOG_OUTPUTS[self.out_activation_](logits)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

@@ -1,0 +1,222 @@
+"""Docstring sections shared by the classifier and the regressor.
+
+The estimators' docstrings contain ``{name}`` placeholder lines filled from
+``SECTIONS`` by :func:`fill`, so the two never drift apart.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import textwrap
+
+SECTIONS = {
+    "network_params": """\
+hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+    The ith element represents the number of neurons in the ith hidden layer.
+
+activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+    Activation function for the hidden layers: 'identity' f(x) = x, 'logistic'
+    f(x) = 1 / (1 + exp(-x)), 'tanh' f(x) = tanh(x), 'relu' f(x) = max(0, x).
+
+dropout : float or array-like of shape (n_layers - 2,), default=0.5
+    Probability of *dropping* each hidden unit during training (the drop rate,
+    as in Keras and PyTorch; the paper's retention probability is ``1 - dropout``).
+    One float for every hidden layer, or one value per hidden layer. Must be in
+    [0, 1). Kept units are scaled by ``1 / (1 - dropout)`` so that prediction
+    needs no rescaling. 0 turns dropout off.
+
+input_dropout : float, default=0.0
+    Probability of dropping each input feature during training, in [0, 1).
+    Srivastava et al. (2014) use 0.2 for real-valued inputs. With sparse input
+    only stored entries are dropped (dropping a zero changes nothing).""",
+    "solver_params": """\
+solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+    The solver for weight optimization: 'lbfgs' a quasi-Newton method (full
+    batch, deterministic, so only with ``dropout=0`` and ``input_dropout=0``),
+    'sgd' stochastic gradient descent, 'adam' the optimizer of Kingma and Ba.
+
+alpha : float, default=0.0001
+    Strength of the L2 regularization term, divided by the sample size (or the
+    sum of sample weights) of each minibatch when added to the loss.
+
+batch_size : int, default='auto'
+    Size of minibatches for stochastic optimizers; 'auto' means
+    ``min(200, n_samples)``. Ignored by 'lbfgs'.
+
+learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+    Learning rate schedule for 'sgd': 'constant' keeps ``learning_rate_init``;
+    'invscaling' uses ``learning_rate_init / pow(t, power_t)``; 'adaptive' keeps
+    it while the loss keeps decreasing and divides it by 5 whenever
+    ``n_iter_no_change`` epochs fail to improve by ``tol``.
+
+learning_rate_init : float, default=0.001
+    The initial learning rate ('sgd' and 'adam').
+
+power_t : float, default=0.5
+    The exponent of the 'invscaling' schedule ('sgd' only).
+
+max_iter : int, default=200
+    Maximum number of epochs for 'sgd' and 'adam' (each sample seen once per
+    epoch), of iterations for 'lbfgs'.
+
+shuffle : bool, default=True
+    Whether to shuffle samples in each epoch ('sgd' and 'adam').
+
+random_state : int, RandomState instance or None, default=None
+    Seeds the weight initialization, the validation split, the shuffling and the
+    dropout masks. One generator is drawn from it at the first fit and kept, so
+    ``partial_fit`` and ``warm_start`` continue its stream (scikit-learn's MLP
+    re-seeds instead, which with dropout would repeat masks). Pass an int for
+    reproducible results.
+
+tol : float, default=1e-4
+    Tolerance of the optimization: training stops (unless 'adaptive') when the
+    loss or the validation score fails to improve by at least ``tol`` for
+    ``n_iter_no_change`` consecutive epochs.
+
+verbose : bool, default=False
+    Whether to print progress messages to stdout.
+
+warm_start : bool, default=False
+    When True, reuse the previous solution as initialization of the next fit,
+    and continue the random stream.
+
+momentum : float, default=0.9
+    Momentum for 'sgd', in [0, 1].
+
+nesterovs_momentum : bool, default=True
+    Whether to use Nesterov's momentum ('sgd' with momentum > 0).
+
+early_stopping : bool, default=False
+    Whether to stop when the validation score stops improving and keep the best
+    weights. The validation set is ``X_val, y_val`` when passed to ``fit``, else
+    a ``validation_fraction`` share of the training data. 'sgd' and 'adam' only.
+
+validation_fraction : float, default=0.1
+    Share of the training data held out for early stopping when no ``X_val`` is
+    given, in [0, 1).
+
+beta_1 : float, default=0.9
+    Decay rate of the first moment estimates of 'adam', in [0, 1).
+
+beta_2 : float, default=0.999
+    Decay rate of the second moment estimates of 'adam', in [0, 1).
+
+epsilon : float, default=1e-8
+    Numerical stability constant of 'adam'.
+
+n_iter_no_change : int, default=10
+    Number of epochs without an improvement of ``tol`` before stopping
+    ('sgd' and 'adam').
+
+max_fun : int, default=15000
+    Maximum number of loss function calls ('lbfgs' only).""",
+    "fitted_attributes": """\
+loss_ : float
+    The training loss of the last epoch (with dropout, so noisier than the
+    loss of the deterministic network), L2 term included.
+
+best_loss_ : float or None
+    The lowest training loss reached; None with ``early_stopping=True``.
+
+loss_curve_ : list of shape (n_iter_,)
+    The training loss of each epoch ('sgd' and 'adam').
+
+validation_scores_ : list of shape (n_iter_,) or None
+    The score on the validation set after each epoch; None when there is no
+    validation set (neither ``early_stopping`` nor ``X_val``).
+
+validation_loss_curve_ : list of shape (n_iter_,) or None
+    The loss on the validation set after each epoch, computed without dropout
+    and without the L2 term; None when there is no validation set.
+
+best_validation_score_ : float or None
+    The best validation score; None when there is no validation set.
+
+t_ : int
+    The number of training samples seen by the solver.
+
+coefs_ : list of shape (n_layers - 1,)
+    The ith element is the weight matrix from layer i to layer i + 1.
+
+intercepts_ : list of shape (n_layers - 1,)
+    The ith element is the bias vector of layer i + 1.
+
+n_features_in_ : int
+    Number of features seen during fit.
+
+feature_names_in_ : ndarray of shape (n_features_in_,)
+    Names of features seen during fit; defined only when ``X`` has feature names
+    that are all strings.
+
+n_iter_ : int
+    The number of epochs (iterations for 'lbfgs') the solver ran in the last
+    call to ``fit`` or ``partial_fit``.
+
+n_layers_ : int
+    Number of layers, input and output included.
+
+n_outputs_ : int
+    Number of outputs of the network.
+
+out_activation_ : str
+    Name of the output activation.""",
+    "fit_params": """\
+X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    The input data. float32 data trains in float32 end to end.
+
+y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    The target values.
+
+sample_weight : array-like of shape (n_samples,), default=None
+    Sample weights.
+
+X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+    A validation set (as in HistGradientBoostingClassifier): when given it is
+    used for early stopping instead of a ``validation_fraction`` split, and the
+    validation score and loss are recorded after every epoch even without early
+    stopping. In a Pipeline, ``Pipeline(..., transform_input=["X_val"])`` applies
+    the preceding steps to it.
+
+y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+    The validation targets.
+
+sample_weight_val : array-like of shape (n_val,), default=None
+    Sample weights of the validation set.""",
+    "notes": """\
+During training, every minibatch draws a fresh mask for every layer with a
+nonzero drop rate: unit j of layer l is kept with probability ``1 - p_l`` and
+then multiplied by ``1 / (1 - p_l)``, or zeroed ("inverted dropout"). The error
+is back-propagated through the same mask. Prediction uses the whole network with
+no mask and no rescaling, which approximates the average of the thinned networks
+(Srivastava et al., 2014).
+
+With ``dropout=0`` and ``input_dropout=0`` the estimator draws the same random
+numbers in the same order as scikit-learn's MLP and applies the same updates, so
+it learns the same weights (up to floating point rounding) for the same
+``random_state`` in a single ``fit``.""",
+    "references": """\
+.. [1] N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever and
+   R. Salakhutdinov, "Dropout: A Simple Way to Prevent Neural Networks from
+   Overfitting", JMLR 15(56):1929-1958, 2014.
+
+.. [2] X. Glorot and Y. Bengio, "Understanding the difficulty of training deep
+   feedforward neural networks", AISTATS 2010.
+
+.. [3] D. P. Kingma and J. Ba, "Adam: A method for stochastic optimization",
+   arXiv:1412.6980, 2014.""",
+}
+
+
+def fill(indent="    "):
+    """Decorator filling each ``{name}`` placeholder line of a docstring with
+    ``SECTIONS[name]``, indented like the placeholder (4 spaces in a class
+    docstring, 8 in a method's)."""
+
+    def decorate(obj):
+        doc = obj.__doc__
+        for name, text in SECTIONS.items():
+            doc = doc.replace("{" + name + "}", textwrap.indent(text, indent).lstrip())
+        obj.__doc__ = doc
+        return obj
+
+    return decorate

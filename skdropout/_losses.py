@@ -1,0 +1,66 @@
+"""Loss functions, each paired with the output activation that makes its gradient
+with respect to the output layer's pre-activation equal to ``y_pred - y``.
+
+Each loss returns the sample-weighted mean over samples of the loss summed over
+outputs. That is exactly the function whose gradient the network computes, also for
+several outputs. (scikit-learn's MLPRegressor averages its squared error over the
+outputs too while its gradient sums over them; the weights it learns are those of
+the summed loss, which is what is reported here.)
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from scipy.special import xlogy
+
+
+def squared_error(y_true, y_pred, sample_weight=None):
+    """Half the squared error: mean over samples of 0.5 * sum_k (y - y_pred)**2."""
+    per_sample = 0.5 * ((y_true - y_pred) ** 2).sum(axis=1)
+    return float(np.average(per_sample, weights=sample_weight))
+
+
+def poisson(y_true, y_pred, sample_weight=None):
+    """Half the Poisson deviance y log(y / y_pred) - y + y_pred, summed over outputs."""
+    per_sample = (xlogy(y_true, y_true / y_pred) - y_true + y_pred).sum(axis=1)
+    return float(np.average(per_sample, weights=sample_weight))
+
+
+def _clip_proba(y_prob):
+    eps = np.finfo(y_prob.dtype).eps
+    return np.clip(y_prob, eps, 1 - eps)
+
+
+def log_loss(y_true, y_prob, sample_weight=None):
+    """Categorical cross-entropy of softmax probabilities and one-hot targets."""
+    per_sample = -xlogy(y_true, _clip_proba(y_prob)).sum(axis=1)
+    return float(np.average(per_sample, weights=sample_weight))
+
+
+def binary_log_loss(y_true, y_prob, sample_weight=None):
+    """Binary cross-entropy of logistic outputs, summed over labels."""
+    y_prob = _clip_proba(y_prob)
+    per_sample = -(xlogy(y_true, y_prob) + xlogy(1 - y_true, 1 - y_prob)).sum(axis=1)
+    return float(np.average(per_sample, weights=sample_weight))
+
+
+LOSSES = {
+    "squared_error": squared_error,
+    "poisson": poisson,
+    "log_loss": log_loss,
+    "binary_log_loss": binary_log_loss,
+}
+
+#: The canonical output activation of each loss (its inverse link).
+OUTPUT_ACTIVATIONS = {
+    "squared_error": "identity",
+    "poisson": "exp",
+    "log_loss": "softmax",
+    "binary_log_loss": "logistic",
+}
+
+
+def l2_penalty(coefs, alpha, sw_sum):
+    """The L2 term added to a batch's loss: 0.5 * alpha * sum ||W||^2 / sw_sum."""
+    sq_norm = sum(float(np.dot(W.ravel(), W.ravel())) for W in coefs)
+    return 0.5 * alpha * sq_norm / sw_sum

@@ -1,0 +1,170 @@
+"""Forward and backward passes of a multilayer perceptron with dropout masks.
+
+Pure functions over lists of arrays: they never see an estimator, and the masks are
+an argument, so the same masks serve the forward and the backward pass (and a
+gradient check can hold them fixed).
+
+Notation, for a network with layers ``0..L`` (input 0, output L):
+
+- ``coefs[i]``, ``intercepts[i]``: the weights from layer i to layer i + 1;
+- ``H[i]``: the output of layer i before dropout (``H[0]`` is ``X``);
+- ``A[i] = H[i] * masks[i]``: what layer i passes on (``A[i] is H[i]`` without a
+  mask); the output layer is never masked, ``A[L] = H[L]``.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.extmath import safe_sparse_dot
+
+from skdropout._activations import ACTIVATIONS, DERIVATIVES
+from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS, l2_penalty
+
+
+def _apply_mask(H, mask):
+    if mask is None:
+        return H
+    if sp.issparse(H):  # the mask holds one value per stored entry
+        A = H.copy()
+        A.data *= mask
+        return A
+    return H * mask
+
+
+def forward(X, coefs, intercepts, activation, out_activation, masks=None):
+    """Run the network forward, optionally with dropout masks.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    coefs, intercepts : list of ndarray
+        The weights and biases of each layer.
+    activation : str
+        Name of the hidden activation, a key of ``ACTIVATIONS``.
+    out_activation : str
+        Name of the output activation; ``None`` leaves the output linear (logits).
+    masks : list of ndarray or None, default=None
+        ``masks[i]`` multiplies the output of layer i (``masks[0]`` the input);
+        None anywhere means no dropout there.
+
+    Returns
+    -------
+    H : list of arrays
+        The output of every layer before dropout, ``H[0] = X``.
+    A : list of arrays
+        What every layer passes on after dropout; ``A[-1]`` is the network output.
+    """
+    n_layers = len(coefs)
+    if masks is None:
+        masks = [None] * n_layers
+    hidden = ACTIVATIONS[activation]
+    H = [X]
+    A = [_apply_mask(X, masks[0])]
+    for i in range(n_layers):
+        Z = safe_sparse_dot(A[i], coefs[i])
+        Z += intercepts[i]
+        if i < n_layers - 1:
+            H.append(hidden(Z))
+            A.append(_apply_mask(Z, masks[i + 1]))
+        else:
+            if out_activation is not None:
+                ACTIVATIONS[out_activation](Z)
+            H.append(Z)
+            A.append(Z)
+    return H, A
+
+
+def backward(H, A, y, coefs, activation, alpha, sample_weight=None, masks=None):
+    """Back-propagate the error of a forward pass made with the same masks.
+
+    The output layer's activation must be the canonical one of the loss, so that the
+    error at its pre-activation is ``A[-1] - y``.
+
+    Returns
+    -------
+    coef_grads, intercept_grads : list of ndarray
+        Gradient of ``loss(y, A[-1]) + l2_penalty(coefs, alpha, sw_sum)`` with
+        respect to each layer's weights and biases, ``sw_sum`` being the sum of
+        ``sample_weight`` (the number of rows when it is None).
+    """
+    n_layers = len(coefs)
+    if masks is None:
+        masks = [None] * n_layers
+    derivative = DERIVATIVES[activation]
+    if sample_weight is None:
+        sw_sum = A[0].shape[0]
+    else:
+        sw_sum = sample_weight.sum()
+    coef_grads = [None] * n_layers
+    intercept_grads = [None] * n_layers
+
+    delta = A[-1] - y
+    if sample_weight is not None:
+        delta *= sample_weight.reshape(-1, 1)
+    for i in range(n_layers - 1, -1, -1):
+        grad = safe_sparse_dot(A[i].T, delta)
+        grad += alpha * coefs[i]
+        grad /= sw_sum
+        coef_grads[i] = grad
+        intercept_grads[i] = np.sum(delta, axis=0) / sw_sum
+        if i > 0:
+            delta = safe_sparse_dot(delta, coefs[i].T)
+            if masks[i] is not None:
+                delta *= masks[i]
+            derivative(H[i], delta)
+    return coef_grads, intercept_grads
+
+
+def loss_and_grads(
+    X, y, coefs, intercepts, activation, loss, alpha, sample_weight=None, masks=None
+):
+    """Loss and gradients of one minibatch, with the given dropout masks.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples, n_outputs)
+        Targets in the network's encoding (one-hot for classes).
+    coefs, intercepts : list of ndarray
+    activation : str
+        Hidden activation.
+    loss : str
+        A key of ``LOSSES``; fixes the output activation.
+    alpha : float
+        L2 penalty.
+    sample_weight : ndarray of shape (n_samples,), default=None
+    masks : list, default=None
+        As for :func:`forward`.
+
+    Returns
+    -------
+    loss_value : float
+        The weighted mean loss plus the L2 penalty.
+    coef_grads, intercept_grads : list of ndarray
+    y_pred : ndarray
+        The network's output on ``X``.
+    """
+    H, A = forward(X, coefs, intercepts, activation, OUTPUT_ACTIVATIONS[loss], masks)
+    coef_grads, intercept_grads = backward(
+        H, A, y, coefs, activation, alpha, sample_weight, masks
+    )
+    sw_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
+    value = LOSSES[loss](y, A[-1], sample_weight) + l2_penalty(coefs, alpha, sw_sum)
+    return value, coef_grads, intercept_grads, A[-1]
+
+
+def predict_raw(X, coefs, intercepts, activation, out_activation=None, chunk_size=None):
+    """The network's output without dropout, optionally in row chunks.
+
+    With ``out_activation=None`` the logits are returned.
+    """
+    if chunk_size is None or X.shape[0] <= chunk_size:
+        return forward(X, coefs, intercepts, activation, out_activation)[1][-1]
+    out = np.empty((X.shape[0], coefs[-1].shape[1]), dtype=coefs[-1].dtype)
+    for start in range(0, X.shape[0], chunk_size):
+        rows = slice(start, start + chunk_size)
+        out[rows] = forward(X[rows], coefs, intercepts, activation, out_activation)[1][
+            -1
+        ]
+    return out

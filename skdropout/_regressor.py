@@ -1,0 +1,244 @@
+"""DropoutMLPRegressor: the regression losses and predict."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_array, column_or_1d, validate_data
+
+from skdropout._base import BaseDropoutMLP
+from skdropout._docstrings import fill
+
+
+@fill()
+class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
+    """Multi-layer perceptron regressor with dropout.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor` (same
+    parameters, defaults, attributes and behaviour) that adds dropout of hidden
+    units and input features and a validation set in ``fit``. It minimizes the
+    squared error or the Poisson deviance with 'adam', 'sgd' or (without dropout)
+    'lbfgs'. Several outputs are supported.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        The loss: half the squared error with an identity output, or half the
+        Poisson deviance with an exponential output (log link), which needs
+        ``y >= 0``.
+
+    {network_params}
+
+    {solver_params}
+
+    Attributes
+    ----------
+    {fitted_attributes}
+
+    See Also
+    --------
+    DropoutMLPClassifier : Multi-layer perceptron classifier with dropout.
+    sklearn.neural_network.MLPRegressor : The same model without dropout.
+
+    Notes
+    -----
+    {notes}
+
+    The loss summed over outputs is reported for multi-output targets: it is the
+    function whose gradient is followed (scikit-learn's MLPRegressor follows the
+    same gradient but reports the loss averaged over outputs).
+
+    References
+    ----------
+    {references}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn.model_selection import train_test_split
+    >>> from skdropout import DropoutMLPRegressor
+    >>> X, y = make_regression(n_samples=300, n_features=5, noise=5, random_state=0)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    >>> reg = DropoutMLPRegressor(
+    ...     hidden_layer_sizes=(64,), dropout=0.1, learning_rate_init=0.01,
+    ...     max_iter=500, random_state=0,
+    ... ).fit(X_train, y_train)
+    >>> print(f"{reg.score(X_test, y_test):.2f}")
+    0.99
+    """
+
+    _parameter_constraints: dict = {
+        **BaseDropoutMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        dropout=0.5,
+        input_dropout=0.0,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    # -- hooks --------------------------------------------------------------------
+
+    @property
+    def _loss(self):
+        return self.loss
+
+    def _check_targets(self, y, name):
+        if self.loss == "poisson" and (y < 0).any():
+            raise ValueError(
+                f"loss='poisson' requires {name} >= 0 (it models counts or rates); "
+                f"got min({name}) = {y.min()}."
+            )
+
+    def _validate_input(self, X, y, incremental, reset, classes=None):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        self._check_targets(y, "y")
+        Y = y.reshape(len(y), -1).astype(X.dtype, copy=False)
+        return X, Y
+
+    def _validate_val_targets(self, y_val):
+        y_val = check_array(y_val, ensure_2d=False, dtype="numeric", input_name="y_val")
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        self._check_targets(y_val, "y_val")
+        return y_val, y_val.reshape(len(y_val), -1)
+
+    def _decode(self, output):
+        return output.ravel() if output.shape[1] == 1 else output
+
+    def _score_predictions(self, y_true, y_pred, sample_weight):
+        return r2_score(y_true, y_pred, sample_weight=sample_weight)
+
+    # -- public API ---------------------------------------------------------------
+
+    @fill("        ")
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
+            sample_weight_val=None):  # fmt: skip
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        {fit_params}
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(
+            X, y, sample_weight, incremental=False, X_val=X_val, y_val=y_val,
+            sample_weight_val=sample_weight_val,
+        )  # fmt: skip
+
+    @available_if(BaseDropoutMLP._check_solver_is_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one epoch over the given data.
+
+        The random stream continues from the previous call, so every call draws
+        new dropout masks and a new shuffle.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron model, without dropout.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        return self._decode(self._forward(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,55 @@
+"""scikit-learn's estimator checks on both estimators."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+
+ESTIMATORS = [
+    # The defaults (dropout=0.5, adam).
+    DropoutMLPClassifier(random_state=0),
+    DropoutMLPRegressor(random_state=0),
+    # Dropout off: must behave exactly like scikit-learn's MLP.
+    DropoutMLPClassifier(dropout=0, random_state=0),
+    DropoutMLPRegressor(dropout=0, solver="lbfgs", random_state=0),
+    # Input dropout, per-layer rates, SGD with momentum.
+    DropoutMLPClassifier(
+        hidden_layer_sizes=(20, 10),
+        dropout=[0.5, 0.2],
+        input_dropout=0.2,
+        solver="sgd",
+        learning_rate_init=0.05,
+        random_state=0,
+    ),
+    DropoutMLPRegressor(
+        hidden_layer_sizes=(20, 10),
+        dropout=[0.3, 0.1],
+        input_dropout=0.1,
+        solver="sgd",
+        learning_rate_init=0.01,
+        random_state=0,
+    ),
+]
+
+_WEIGHTS_VS_REPEATS = (
+    "with dropout, a sample of weight 2 gets one random mask per epoch while two "
+    "copies of it get two independent masks: the two objectives agree only in "
+    "expectation, so the fitted weights differ. The same check passes with "
+    "dropout=0 (the instances above)."
+)
+
+
+def expected_failed_checks(estimator):
+    """The checks that cannot pass, with the reason."""
+    params = estimator.get_params()
+    if params["dropout"] == 0 and params["input_dropout"] == 0:
+        return {}
+    return {
+        "check_sample_weight_equivalence_on_dense_data": _WEIGHTS_VS_REPEATS,
+        "check_sample_weight_equivalence_on_sparse_data": _WEIGHTS_VS_REPEATS,
+    }
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    """Each of scikit-learn's API checks passes."""
+    check(estimator)

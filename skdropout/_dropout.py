@@ -38,13 +38,13 @@ def check_rates(dropout, n_hidden, name="dropout"):
     if isinstance(dropout, Real) and not isinstance(dropout, bool):
         rates = (float(dropout),) * n_hidden
     else:
-        try:
-            rates = np.asarray(dropout, dtype=np.float64)
-        except (TypeError, ValueError):
+        rates = np.asarray(dropout)
+        # Only real numbers: no strings (even numeric ones), None, objects or bools.
+        if rates.dtype.kind not in "iuf":
             raise TypeError(
                 f"{name} must be a float in [0, 1) or a sequence of such floats, "
                 f"one per hidden layer; got {dropout!r}."
-            ) from None
+            )
         if rates.ndim != 1 or rates.shape[0] != n_hidden:
             raise ValueError(
                 f"{name} must be a float or have one value per hidden layer "

@@ -1,0 +1,146 @@
+"""Tests of the loss registry and the L2 penalty in skdropout._losses."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from skdropout._activations import ACTIVATIONS
+from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS, l2_penalty
+
+N_SAMPLES = 6
+
+
+def _case(loss, n_outputs=3, seed=0):
+    """Targets and predictions in the range each loss expects."""
+    rng = np.random.RandomState(seed)
+    shape = (N_SAMPLES, n_outputs)
+    if loss == "squared_error":
+        return rng.normal(size=shape), rng.normal(size=shape)
+    if loss == "poisson":
+        y = rng.poisson(1.0, size=shape).astype(np.float64)
+        y[0, 0] = 0.0  # a zero count: y log(y / mu) is 0 there
+        return y, rng.uniform(0.1, 3.0, size=shape)
+    if loss == "log_loss":
+        y = np.eye(n_outputs)[rng.randint(n_outputs, size=N_SAMPLES)]
+        p = rng.uniform(0.05, 1.0, size=shape)
+        return y, p / p.sum(axis=1, keepdims=True)
+    return (
+        rng.randint(2, size=shape).astype(np.float64),
+        rng.uniform(0.05, 0.95, size=shape),
+    )
+
+
+def _per_sample(loss, y, p):
+    """Each sample's loss summed over outputs, by the textbook formula."""
+    if loss == "squared_error":
+        terms = 0.5 * (y - p) ** 2
+    elif loss == "poisson":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y_log_y = np.where(y > 0, y * np.log(y / p), 0.0)
+        terms = y_log_y - y + p
+    elif loss == "log_loss":
+        terms = -y * np.log(p)
+    else:
+        terms = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+    return terms.sum(axis=1)
+
+
+@pytest.mark.parametrize(
+    "loss, n_outputs",
+    [
+        (loss, n)
+        for loss in sorted(LOSSES)
+        for n in (1, 3)
+        if n > 1 or loss != "log_loss"
+    ],
+)
+def test_loss_matches_formula(loss, n_outputs):
+    """Each loss is the mean over samples of the per-sample loss summed over outputs."""
+    y, p = _case(loss, n_outputs)
+    value = LOSSES[loss](y, p)
+    assert type(value) is float
+    assert value == pytest.approx(_per_sample(loss, y, p).mean(), rel=1e-12)
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_weighted_loss_matches_formula(loss):
+    """With sample_weight the loss is sum(w * loss_i) / sum(w)."""
+    y, p = _case(loss)
+    w = np.random.RandomState(5).uniform(0.1, 4.0, size=N_SAMPLES)
+    expected = np.sum(w * _per_sample(loss, y, p)) / w.sum()
+    assert LOSSES[loss](y, p, sample_weight=w) == pytest.approx(expected, rel=1e-12)
+    assert LOSSES[loss](y, p, sample_weight=np.ones(N_SAMPLES)) == pytest.approx(
+        LOSSES[loss](y, p), rel=1e-14
+    )
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_integer_sample_weight_equals_repeating_rows(loss):
+    """Integer sample weights give the loss of the rows repeated that many times."""
+    y, p = _case(loss)
+    w = np.array([1, 3, 0, 2, 1, 4])
+    repeated = LOSSES[loss](np.repeat(y, w, axis=0), np.repeat(p, w, axis=0))
+    assert LOSSES[loss](y, p, sample_weight=w) == pytest.approx(repeated, rel=1e-12)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_regression_losses_vanish_at_the_target(loss):
+    """Squared error and Poisson deviance are 0 when the prediction is the target."""
+    y, _ = _case(loss)
+    if loss == "poisson":
+        y = y + 1.0  # a mean of 0 is outside the exp link's range
+    assert LOSSES[loss](y, y.copy()) == pytest.approx(0.0, abs=1e-15)
+    assert LOSSES[loss](y, y + 0.1) > 0
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "binary_log_loss"])
+def test_log_losses_are_finite_for_probabilities_of_zero_and_one(loss):
+    """Probabilities of exactly 0 or 1 on the wrong label give a large finite loss."""
+    if loss == "log_loss":
+        y = np.array([[1.0, 0.0], [0.0, 1.0]])
+        p = np.array([[0.0, 1.0], [0.0, 1.0]])
+    else:
+        y = np.array([[1.0], [0.0]])
+        p = np.array([[0.0], [0.0]])
+    value = LOSSES[loss](y, p)
+    assert np.isfinite(value)
+    # The wrong row costs at least -log(eps) / 2 averaged over two rows.
+    assert value >= -np.log(np.finfo(np.float64).eps) / 2 - 1e-9
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_output_activation_makes_the_gradient_prediction_minus_target(loss):
+    """d loss(y, g(z)) / dz = (g(z) - y) / n for the loss's output activation g."""
+    y, _ = _case(loss)
+    z = np.random.RandomState(3).normal(size=y.shape)
+    activation = ACTIVATIONS[OUTPUT_ACTIVATIONS[loss]]
+    eps = 1e-6
+    numerical = np.empty_like(z)
+    for idx in np.ndindex(z.shape):
+        z_plus, z_minus = z.copy(), z.copy()
+        z_plus[idx] += eps
+        z_minus[idx] -= eps
+        numerical[idx] = (
+            LOSSES[loss](y, activation(z_plus)) - LOSSES[loss](y, activation(z_minus))
+        ) / (2 * eps)
+    expected = (activation(z.copy()) - y) / N_SAMPLES
+    assert_allclose(numerical, expected, rtol=1e-6, atol=1e-9)
+
+
+def test_l2_penalty_formula():
+    """l2_penalty is 0.5 * alpha * (sum of squared weights) / sw_sum."""
+    rng = np.random.RandomState(0)
+    coefs = [rng.normal(size=(3, 4)), rng.normal(size=(4, 2))]
+    squares = sum(float(np.sum(W * W)) for W in coefs)
+    value = l2_penalty(coefs, 0.7, 5.5)
+    assert type(value) is float
+    assert value == pytest.approx(0.5 * 0.7 * squares / 5.5, rel=1e-12)
+    assert l2_penalty(coefs, 0.0, 5.5) == 0.0
+
+
+def test_l2_penalty_float32_weights():
+    """l2_penalty of float32 weights is accurate and a Python float."""
+    coefs = [np.full((10, 10), 0.1, dtype=np.float32)]
+    value = l2_penalty(coefs, 2.0, 4)
+    assert type(value) is float
+    assert value == pytest.approx(0.5 * 2.0 * 100 * 0.01 / 4, rel=1e-6)

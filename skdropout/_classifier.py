@@ -69,11 +69,16 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
     --------
     >>> from sklearn.datasets import load_iris
     >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from skdropout import DropoutMLPClassifier
     >>> X, y = load_iris(return_X_y=True)
     >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
-    >>> clf = DropoutMLPClassifier(
-    ...     hidden_layer_sizes=(64,), dropout=0.2, max_iter=300, random_state=0
+    >>> clf = make_pipeline(
+    ...     StandardScaler(),
+    ...     DropoutMLPClassifier(
+    ...         hidden_layer_sizes=(64,), dropout=0.2, max_iter=300, random_state=0
+    ...     ),
     ... ).fit(X_train, y_train)
     >>> clf.predict(X_test[:5])
     array([2, 1, 0, 2, 0])
@@ -166,15 +171,15 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         check_classification_targets(y)
 
         if incremental and not hasattr(self, "classes_"):
-            if classes is None:
+            # A multilabel indicator names its labels by its columns.
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer = LabelBinarizer().fit(y)
+            elif classes is None:
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
                 )
-            self._label_binarizer = LabelBinarizer()
-            if type_of_target(y).startswith("multilabel"):
-                self._label_binarizer.fit(y)
             else:
-                self._label_binarizer.fit(classes)
+                self._label_binarizer = LabelBinarizer().fit(classes)
             self.classes_ = self._label_binarizer.classes_
         elif not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)

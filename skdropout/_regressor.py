@@ -59,15 +59,20 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     --------
     >>> from sklearn.datasets import make_regression
     >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from skdropout import DropoutMLPRegressor
     >>> X, y = make_regression(n_samples=300, n_features=5, noise=5, random_state=0)
     >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
-    >>> reg = DropoutMLPRegressor(
-    ...     hidden_layer_sizes=(64,), dropout=0.1, learning_rate_init=0.01,
-    ...     max_iter=500, random_state=0,
+    >>> reg = make_pipeline(
+    ...     StandardScaler(),
+    ...     DropoutMLPRegressor(
+    ...         hidden_layer_sizes=(64,), dropout=0.1, learning_rate_init=0.01,
+    ...         max_iter=500, random_state=0,
+    ...     ),
     ... ).fit(X_train, y_train)
     >>> print(f"{reg.score(X_test, y_test):.2f}")
-    0.99
+    0.98
     """
 
     _parameter_constraints: dict = {

@@ -1,0 +1,609 @@
+"""Behaviour shared by both estimators: randomness, resuming, validation sets,
+errors, dtypes, input containers and scikit-learn tooling."""
+
+import io
+import pickle
+from contextlib import redirect_stdout
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _classification(n_samples=120, random_state=0):
+    X, y = make_classification(
+        n_samples=n_samples, n_features=6, n_informative=4, n_classes=3,
+        random_state=random_state,
+    )  # fmt: skip
+    return StandardScaler().fit_transform(X), y
+
+
+def _regression(n_samples=120, random_state=0):
+    X, y = make_regression(
+        n_samples=n_samples, n_features=6, noise=1.0, random_state=random_state
+    )
+    return StandardScaler().fit_transform(X), y / y.std()
+
+
+CASES = [
+    pytest.param(DropoutMLPClassifier, _classification, id="classifier"),
+    pytest.param(DropoutMLPRegressor, _regression, id="regressor"),
+]
+
+
+def _small(Estimator, **params):
+    defaults = dict(hidden_layer_sizes=(16, 8), max_iter=5, random_state=0)
+    return Estimator(**{**defaults, **params})
+
+
+def _weights(est):
+    return est.coefs_ + est.intercepts_
+
+
+def _assert_same_weights(a, b):
+    for wa, wb in zip(_weights(a), _weights(b)):
+        assert_array_equal(wa, wb)
+
+
+# -- randomness ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_same_seed_same_model(Estimator, make_data):
+    """Two fits with the same seed and data give bit-identical weights."""
+    X, y = make_data()
+    a = _small(Estimator, input_dropout=0.2).fit(X, y)
+    b = _small(Estimator, input_dropout=0.2).fit(X, y)
+    _assert_same_weights(a, b)
+    assert a.loss_curve_ == b.loss_curve_
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_refit_reseeds(Estimator, make_data):
+    """A second fit without warm_start starts again from the seed."""
+    X, y = make_data()
+    est = _small(Estimator).fit(X, y)
+    first = [w.copy() for w in _weights(est)]
+    est.fit(X, y)
+    for w0, w1 in zip(first, _weights(est)):
+        assert_array_equal(w0, w1)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_different_seeds_differ(Estimator, make_data):
+    """Different seeds give different models."""
+    X, y = make_data()
+    a = _small(Estimator, random_state=0).fit(X, y)
+    b = _small(Estimator, random_state=1).fit(X, y)
+    assert not np.array_equal(a.coefs_[0], b.coefs_[0])
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_global_random_state_untouched(Estimator, make_data):
+    """An int seed never draws from NumPy's global generator."""
+    X, y = make_data()
+    # The legacy global generator is exactly what must stay untouched.
+    before = np.random.get_state()  # noqa: NPY002
+    _small(Estimator, input_dropout=0.2).fit(X, y)
+    after = np.random.get_state()  # noqa: NPY002
+    assert_array_equal(before[1], after[1])
+    assert before[2] == after[2]
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_masks_change_between_calls(Estimator, make_data):
+    """partial_fit continues the random stream: consecutive calls on the same
+    data, from the same weights, draw different masks and shuffles."""
+    X, y = make_data()
+    kwargs = {"classes": np.unique(y)} if Estimator is DropoutMLPClassifier else {}
+    est = _small(Estimator, learning_rate_init=1e-12).partial_fit(X, y, **kwargs)
+    # With a negligible learning rate, the loss differs only through the masks.
+    est.partial_fit(X, y)
+    est.partial_fit(X, y)
+    assert len(set(est.loss_curve_)) == 3
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+@pytest.mark.parametrize("k", [1, 3])
+def test_partial_fit_pickle_resume_is_exact(Estimator, make_data, k):
+    """k partial_fit calls, a pickle round trip and k more calls give exactly the
+    weights of 2k uninterrupted calls (generator and optimizer state persist)."""
+    X, y = make_data()
+    kwargs = {"classes": np.unique(y)} if Estimator is DropoutMLPClassifier else {}
+    straight = _small(Estimator, input_dropout=0.1)
+    resumed = clone(straight)
+    for i in range(2 * k):
+        straight.partial_fit(X, y, **(kwargs if i == 0 else {}))
+    for i in range(k):
+        resumed.partial_fit(X, y, **(kwargs if i == 0 else {}))
+    resumed = pickle.loads(pickle.dumps(resumed))
+    for _ in range(k):
+        resumed.partial_fit(X, y)
+    _assert_same_weights(straight, resumed)
+    assert straight.loss_curve_ == resumed.loss_curve_
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_warm_start_continues_stream(Estimator, make_data, solver):
+    """warm_start fits continue the random stream instead of re-seeding, and a
+    pickled warm-started model resumes identically."""
+    X, y = make_data()
+    est = _small(Estimator, solver=solver, warm_start=True, max_iter=3)
+    est.fit(X, y)
+    copy = pickle.loads(pickle.dumps(est))
+    est.fit(X, y)
+    copy.fit(X, y)
+    _assert_same_weights(est, copy)
+    assert len(est.loss_curve_) == 6
+    # The second fit drew new masks: its epochs are not the first fit's again.
+    assert est.loss_curve_[3:] != est.loss_curve_[:3]
+
+
+# -- dropout parameters --------------------------------------------------------
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_dropout_changes_training_not_prediction_randomness(Estimator, make_data):
+    """Dropout changes the fitted model; predictions are deterministic."""
+    X, y = make_data()
+    with_dropout = _small(Estimator, dropout=0.5).fit(X, y)
+    without = _small(Estimator, dropout=0.0).fit(X, y)
+    assert not np.array_equal(with_dropout.coefs_[0], without.coefs_[0])
+    assert_array_equal(with_dropout.predict(X), with_dropout.predict(X))
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_per_layer_rates(Estimator, make_data):
+    """A per-layer list equal to a float gives the same model as the float."""
+    X, y = make_data()
+    a = _small(Estimator, dropout=0.3).fit(X, y)
+    b = _small(Estimator, dropout=[0.3, 0.3]).fit(X, y)
+    c = _small(Estimator, dropout=(0.3, 0.0)).fit(X, y)
+    _assert_same_weights(a, b)
+    assert not np.array_equal(a.coefs_[1], c.coefs_[1])
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (dict(dropout=1.0), r"'dropout' parameter .* range \[0.0, 1.0\)"),
+        (dict(dropout=-0.1), r"'dropout' parameter .* range \[0.0, 1.0\)"),
+        (dict(dropout=[0.5]), r"one value per hidden layer \(2 here\)"),
+        (dict(dropout=[0.5, 1.5]), r"dropout must be in the range \[0, 1\)"),
+        (dict(dropout=[0.5, np.nan]), r"dropout must be in the range \[0, 1\)"),
+        (dict(input_dropout=1.0), r"'input_dropout' parameter .* range"),
+        (dict(solver="lbfgs"), "solver='lbfgs' cannot be used with dropout"),
+        (dict(solver="lbfgs", dropout=0, input_dropout=0.2), "input_dropout=0.2"),
+        (dict(hidden_layer_sizes=(4, 0)), "hidden_layer_sizes must be positive"),
+        (dict(hidden_layer_sizes=(4, 2.5)), "hidden_layer_sizes must be positive"),
+        (dict(alpha=-1), "'alpha' parameter"),
+    ],
+)
+def test_bad_parameters(Estimator, make_data, params, message):
+    """Bad parameters raise a ValueError naming the parameter."""
+    X, y = make_data()
+    with pytest.raises(ValueError, match=message):
+        _small(Estimator, **params).fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_dropout_list_of_strings_is_type_error(Estimator, make_data):
+    """A non-numeric dropout sequence raises a TypeError naming dropout."""
+    X, y = make_data()
+    with pytest.raises(TypeError, match="dropout must be a float"):
+        _small(Estimator, dropout=["a", "b"]).fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_lbfgs_without_dropout(Estimator, make_data):
+    """lbfgs works with dropout off and has no partial_fit."""
+    X, y = make_data()
+    est = _small(Estimator, solver="lbfgs", dropout=0, max_iter=50).fit(X, y)
+    assert est.score(X, y) > 0.5
+    assert not hasattr(est, "partial_fit")
+
+
+# -- validation sets and early stopping ------------------------------------------
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_validation_loss_curve(Estimator, make_data):
+    """With early stopping, the validation loss and score are recorded once per
+    epoch, the loss without dropout (it equals the loss of predictions)."""
+    X, y = make_data(200)
+    est = _small(Estimator, early_stopping=True, max_iter=15, n_iter_no_change=50)
+    est.fit(X, y)
+    assert len(est.validation_loss_curve_) == est.n_iter_ == 15
+    assert len(est.validation_scores_) == est.n_iter_
+    assert est.best_loss_ is None
+    assert est.best_validation_score_ == max(est.validation_scores_)
+    assert all(np.isfinite(est.validation_loss_curve_))
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_no_validation_set(Estimator, make_data):
+    """Without a validation set the validation attributes are None."""
+    X, y = make_data()
+    est = _small(Estimator).fit(X, y)
+    assert est.validation_scores_ is None
+    assert est.validation_loss_curve_ is None
+    assert est.best_validation_score_ is None
+    assert est.best_loss_ == min(est.loss_curve_)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_X_val_replaces_validation_fraction(Estimator, make_data):
+    """X_val/y_val are the early-stopping set: all of X trains, and the recorded
+    validation loss is the loss of the final model's predictions on X_val."""
+    X, y = make_data(200)
+    X_val, y_val = X[150:], y[150:]
+    est = _small(
+        Estimator, early_stopping=True, max_iter=8, n_iter_no_change=50, alpha=0
+    )
+    est.fit(X[:150], y[:150], X_val=X_val, y_val=y_val)
+    assert est.t_ == 150 * est.n_iter_  # no validation_fraction split
+    # The best validation score is the final model's score on X_val.
+    assert est.score(X_val, y_val) == pytest.approx(est.best_validation_score_)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_X_val_without_early_stopping_records_curves(Estimator, make_data):
+    """A validation set without early stopping is monitored, not used to stop,
+    and the last recorded validation loss is that of the returned model."""
+    X, y = make_data(200)
+    est = _small(Estimator, max_iter=6, alpha=0)
+    est.fit(X[:150], y[:150], X_val=X[150:], y_val=y[150:])
+    assert len(est.validation_loss_curve_) == 6
+    assert est.score(X[150:], y[150:]) == pytest.approx(est.validation_scores_[-1])
+
+
+def test_validation_loss_equals_log_loss_of_predictions():
+    """The classifier's validation loss is the log-loss of predict_proba."""
+    from sklearn.metrics import log_loss
+
+    X, y = _classification(200)
+    est = _small(DropoutMLPClassifier, max_iter=4, alpha=0)
+    est.fit(X[:150], y[:150], X_val=X[150:], y_val=y[150:])
+    expected = log_loss(y[150:], est.predict_proba(X[150:]))
+    assert est.validation_loss_curve_[-1] == pytest.approx(expected, rel=1e-10)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(X_val="X"), "y_val was not provided"),
+        (dict(y_val="y"), "X_val was not provided"),
+        (dict(sample_weight_val="w"), "X_val and y_val were not"),
+    ],
+)
+def test_validation_set_errors(Estimator, make_data, kwargs, message):
+    """An incomplete validation set is a clear error."""
+    X, y = make_data()
+    values = {"X": X[:10], "y": y[:10], "w": np.ones(10)}
+    kwargs = {k: values[v] for k, v in kwargs.items()}
+    with pytest.raises(ValueError, match=message):
+        _small(Estimator).fit(X, y, **kwargs)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_X_val_wrong_features(Estimator, make_data):
+    """X_val with the wrong number of features is refused."""
+    X, y = make_data()
+    with pytest.raises(ValueError, match="features"):
+        _small(Estimator).fit(X, y, X_val=X[:10, :3], y_val=y[:10])
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_early_stopping_needs_validation_data(Estimator, make_data):
+    """early_stopping with validation_fraction=0 and no X_val is refused."""
+    X, y = make_data()
+    est = _small(Estimator, early_stopping=True, validation_fraction=0.0)
+    with pytest.raises(ValueError, match="validation_fraction > 0"):
+        est.fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_early_stopping_stops_and_restores_best(Estimator, make_data):
+    """Early stopping stops before max_iter and keeps the best epoch's weights."""
+    X, y = make_data(200)
+    est = _small(
+        Estimator, early_stopping=True, max_iter=500, n_iter_no_change=3,
+        learning_rate_init=0.01,
+    )  # fmt: skip
+    X_tr, y_tr, X_val, y_val = X[:150], y[:150], X[150:], y[150:]
+    est.fit(X_tr, y_tr, X_val=X_val, y_val=y_val)
+    assert est.n_iter_ < 500
+    assert est.score(X_val, y_val) == pytest.approx(est.best_validation_score_)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_partial_fit_refuses_early_stopping(Estimator, make_data):
+    """partial_fit with early_stopping=True raises, as in scikit-learn."""
+    X, y = make_data()
+    kwargs = {"classes": np.unique(y)} if Estimator is DropoutMLPClassifier else {}
+    with pytest.raises(ValueError, match="early_stopping"):
+        _small(Estimator, early_stopping=True).partial_fit(X, y, **kwargs)
+
+
+# -- failures leave the model intact ----------------------------------------------
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_divergence_raises_and_keeps_previous_model(Estimator, make_data):
+    """A fit that diverges raises a ValueError and leaves the previously fitted
+    model exactly as it was."""
+    X, y = make_data()
+    est = _small(Estimator, solver="sgd", momentum=0.0).fit(X, y)
+    before = pickle.dumps(est)
+    weights = [w.copy() for w in _weights(est)]
+    est.set_params(learning_rate_init=1e12)
+    with pytest.raises(ValueError, match="diverged|non-finite"):
+        est.fit(X * 1e3, y)
+    for w0, w1 in zip(weights, _weights(est)):
+        assert_array_equal(w0, w1)
+    est.set_params(learning_rate_init=0.001)
+    assert pickle.dumps(est) == before
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_divergence_on_unfitted_leaves_it_unfitted(Estimator, make_data):
+    """A first fit that diverges leaves no fitted attribute behind."""
+    from sklearn.exceptions import NotFittedError
+
+    X, y = make_data()
+    est = _small(Estimator, solver="sgd", learning_rate_init=1e12, momentum=0.0)
+    with pytest.raises(ValueError, match="diverged|non-finite"):
+        est.fit(X * 1e3, y)
+    assert not hasattr(est, "coefs_")
+    with pytest.raises(NotFittedError):
+        est.predict(X)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_failed_partial_fit_keeps_model(Estimator, make_data):
+    """A partial_fit that fails on its data leaves the model, its generator and
+    its optimizer unchanged, so the next call is as if it never happened."""
+    X, y = make_data()
+    kwargs = {"classes": np.unique(y)} if Estimator is DropoutMLPClassifier else {}
+    a = _small(Estimator).partial_fit(X, y, **kwargs)
+    b = clone(a).partial_fit(X, y, **kwargs)
+    bad_X = X.copy()
+    bad_X[3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        a.partial_fit(bad_X, y)
+    with pytest.raises(ValueError, match="features"):
+        a.partial_fit(X[:, :2], y)
+    a.partial_fit(X, y)
+    b.partial_fit(X, y)
+    _assert_same_weights(a, b)
+
+
+# -- data ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_float32_end_to_end(Estimator, make_data, solver):
+    """float32 input trains and stores float32 weights and optimizer state, and
+    predicts in float32; float64 stays float64."""
+    X, y = make_data()
+    dropout = 0 if solver == "lbfgs" else 0.5
+    for dtype in (np.float32, np.float64):
+        est = _small(Estimator, solver=solver, dropout=dropout)
+        est.fit(X.astype(dtype), y)
+        assert all(w.dtype == dtype for w in _weights(est))
+        if solver != "lbfgs":
+            state = vars(est._optimizer)
+            arrays = [a for v in state.values() if isinstance(v, list) for a in v]
+            assert arrays and all(a.dtype == dtype for a in arrays)
+        output = est._forward(X.astype(dtype))
+        assert output.dtype == dtype
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_float32_close_to_float64(Estimator, make_data):
+    """float32 training follows float64 training closely over a few epochs."""
+    X, y = make_data()
+    a = _small(Estimator, max_iter=3).fit(X.astype(np.float32), y)
+    b = _small(Estimator, max_iter=3).fit(X, y)
+    np.testing.assert_allclose(a.coefs_[0], b.coefs_[0], rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_equals_dense(Estimator, make_data, fmt):
+    """Sparse X gives the same model as dense X (without input dropout)."""
+    X, y = make_data()
+    X[np.abs(X) < 0.5] = 0
+    dense = _small(Estimator).fit(X, y)
+    sparse = _small(Estimator).fit(sp.csr_matrix(X).asformat(fmt), y)
+    for wa, wb in zip(_weights(dense), _weights(sparse)):
+        np.testing.assert_allclose(wa, wb, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        dense.predict(X), sparse.predict(sp.csr_matrix(X).asformat(fmt))
+    )
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_sparse_input_dropout(Estimator, make_data):
+    """Input dropout works on sparse X and leaves the caller's X untouched."""
+    X, y = make_data()
+    X[np.abs(X) < 0.5] = 0
+    X_sparse = sp.csr_matrix(X)
+    data = X_sparse.data.copy()
+    est = _small(Estimator, input_dropout=0.3).fit(X_sparse, y)
+    assert_array_equal(X_sparse.data, data)
+    assert np.isfinite(est.coefs_[0]).all()
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_caller_data_not_modified(Estimator, make_data):
+    """fit, partial_fit and predict never write into the caller's arrays."""
+    X, y = make_data()
+    X_copy, y_copy = X.copy(), y.copy()
+    est = _small(Estimator, input_dropout=0.3).fit(X, y)
+    est.predict(X)
+    assert_array_equal(X, X_copy)
+    assert_array_equal(y, y_copy)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_pandas_feature_names(Estimator, make_data):
+    """DataFrame input keeps feature names and warns on unnamed predict input."""
+    pd = pytest.importorskip("pandas")
+    X, y = make_data()
+    columns = [f"f{i}" for i in range(X.shape[1])]
+    df = pd.DataFrame(X, columns=columns)
+    est = _small(Estimator).fit(df, pd.Series(y))
+    assert list(est.feature_names_in_) == columns
+    assert_array_equal(est.predict(df), est.predict(X))
+    with pytest.raises(ValueError, match="feature names"):
+        est.predict(df[columns[::-1]])
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+@pytest.mark.parametrize(
+    "corrupt, message",
+    [
+        (lambda X, y: (np.where(X > 1, np.nan, X), y), "Input X contains NaN"),
+        (lambda X, y: (np.where(X > 1, np.inf, X), y), "Input X contains infinity"),
+        (lambda X, y: (X, np.where(np.arange(len(y)) == 3, np.nan, y)), "NaN"),
+        (lambda X, y: (X[:, 0], y), "Expected 2D array"),
+        (lambda X, y: (X[:10], y), "inconsistent numbers of samples"),
+        (lambda X, y: (X[:0], y[:0]), "0 sample"),
+    ],
+)
+def test_bad_data(Estimator, make_data, corrupt, message):
+    """Bad data raises a ValueError that names the problem."""
+    X, y = corrupt(*make_data())
+    with pytest.raises(ValueError, match=message):
+        _small(Estimator).fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_predict_wrong_feature_count(Estimator, make_data):
+    """predict with the wrong number of features is a clear ValueError."""
+    X, y = make_data()
+    est = _small(Estimator).fit(X, y)
+    with pytest.raises(ValueError, match="X has 5 features, but .* is expecting 6"):
+        est.predict(X[:, :5])
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_warm_start_shape_change_is_clear(Estimator, make_data):
+    """Changing the architecture under warm_start raises a clear error."""
+    X, y = make_data()
+    est = _small(Estimator, warm_start=True).fit(X, y)
+    est.set_params(hidden_layer_sizes=(16, 4))
+    with pytest.raises(ValueError, match="network's shape changed"):
+        est.fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_predict_in_chunks(Estimator, make_data, monkeypatch):
+    """Chunked prediction equals one-shot prediction (to rounding: BLAS may sum
+    in another order for another number of rows)."""
+    import skdropout._base
+
+    X, y = make_data()
+    est = _small(Estimator).fit(X, y)
+    expected_output, expected = est._forward(X), est.predict(X)
+    monkeypatch.setattr(skdropout._base, "_PREDICT_CHUNK_VALUES", 7 * 16)
+    np.testing.assert_allclose(est._forward(X), expected_output, rtol=1e-12)
+    if Estimator is DropoutMLPClassifier:
+        assert_array_equal(est.predict(X), expected)
+
+
+# -- messages --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_verbose_lines_and_convergence_warning(Estimator, make_data):
+    """verbose prints scikit-learn's 'Iteration N, loss = ...' lines and hitting
+    max_iter warns with ConvergenceWarning."""
+    X, y = make_data()
+    out = io.StringIO()
+    with redirect_stdout(out), pytest.warns(ConvergenceWarning, match="Maximum"):
+        est = _small(Estimator, verbose=True, max_iter=3).fit(X, y)
+    lines = out.getvalue().splitlines()
+    assert lines == [
+        "Iteration %d, loss = %.8f" % (i + 1, loss)
+        for i, loss in enumerate(est.loss_curve_)
+    ]
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_verbose_early_stopping_lines(Estimator, make_data):
+    """With early stopping, each epoch also prints its validation score."""
+    X, y = make_data(200)
+    out = io.StringIO()
+    with redirect_stdout(out):
+        est = _small(Estimator, verbose=1, max_iter=2, early_stopping=True).fit(X, y)
+    lines = out.getvalue().splitlines()
+    assert lines[1] == "Validation score: %f" % est.validation_scores_[0]
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_lbfgs_convergence_warning(Estimator, make_data):
+    """lbfgs stopping at max_iter warns with ConvergenceWarning."""
+    X, y = make_data()
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge"):
+        _small(Estimator, solver="lbfgs", dropout=0, max_iter=2).fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_batch_size_clipped_warning(Estimator, make_data):
+    """batch_size larger than the data is clipped with scikit-learn's warning."""
+    X, y = make_data()
+    with pytest.warns(UserWarning, match="batch_size"):
+        _small(Estimator, batch_size=1000).fit(X, y)
+
+
+# -- scikit-learn tooling ----------------------------------------------------------
+
+
+def test_grid_search_over_dropout_in_pipeline():
+    """GridSearchCV over the dropout rate of a Pipeline fits and ranks the rates."""
+    X, y = _classification(150)
+    clf = DropoutMLPClassifier(
+        hidden_layer_sizes=(16,), learning_rate_init=0.01, max_iter=50, random_state=0
+    )
+    pipe = make_pipeline(StandardScaler(), clf)
+    grid = GridSearchCV(
+        pipe, {"dropoutmlpclassifier__dropout": [0, 0.2, 0.5]}, cv=3
+    ).fit(X, y)
+    assert sorted(grid.cv_results_["param_dropoutmlpclassifier__dropout"]) == [
+        0,
+        0.2,
+        0.5,
+    ]
+    assert grid.best_estimator_[-1].dropout in (0, 0.2, 0.5)
+    assert grid.score(X, y) > 0.5
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_clone_pickle_joblib_round_trips(Estimator, make_data, tmp_path):
+    """clone refits identically; pickle and joblib copies predict identically."""
+    X, y = make_data()
+    est = _small(Estimator).fit(X, y)
+    assert_array_equal(clone(est).fit(X, y).predict(X), est.predict(X))
+    assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), est.predict(X))
+    joblib.dump(est, tmp_path / "model.joblib")
+    assert_array_equal(
+        joblib.load(tmp_path / "model.joblib").predict(X), est.predict(X)
+    )

@@ -118,14 +118,14 @@ loss_ : float
 best_loss_ : float or None
     The lowest training loss reached; None with ``early_stopping=True``.
 
-loss_curve_ : list of shape (n_iter_,)
+loss_curve_ : list of shape (``n_iter_``,)
     The training loss of each epoch ('sgd' and 'adam').
 
-validation_scores_ : list of shape (n_iter_,) or None
+validation_scores_ : list of shape (``n_iter_``,) or None
     The score on the validation set after each epoch; None when there is no
     validation set (neither ``early_stopping`` nor ``X_val``).
 
-validation_loss_curve_ : list of shape (n_iter_,) or None
+validation_loss_curve_ : list of shape (``n_iter_``,) or None
     The loss on the validation set after each epoch, computed without dropout
     and without the L2 term; None when there is no validation set.
 
@@ -144,7 +144,7 @@ intercepts_ : list of shape (n_layers - 1,)
 n_features_in_ : int
     Number of features seen during fit.
 
-feature_names_in_ : ndarray of shape (n_features_in_,)
+feature_names_in_ : ndarray of shape (``n_features_in_``,)
     Names of features seen during fit; defined only when ``X`` has feature names
     that are all strings.
 

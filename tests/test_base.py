@@ -607,3 +607,20 @@ def test_clone_pickle_joblib_round_trips(Estimator, make_data, tmp_path):
     assert_array_equal(
         joblib.load(tmp_path / "model.joblib").predict(X), est.predict(X)
     )
+
+
+def test_X_val_routed_through_pipeline():
+    """With metadata routing, Pipeline(transform_input=["X_val"]) scales X_val
+    like X before the estimator sees it."""
+    import sklearn
+    from sklearn.pipeline import Pipeline
+
+    X, y = _classification(200)
+    X = X * 100 + 50  # far from scaled, so an untransformed X_val would show
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = _small(DropoutMLPClassifier).set_fit_request(X_val=True, y_val=True)
+        pipe = Pipeline(
+            [("scale", StandardScaler()), ("mlp", clf)], transform_input=["X_val"]
+        )
+        pipe.fit(X[:150], y[:150], X_val=X[150:], y_val=y[150:])
+    assert pipe[-1].validation_scores_[-1] == pipe.score(X[150:], y[150:])

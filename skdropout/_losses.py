@@ -3,9 +3,10 @@ with respect to the output layer's pre-activation equal to ``y_pred - y``.
 
 Each loss returns the sample-weighted mean over samples of the loss summed over
 outputs. That is exactly the function whose gradient the network computes, also for
-several outputs. (scikit-learn's MLPRegressor averages its squared error over the
-outputs too while its gradient sums over them; the weights it learns are those of
-the summed loss, which is what is reported here.)
+several outputs. scikit-learn's MLPRegressor averages its squared error over the
+outputs while its gradient sums over them (scikit-learn issue #8349; the open fix,
+PR #34830, sums as here). Its adam and sgd steps are therefore the same as here, but
+its L-BFGS line search and its ``tol`` see a loss ``n_outputs`` times smaller.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause

@@ -47,9 +47,13 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     -----
     {notes}
 
-    The loss summed over outputs is reported for multi-output targets: it is the
-    function whose gradient is followed (scikit-learn's MLPRegressor follows the
-    same gradient but reports the loss averaged over outputs).
+    With several outputs, the loss is summed over them: it is the function whose
+    gradient is followed. scikit-learn's MLPRegressor follows the same gradient but
+    averages its reported loss over the outputs (scikit-learn issue #8349). So with
+    ``loss='squared_error'`` and several outputs, ``loss_`` is ``n_outputs`` times
+    scikit-learn's, ``tol`` acts like scikit-learn's ``tol / n_outputs``, and
+    'lbfgs', which needs a loss that matches its gradient, takes another (correct)
+    path. With one output, or the Poisson loss, everything is as in scikit-learn.
 
     References
     ----------

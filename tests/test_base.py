@@ -471,7 +471,8 @@ def test_pandas_feature_names(Estimator, make_data):
     df = pd.DataFrame(X, columns=columns)
     est = _small(Estimator).fit(df, pd.Series(y))
     assert list(est.feature_names_in_) == columns
-    assert_array_equal(est.predict(df), est.predict(X))
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        assert_array_equal(est.predict(df), est.predict(X))
     with pytest.raises(ValueError, match="feature names"):
         est.predict(df[columns[::-1]])
 

@@ -14,6 +14,7 @@ tested as the relation they should satisfy:
   intermediate arrays, and its L-BFGS returns float64 weights).
 """
 
+import inspect
 from functools import lru_cache
 
 import numpy as np
@@ -101,15 +102,35 @@ def _sample_weight():
 _SKLEARN_SQUARED_ERROR = SKLEARN_LOSSES["squared_error"]
 
 
-def _summed_squared_error(y_true, y_pred, sample_weight=None):
-    """scikit-learn's squared loss summed, not averaged, over the outputs."""
-    return y_true.shape[1] * _SKLEARN_SQUARED_ERROR(y_true, y_pred, sample_weight)
+def _summed_squared_error(y_true, y_pred, *sample_weight):
+    """scikit-learn's squared loss summed, not averaged, over the outputs.
+
+    (Before scikit-learn 1.7 its losses take no sample_weight argument.)"""
+    return y_true.shape[1] * _SKLEARN_SQUARED_ERROR(y_true, y_pred, *sample_weight)
+
+
+# scikit-learn's MLPs gained sample_weight and loss='poisson' in 1.7. On older
+# versions (the supported floor is 1.6.1) there is no reference to compare those
+# with, so only those cases are skipped there.
+_REFERENCE_HAS_SAMPLE_WEIGHT = (
+    "sample_weight" in inspect.signature(MLPClassifier.fit).parameters
+)
+_REFERENCE_HAS_POISSON = "loss" in inspect.signature(MLPRegressor).parameters
+
+
+def _skip_if_reference_lacks(params, sample_weight):
+    if sample_weight is not None and not _REFERENCE_HAS_SAMPLE_WEIGHT:
+        pytest.skip("scikit-learn < 1.7: its MLP has no sample_weight to compare with")
+    if params.get("loss") == "poisson" and not _REFERENCE_HAS_POISSON:
+        pytest.skip("scikit-learn < 1.7: its MLPRegressor has no Poisson loss")
 
 
 def _fit_pair(task, params, X, y, sample_weight=None, sum_sklearn_outputs=False):
     """Fit scikit-learn's MLP and the zero-dropout estimator with the same params."""
     sk_class, our_class, task_params = TASKS[task]
     params = {**task_params, **params}
+    _skip_if_reference_lacks(params, sample_weight)
+    fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
     with pytest.MonkeyPatch.context() as patch:
         if sum_sklearn_outputs and task == "squared-3":
             # For several outputs scikit-learn reports (and hands L-BFGS) the
@@ -118,8 +139,8 @@ def _fit_pair(task, params, X, y, sample_weight=None, sum_sklearn_outputs=False)
             # made the sum too, everything is comparable, L-BFGS included (the
             # unpatched relations are checked in test_multioutput_squared_error_*).
             patch.setitem(SKLEARN_LOSSES, "squared_error", _summed_squared_error)
-        theirs = sk_class(**params).fit(X, y, sample_weight=sample_weight)
-    ours = our_class(dropout=0, **params).fit(X, y, sample_weight=sample_weight)
+        theirs = sk_class(**params).fit(X, y, **fit_params)
+    ours = our_class(dropout=0, **params).fit(X, y, **fit_params)
     return ours, theirs
 
 
@@ -140,11 +161,7 @@ def _assert_same_predictions(ours, theirs, X, atol):
 def _tolerances(solver, dtype):
     """(weight rtol, weight atol, loss rtol) for comparing against scikit-learn."""
     if dtype == np.float32:
-        if solver == "lbfgs":
-            # scikit-learn's L-BFGS computes on float64 copies of the weights
-            # (float32 X then meets float64 weights), skdropout stays in float32;
-            # the line searches see float32 rounding and amplify it.
-            return 0.0, 5e-3, 1e-3
+        # (float32 L-BFGS is compared on its loss and predictions instead.)
         # scikit-learn upcasts some float32 intermediates to float64 (Adam's
         # step size is a NumPy float64, the regressor keeps y in float64),
         # skdropout stays in float32: rounding at float32's eps (1e-7) builds up
@@ -193,10 +210,23 @@ def test_fit_matches_sklearn(solver, task, dtype, option):
         task, params, X, y, sample_weight, sum_sklearn_outputs=True
     )
 
+    assert ours.coefs_[0].dtype == dtype  # float32 in, float32 weights out
+    if solver == "lbfgs" and dtype == np.float32:
+        # scikit-learn runs L-BFGS on float64 copies of the weights, skdropout in
+        # float32. L-BFGS amplifies that rounding along its path by an amount that
+        # depends on the SciPy version (with SciPy 1.10 the multilabel weights
+        # part by 0.08 on flat directions), so the objective reached and the
+        # predictions are compared, not the weights.
+        assert_allclose(ours.loss_, theirs.loss_, rtol=2e-3)
+        if isinstance(ours, DropoutMLPClassifier):
+            assert np.mean(ours.predict(X) == theirs.predict(X)) >= 0.98
+        else:
+            assert_allclose(ours.predict(X), theirs.predict(X), atol=1e-2)
+        return
+
     rtol, atol, loss_rtol = _tolerances(solver, dtype)
     _assert_same_weights(ours, theirs, rtol, atol)
     assert ours.n_iter_ == theirs.n_iter_
-    assert ours.coefs_[0].dtype == dtype  # float32 in, float32 weights out
     assert_allclose(ours.loss_, theirs.loss_, rtol=loss_rtol)
     if solver != "lbfgs":
         assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=loss_rtol)

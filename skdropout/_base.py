@@ -438,8 +438,10 @@ class BaseDropoutMLP(BaseEstimator, ABC):
             warnings.warn("Training interrupted by user.")
 
         if self.early_stopping:
-            self.coefs_ = self._best_coefs
-            self.intercepts_ = self._best_intercepts
+            # Copies: a later warm-started fit updates coefs_ in place and must
+            # not overwrite the best weights kept in _best_coefs.
+            self.coefs_ = [c.copy() for c in self._best_coefs]
+            self.intercepts_ = [b.copy() for b in self._best_intercepts]
 
     def _record_validation(self, validation):
         """Validation loss (no dropout, no L2 term) and score after an epoch."""

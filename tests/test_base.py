@@ -52,6 +52,11 @@ def _weights(est):
     return est.coefs_ + est.intercepts_
 
 
+def _first_call_kwargs(Estimator, y):
+    """What the first partial_fit call needs: the classes, for a classifier."""
+    return {"classes": np.unique(y)} if Estimator is DropoutMLPClassifier else {}
+
+
 def _assert_same_weights(a, b):
     for wa, wb in zip(_weights(a), _weights(b)):
         assert_array_equal(wa, wb)
@@ -107,7 +112,7 @@ def test_masks_change_between_calls(Estimator, make_data):
     """partial_fit continues the random stream: consecutive calls on the same
     data, from the same weights, draw different masks and shuffles."""
     X, y = make_data()
-    kwargs = {"classes": np.unique(y)} if Estimator is DropoutMLPClassifier else {}
+    kwargs = _first_call_kwargs(Estimator, y)
     est = _small(Estimator, learning_rate_init=1e-12).partial_fit(X, y, **kwargs)
     # With a negligible learning rate, the loss differs only through the masks.
     est.partial_fit(X, y)
@@ -121,7 +126,7 @@ def test_partial_fit_pickle_resume_is_exact(Estimator, make_data, k):
     """k partial_fit calls, a pickle round trip and k more calls give exactly the
     weights of 2k uninterrupted calls (generator and optimizer state persist)."""
     X, y = make_data()
-    kwargs = {"classes": np.unique(y)} if Estimator is DropoutMLPClassifier else {}
+    kwargs = _first_call_kwargs(Estimator, y)
     straight = _small(Estimator, input_dropout=0.1)
     resumed = clone(straight)
     for i in range(2 * k):
@@ -335,7 +340,7 @@ def test_early_stopping_stops_and_restores_best(Estimator, make_data):
 def test_partial_fit_refuses_early_stopping(Estimator, make_data):
     """partial_fit with early_stopping=True raises, as in scikit-learn."""
     X, y = make_data()
-    kwargs = {"classes": np.unique(y)} if Estimator is DropoutMLPClassifier else {}
+    kwargs = _first_call_kwargs(Estimator, y)
     with pytest.raises(ValueError, match="early_stopping"):
         _small(Estimator, early_stopping=True).partial_fit(X, y, **kwargs)
 
@@ -379,7 +384,7 @@ def test_failed_partial_fit_keeps_model(Estimator, make_data):
     """A partial_fit that fails on its data leaves the model, its generator and
     its optimizer unchanged, so the next call is as if it never happened."""
     X, y = make_data()
-    kwargs = {"classes": np.unique(y)} if Estimator is DropoutMLPClassifier else {}
+    kwargs = _first_call_kwargs(Estimator, y)
     a = _small(Estimator).partial_fit(X, y, **kwargs)
     b = clone(a).partial_fit(X, y, **kwargs)
     bad_X = X.copy()
@@ -625,3 +630,21 @@ def test_X_val_routed_through_pipeline():
         )
         pipe.fit(X[:150], y[:150], X_val=X[150:], y_val=y[150:])
     assert pipe[-1].validation_scores_[-1] == pipe.score(X[150:], y[150:])
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_warm_start_early_stopping_keeps_earlier_best(Estimator, make_data):
+    """A warm-started early-stopping fit that only gets worse returns the best
+    weights of the earlier fit, not the degraded ones."""
+    X, y = make_data(200)
+    val = dict(X_val=X[150:], y_val=y[150:])
+    est = _small(
+        Estimator, solver="sgd", early_stopping=True, warm_start=True,
+        max_iter=20, n_iter_no_change=2, learning_rate_init=0.01,
+    )  # fmt: skip
+    est.fit(X[:150], y[:150], **val)
+    best = est.best_validation_score_
+    est.set_params(learning_rate_init=50.0, max_iter=3)  # every step makes it worse
+    est.fit(X[:150], y[:150], **val)
+    assert max(est.validation_scores_[-3:]) <= best  # no new best
+    assert est.score(X[150:], y[150:]) == pytest.approx(best)

@@ -3,8 +3,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 from skdropout._classifier import DropoutMLPClassifier
+from skdropout._display import LossCurveDisplay
 from skdropout._regressor import DropoutMLPRegressor
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["DropoutMLPClassifier", "DropoutMLPRegressor", "__version__"]
+__all__ = [
+    "DropoutMLPClassifier",
+    "DropoutMLPRegressor",
+    "LossCurveDisplay",
+    "__version__",
+]

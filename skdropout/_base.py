@@ -5,12 +5,12 @@ stopping and tags. No maths here: that lives in ``_network``, ``_dropout``,
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
+import time
 import warnings
 from abc import ABC, abstractmethod
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.optimize
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
@@ -24,9 +24,20 @@ from sklearn.utils.validation import (
 )
 
 from skdropout._activations import HIDDEN_ACTIVATIONS
-from skdropout._dropout import check_rates, draw_masks
+from skdropout._callbacks import (
+    TRANSIENT_ATTRIBUTES,
+    CallbackSupportMixin,
+    root_context,
+)
+from skdropout._dropout import NOISES, check_rates, draw_masks
+from skdropout._lbfgs import minimize_lbfgs
 from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS
-from skdropout._network import loss_and_grads, predict_raw
+from skdropout._network import (
+    apply_max_norm,
+    loss_and_grads,
+    predict_raw,
+    sample_outputs,
+)
 from skdropout._optimizers import SGD, Adam
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -36,11 +47,7 @@ _STOCHASTIC_SOLVERS = ("sgd", "adam")
 _PREDICT_CHUNK_VALUES = 2**21
 
 
-def _pack(arrays):
-    return np.concatenate([a.ravel() for a in arrays])
-
-
-class BaseDropoutMLP(BaseEstimator, ABC):
+class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
     """Base class of the dropout multilayer perceptrons.
 
     Do not use it directly: use :class:`~skdropout.DropoutMLPClassifier` or
@@ -55,6 +62,9 @@ class BaseDropoutMLP(BaseEstimator, ABC):
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "dropout_noise": [StrOptions(set(NOISES))],
+        "max_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "mc_passes": [Interval(Integral, 1, None, closed="left")],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
@@ -138,13 +148,20 @@ class BaseDropoutMLP(BaseEstimator, ABC):
                 "dropout=0 and input_dropout=0, or use solver='adam' or 'sgd'. Got "
                 f"dropout={self.dropout!r}, input_dropout={self.input_dropout!r}."
             )
+        if self.solver == "lbfgs" and self.max_norm is not None:
+            raise ValueError(
+                "max_norm is applied after each stochastic step and cannot be "
+                "used with solver='lbfgs'; use solver='adam' or 'sgd', or "
+                f"max_norm=None. Got max_norm={self.max_norm!r}."
+            )
         return rates, input_rate
 
     # -- fitting ------------------------------------------------------------------
 
     def _fitted_state(self):
-        params = set(self.get_params(deep=False))
-        return {k: v for k, v in vars(self).items() if k not in params}
+        """Everything but the parameters and the callback API's attributes."""
+        skip = set(self.get_params(deep=False)) | TRANSIENT_ATTRIBUTES
+        return {k: v for k, v in vars(self).items() if k not in skip}
 
     def _fit(
         self,
@@ -202,14 +219,27 @@ class BaseDropoutMLP(BaseEstimator, ABC):
             self._initialize(Y, layer_units, X.dtype)
         else:
             self._check_architecture(layer_units)
+        # The noise the model was trained with, for Monte Carlo dropout.
+        self._noise_spec = (tuple(rates), input_rate, self.dropout_noise)
 
-        if self.solver == "lbfgs":
-            self._fit_lbfgs(X, Y, sample_weight)
-        else:
+        stochastic = self.solver in _STOCHASTIC_SOLVERS
+        if stochastic and self.early_stopping and validation is None:
+            X, Y, sample_weight, validation = self._split_validation(
+                X, Y, sample_weight
+            )
+
+        # One subtask per epoch; L-BFGS opens one more iteration than it runs.
+        max_subtasks = 1 if incremental else self.max_iter + (not stochastic)
+        callbacks = root_context(self, max_subtasks)
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        y = lambda: self._decode(Y)  # noqa: E731 (computed only if a callback asks)
+        callbacks.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        if stochastic:
             self._fit_stochastic(
-                X, Y, sample_weight, validation, layer_units, rates, input_rate,
-                incremental,
-            )  # fmt: skip
+                X, Y, sample_weight, validation, layer_units, incremental, callbacks
+            )
+        else:
+            self._fit_lbfgs(X, Y, sample_weight, callbacks)
 
         if not all(np.isfinite(w).all() for w in self.coefs_ + self.intercepts_):
             raise ValueError(
@@ -217,6 +247,23 @@ class BaseDropoutMLP(BaseEstimator, ABC):
                 "contain large values and need to be preprocessed (for example "
                 "with StandardScaler), or learning_rate_init may be too large."
             )
+        self._after_fit(X, Y, sample_weight, validation)
+        callbacks.call_on_fit_task_end(
+            estimator=self, X=X, y=y, metadata=metadata,
+            reconstruction_attributes=self._snapshot_weights,
+        )  # fmt: skip
+
+    def _after_fit(self, X, Y, sample_weight, validation):
+        """Hook run after a successful fit or partial_fit (the regressor estimates
+        its observation noise here)."""
+
+    def _snapshot_weights(self):
+        """The attributes a copy of the estimator needs to predict as it is now."""
+        return {
+            "coefs_": [c.copy() for c in self.coefs_],
+            "intercepts_": [b.copy() for b in self.intercepts_],
+            "n_iter_": self.n_iter_,
+        }
 
     def _check_architecture(self, layer_units):
         expected = [(a, b) for a, b in zip(layer_units[:-1], layer_units[1:])]
@@ -326,20 +373,16 @@ class BaseDropoutMLP(BaseEstimator, ABC):
         return X_train, Y_train, sw_train, validation
 
     def _fit_stochastic(
-        self, X, Y, sample_weight, validation, layer_units, rates, input_rate,
-        incremental,
-    ):  # fmt: skip
+        self, X, Y, sample_weight, validation, layer_units, incremental, callbacks
+    ):
         params = self.coefs_ + self.intercepts_
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer(params)
-
-        if self.early_stopping and validation is None:
-            X, Y, sample_weight, validation = self._split_validation(
-                X, Y, sample_weight
-            )
         if validation is not None and self.validation_scores_ is None:
-            self.validation_scores_ = []
-            self.validation_loss_curve_ = []
+            # One entry per epoch of loss_curve_: NaN where there was no
+            # validation set (earlier warm-started or partial fits).
+            self.validation_scores_ = [np.nan] * len(self.loss_curve_)
+            self.validation_loss_curve_ = [np.nan] * len(self.loss_curve_)
             self.best_validation_score_ = -np.inf
         if sp.issparse(X):
             X = X.tocsr()  # row slicing of minibatches
@@ -356,10 +399,15 @@ class BaseDropoutMLP(BaseEstimator, ABC):
             batch_size = int(np.clip(self.batch_size, 1, n_samples))
 
         rng = self._random_state
+        rates, input_rate, noise = self._noise_spec
+        hidden_coefs = self.coefs_[:-1]  # max_norm bounds hidden units only
         sample_idx = np.arange(n_samples)
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
+                epoch = callbacks.subcontext(task_name="epoch")
+                epoch.call_on_fit_task_begin(estimator=self)
+                start_time = time.perf_counter()
                 if self.shuffle:
                     sample_idx = sample_idx[rng.permutation(n_samples)]
                 accumulated_loss = 0.0
@@ -367,14 +415,9 @@ class BaseDropoutMLP(BaseEstimator, ABC):
                     idx = sample_idx[batch] if self.shuffle else batch
                     X_batch = X[idx]
                     masks = draw_masks(
-                        rng,
-                        X_batch.shape[0],
-                        layer_units,
-                        rates,
-                        input_rate,
-                        X.dtype,
-                        X_batch if sp.issparse(X_batch) else None,
-                    )
+                        rng, X_batch.shape[0], layer_units, rates, input_rate,
+                        X.dtype, X_batch if sp.issparse(X_batch) else None, noise,
+                    )  # fmt: skip
                     batch_loss, coef_grads, intercept_grads, _ = loss_and_grads(
                         X_batch,
                         Y[idx],
@@ -388,6 +431,8 @@ class BaseDropoutMLP(BaseEstimator, ABC):
                     )
                     accumulated_loss += batch_loss * X_batch.shape[0]
                     self._optimizer.update(params, coef_grads + intercept_grads)
+                    if self.max_norm is not None:
+                        apply_max_norm(hidden_coefs, self.max_norm)
 
                 self.n_iter_ += 1
                 self.loss_ = accumulated_loss / n_samples
@@ -401,13 +446,21 @@ class BaseDropoutMLP(BaseEstimator, ABC):
                     )
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
-                if self.verbose:
-                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
                 if validation is not None:
                     self._record_validation(validation)
+                elif self.validation_scores_ is not None:
+                    self.validation_scores_.append(np.nan)
+                    self.validation_loss_curve_.append(np.nan)
+                if self.verbose:
+                    self._print_epoch(time.perf_counter() - start_time, validation)
                 self._update_no_improvement_count(validation is not None)
+                stop = epoch.call_on_fit_task_end(
+                    estimator=self, reconstruction_attributes=self._snapshot_weights
+                )
 
                 self._optimizer.iteration_ends(self.t_)
+                if stop:
+                    break
                 if self._no_improvement_count > self.n_iter_no_change:
                     if self.early_stopping:
                         msg = (
@@ -443,6 +496,16 @@ class BaseDropoutMLP(BaseEstimator, ABC):
             self.coefs_ = [c.copy() for c in self._best_coefs]
             self.intercepts_ = [b.copy() for b in self._best_intercepts]
 
+    def _print_epoch(self, seconds, validation):
+        """One line per epoch; it starts as scikit-learn's MLP's lines do."""
+        line = "Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_)
+        if validation is not None:
+            line += ", validation loss = %.8f, validation score = %.6f" % (
+                self.validation_loss_curve_[-1],
+                self.validation_scores_[-1],
+            )
+        print(line + ", time = %.2fs" % seconds)
+
     def _record_validation(self, validation):
         """Validation loss (no dropout, no L2 term) and score after an epoch."""
         X_val, Y_val, y_val, sw_val = validation
@@ -454,8 +517,6 @@ class BaseDropoutMLP(BaseEstimator, ABC):
             score = loss = np.nan
         self.validation_scores_.append(score)
         self.validation_loss_curve_.append(loss)
-        if self.verbose:
-            print("Validation score: %f" % score)
 
     def _update_no_improvement_count(self, validated):
         """scikit-learn's rule: count epochs that fail to improve on the best by
@@ -480,47 +541,48 @@ class BaseDropoutMLP(BaseEstimator, ABC):
             if self.loss_curve_[-1] < self.best_loss_:
                 self.best_loss_ = self.loss_curve_[-1]
 
-    def _fit_lbfgs(self, X, Y, sample_weight):
-        shapes = [c.shape for c in self.coefs_] + [b.shape for b in self.intercepts_]
-        bounds = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
-        dtype = X.dtype
-        n_layers = len(self.coefs_)
-
-        def unpack(packed):
-            arrays = [
-                packed[start:stop].reshape(shape).astype(dtype, copy=False)
-                for start, stop, shape in zip(bounds[:-1], bounds[1:], shapes)
-            ]
-            return arrays[:n_layers], arrays[n_layers:]
-
-        last_loss = [np.nan]
-
-        def loss_grad(packed):
-            coefs, intercepts = unpack(packed)
-            value, coef_grads, intercept_grads, _ = loss_and_grads(
+    def _fit_lbfgs(self, X, Y, sample_weight, callbacks):
+        def objective(coefs, intercepts):
+            loss, coef_grads, intercept_grads, _ = loss_and_grads(
                 X, Y, coefs, intercepts, self.activation, self._loss, self.alpha,
                 sample_weight,
             )  # fmt: skip
-            last_loss[0] = value
-            return value, _pack(coef_grads + intercept_grads).astype(np.float64)
+            return loss, coef_grads, intercept_grads
 
-        def report(packed):
-            report.iteration += 1
-            print("Iteration %d, loss = %.8f" % (report.iteration, last_loss[0]))
+        # Each L-BFGS iteration is a callback subtask, as in LogisticRegression:
+        # scipy reports the end of an iteration, which is the next one's start.
+        state = {"iteration": 0, "time": time.perf_counter()}
+        state["task"] = callbacks.subcontext(task_name="iteration")
+        state["task"].call_on_fit_task_begin(estimator=self)
 
-        report.iteration = 0
-        result = scipy.optimize.minimize(
-            loss_grad,
-            _pack(self.coefs_ + self.intercepts_).astype(np.float64),
-            method="L-BFGS-B",
-            jac=True,
-            options={
-                "maxfun": self.max_fun,
-                "maxiter": self.max_iter,
-                "gtol": self.tol,
-            },
-            callback=report if self.verbose else None,
+        def report(loss, coefs, intercepts):
+            state["iteration"] += 1
+            if self.verbose:
+                now = time.perf_counter()
+                print(
+                    "Iteration %d, loss = %.8f, time = %.2fs"
+                    % (state["iteration"], loss, now - state["time"])
+                )
+                state["time"] = now
+            state["task"].call_on_fit_task_end(
+                estimator=self,
+                reconstruction_attributes=lambda: {
+                    "coefs_": coefs, "intercepts_": intercepts,
+                },
+            )  # fmt: skip
+            state["task"] = callbacks.subcontext(task_name="iteration")
+            state["task"].call_on_fit_task_begin(estimator=self)
+
+        self.coefs_, self.intercepts_, result = minimize_lbfgs(
+            self.coefs_,
+            self.intercepts_,
+            objective,
+            max_iter=self.max_iter,
+            max_fun=self.max_fun,
+            tol=self.tol,
+            report=report,
         )
+        state["task"].call_on_fit_task_end(estimator=self)  # the one never run
         if result.status != 0:
             warnings.warn(
                 f"lbfgs failed to converge after {result.nit} iteration(s) "
@@ -531,7 +593,6 @@ class BaseDropoutMLP(BaseEstimator, ABC):
             )
         self.n_iter_ = min(result.nit, self.max_iter)
         self.loss_ = float(result.fun)
-        self.coefs_, self.intercepts_ = unpack(result.x)
 
     @staticmethod
     def _check_solver_is_stochastic(estimator):
@@ -570,6 +631,37 @@ class BaseDropoutMLP(BaseEstimator, ABC):
         X = self._validate_X(X)
         with np.errstate(over="ignore"):
             return self._predict_output(X, logits)
+
+    def _sample_outputs(self, X, n_passes, random_state):
+        """Monte Carlo dropout on validated X: (n_passes, n_samples, n_outputs)."""
+        if n_passes is None:
+            n_passes = self.mc_passes
+        if not (isinstance(n_passes, Integral) and n_passes >= 1):
+            raise ValueError(f"n_passes must be a positive integer, got {n_passes!r}.")
+        rates, input_rate, noise = self._noise_spec
+        layer_units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
+        # A generator of its own: sampling never touches the training stream, so
+        # it is reproducible and safe to call from several threads at once.
+        rng = check_random_state(random_state)
+
+        def masks_for(X_chunk):
+            return draw_masks(
+                rng, X_chunk.shape[0], layer_units, rates, input_rate, X_chunk.dtype,
+                X_chunk if sp.issparse(X_chunk) else None, noise,
+            )  # fmt: skip
+
+        widest = max(c.shape[1] for c in self.coefs_)
+        with np.errstate(over="ignore"):
+            return sample_outputs(
+                X,
+                self.coefs_,
+                self.intercepts_,
+                self.activation,
+                self.out_activation_,
+                masks_for,
+                n_passes,
+                chunk_size=max(1, _PREDICT_CHUNK_VALUES // widest),
+            )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -15,7 +15,7 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from skdropout._activations import LOG_OUTPUTS
 from skdropout._base import BaseDropoutMLP
@@ -98,6 +98,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         *,
         dropout=0.5,
         input_dropout=0.0,
+        dropout_noise="bernoulli",
+        max_norm=None,
+        mc_passes=100,
         solver="adam",
         alpha=0.0001,
         batch_size="auto",
@@ -125,6 +128,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         self.activation = activation
         self.dropout = dropout
         self.input_dropout = input_dropout
+        self.dropout_noise = dropout_noise
+        self.max_norm = max_norm
+        self.mc_passes = mc_passes
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -349,6 +355,57 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         """
         logits = self._forward(X, logits=True)
         return LOG_OUTPUTS[self.out_activation_](logits)
+
+    def predict_mc(self, X, *, n_passes=None, random_state=0):
+        """Class probabilities of Monte Carlo dropout passes.
+
+        Runs ``n_passes`` forward passes with dropout left on, at the rates and
+        with the noise the model was trained with (Gal and Ghahramani, 2016).
+        Their mean estimates the predictive probabilities; their spread shows how
+        much the prediction depends on the random thinning of the network, a
+        measure of the model's uncertainty. X is processed in row chunks, so
+        memory beyond the returned array does not grow with n_samples.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        n_passes : int, default=None
+            Number of passes T; None uses ``mc_passes``.
+
+        random_state : int, RandomState instance or None, default=0
+            Seeds the masks. The default gives the same passes on every call;
+            the estimator's own training generator is never used.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_passes, n_samples, n_classes)
+            The class probabilities of each pass, classes in the order of
+            ``classes_`` (for multilabel targets, each label's probability).
+
+        References
+        ----------
+        .. [1] Y. Gal and Z. Ghahramani, "Dropout as a Bayesian Approximation:
+           Representing Model Uncertainty in Deep Learning", ICML 2016.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from skdropout import DropoutMLPClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> clf = DropoutMLPClassifier(max_iter=50, random_state=0).fit(X / 8, y)
+        >>> proba = clf.predict_mc(X[:2] / 8, n_passes=30)
+        >>> proba.shape
+        (30, 2, 3)
+        >>> bool(abs(proba.sum(axis=2) - 1).max() < 1e-12)
+        True
+        """
+        check_is_fitted(self)
+        samples = self._sample_outputs(self._validate_X(X), n_passes, random_state)
+        if self.out_activation_ == "logistic" and len(self.classes_) == 2:
+            return np.concatenate([1 - samples, samples], axis=2)
+        return samples
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

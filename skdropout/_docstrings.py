@@ -27,7 +27,25 @@ dropout : float or array-like of shape (n_layers - 2,), default=0.5
 input_dropout : float, default=0.0
     Probability of dropping each input feature during training, in [0, 1).
     Srivastava et al. (2014) use 0.2 for real-valued inputs. With sparse input
-    only stored entries are dropped (dropping a zero changes nothing).""",
+    only stored entries are dropped (dropping a zero changes nothing).
+
+dropout_noise : {'bernoulli', 'gaussian'}, default='bernoulli'
+    The kind of multiplicative noise: 'bernoulli' keeps a unit with probability
+    ``1 - p`` and scales it by ``1 / (1 - p)``; 'gaussian' multiplies it by
+    normal noise of mean 1 and variance ``p / (1 - p)``, the same mean and
+    variance (Srivastava et al. 2014, section 10; Keras' GaussianDropout).
+    Both use the rates of ``dropout`` and ``input_dropout``.
+
+max_norm : float, default=None
+    If set, after every update each hidden unit's incoming weight vector (a
+    column of ``coefs_[i]`` for the hidden layers, biases excluded) is rescaled
+    to an L2 norm of at most ``max_norm``. Srivastava et al. (2014) pair it with
+    dropout and large learning rates, with values of 3 to 4. The output layer is
+    not constrained. Not available with 'lbfgs'.
+
+mc_passes : int, default=100
+    Number T of stochastic forward passes for Monte Carlo dropout
+    (:meth:`predict_mc` and, for the regressor, ``predict(X, return_std=True)``).""",
     "solver_params": """\
 solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
     The solver for weight optimization: 'lbfgs' a quasi-Newton method (full
@@ -121,13 +139,15 @@ best_loss_ : float or None
 loss_curve_ : list of shape (``n_iter_``,)
     The training loss of each epoch ('sgd' and 'adam').
 
-validation_scores_ : list of shape (``n_iter_``,) or None
-    The score on the validation set after each epoch; None when there is no
-    validation set (neither ``early_stopping`` nor ``X_val``).
+validation_scores_ : list of shape (``len(loss_curve_)``,) or None
+    The score on the validation set after each epoch, aligned with
+    ``loss_curve_`` (NaN for the epochs of earlier warm-started or partial fits
+    that had no validation set); None when no fit had a validation set (neither
+    ``early_stopping`` nor ``X_val``).
 
-validation_loss_curve_ : list of shape (``n_iter_``,) or None
+validation_loss_curve_ : list of shape (``len(loss_curve_)``,) or None
     The loss on the validation set after each epoch, computed without dropout
-    and without the L2 term; None when there is no validation set.
+    and without the L2 term, aligned like ``validation_scores_``.
 
 best_validation_score_ : float or None
     The best validation score; None when there is no validation set.

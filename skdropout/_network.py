@@ -154,17 +154,80 @@ def loss_and_grads(
     return value, coef_grads, intercept_grads, A[-1]
 
 
+def _output(X, coefs, intercepts, activation, out_activation, masks=None):
+    return forward(X, coefs, intercepts, activation, out_activation, masks)[1][-1]
+
+
+def _chunks(n_samples, chunk_size):
+    if chunk_size is None:
+        chunk_size = n_samples
+    for start in range(0, n_samples, max(chunk_size, 1)):
+        yield slice(start, min(start + chunk_size, n_samples))
+
+
 def predict_raw(X, coefs, intercepts, activation, out_activation=None, chunk_size=None):
     """The network's output without dropout, optionally in row chunks.
 
     With ``out_activation=None`` the logits are returned.
     """
     if chunk_size is None or X.shape[0] <= chunk_size:
-        return forward(X, coefs, intercepts, activation, out_activation)[1][-1]
+        return _output(X, coefs, intercepts, activation, out_activation)
     out = np.empty((X.shape[0], coefs[-1].shape[1]), dtype=coefs[-1].dtype)
-    for start in range(0, X.shape[0], chunk_size):
-        rows = slice(start, start + chunk_size)
-        out[rows] = forward(X[rows], coefs, intercepts, activation, out_activation)[1][
-            -1
-        ]
+    for rows in _chunks(X.shape[0], chunk_size):
+        out[rows] = _output(X[rows], coefs, intercepts, activation, out_activation)
     return out
+
+
+def sample_outputs(
+    X,
+    coefs,
+    intercepts,
+    activation,
+    out_activation,
+    draw_masks,
+    n_passes,
+    chunk_size=None,
+):
+    """Monte Carlo dropout: ``n_passes`` stochastic forward passes.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    coefs, intercepts : list of ndarray
+    activation, out_activation : str
+    draw_masks : callable
+        ``draw_masks(X_chunk)`` returns the masks of one pass over a row chunk.
+    n_passes : int
+    chunk_size : int, default=None
+        Rows per chunk: the memory of the passes does not grow with n_samples.
+
+    Returns
+    -------
+    outputs : ndarray of shape (n_passes, n_samples, n_outputs)
+    """
+    out = np.empty(
+        (n_passes, X.shape[0], coefs[-1].shape[1]),
+        dtype=np.result_type(X.dtype, coefs[-1].dtype),
+    )
+    for rows in _chunks(X.shape[0], chunk_size):
+        X_chunk = X[rows]
+        for t in range(n_passes):
+            masks = draw_masks(X_chunk)
+            out[t, rows] = _output(
+                X_chunk, coefs, intercepts, activation, out_activation, masks
+            )
+    return out
+
+
+def apply_max_norm(coefs, max_norm):
+    """Rescale, in place, every column of each matrix in ``coefs`` whose L2 norm
+    exceeds ``max_norm`` down to that norm.
+
+    Column j of ``coefs[i]`` is the incoming weight vector of unit j of layer
+    i + 1; the constraint of Srivastava et al. (2014) bounds it, not the bias.
+    """
+    for W in coefs:
+        norms = np.sqrt(np.einsum("ij,ij->j", W, W))
+        too_long = norms > max_norm
+        if too_long.any():
+            W[:, too_long] *= (max_norm / norms[too_long]).astype(W.dtype)

@@ -3,6 +3,7 @@ errors, dtypes, input containers and scikit-learn tooling."""
 
 import io
 import pickle
+import re
 from contextlib import redirect_stdout
 
 import joblib
@@ -540,28 +541,47 @@ def test_predict_in_chunks(Estimator, make_data, monkeypatch):
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)
 def test_verbose_lines_and_convergence_warning(Estimator, make_data):
-    """verbose prints scikit-learn's 'Iteration N, loss = ...' lines and hitting
-    max_iter warns with ConvergenceWarning."""
+    """verbose prints one line per epoch that starts like scikit-learn's
+    ('Iteration N, loss = ...') and ends with the epoch's time; hitting max_iter
+    warns with ConvergenceWarning."""
     X, y = make_data()
     out = io.StringIO()
     with redirect_stdout(out), pytest.warns(ConvergenceWarning, match="Maximum"):
         est = _small(Estimator, verbose=True, max_iter=3).fit(X, y)
     lines = out.getvalue().splitlines()
-    assert lines == [
-        "Iteration %d, loss = %.8f" % (i + 1, loss)
-        for i, loss in enumerate(est.loss_curve_)
-    ]
+    assert len(lines) == 3
+    for i, (line, loss) in enumerate(zip(lines, est.loss_curve_)):
+        prefix = "Iteration %d, loss = %.8f" % (i + 1, loss)
+        assert re.fullmatch(re.escape(prefix) + r", time = \d+\.\d\ds", line)
 
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)
 def test_verbose_early_stopping_lines(Estimator, make_data):
-    """With early stopping, each epoch also prints its validation score."""
+    """With a validation set, each epoch's line also shows the validation loss
+    and score."""
     X, y = make_data(200)
     out = io.StringIO()
     with redirect_stdout(out):
         est = _small(Estimator, verbose=1, max_iter=2, early_stopping=True).fit(X, y)
+    first = out.getvalue().splitlines()[0]
+    expected = "validation loss = %.8f, validation score = %.6f" % (
+        est.validation_loss_curve_[0],
+        est.validation_scores_[0],
+    )
+    assert expected in first
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_verbose_lbfgs_lines(Estimator, make_data):
+    """lbfgs prints one line per iteration too."""
+    X, y = make_data()
+    out = io.StringIO()
+    with redirect_stdout(out):
+        est = _small(Estimator, solver="lbfgs", dropout=0, verbose=True, max_iter=200)
+        est.fit(X, y)
     lines = out.getvalue().splitlines()
-    assert lines[1] == "Validation score: %f" % est.validation_scores_[0]
+    assert len(lines) == est.n_iter_
+    assert re.fullmatch(r"Iteration 1, loss = \d+\.\d{8}, time = \d+\.\d\ds", lines[0])
 
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)
@@ -648,3 +668,101 @@ def test_warm_start_early_stopping_keeps_earlier_best(Estimator, make_data):
     est.fit(X[:150], y[:150], **val)
     assert max(est.validation_scores_[-3:]) <= best  # no new best
     assert est.score(X[150:], y[150:]) == pytest.approx(best)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_validation_curves_stay_aligned_across_warm_starts(Estimator, make_data):
+    """Validation curves keep one entry per epoch of loss_curve_, NaN where a
+    warm-started fit had no validation set."""
+    X, y = make_data(200)
+    est = _small(Estimator, warm_start=True, max_iter=4)
+    est.fit(X, y)
+    est.fit(X[:150], y[:150], X_val=X[150:], y_val=y[150:])
+    est.fit(X, y)
+    for curve in (est.validation_scores_, est.validation_loss_curve_):
+        assert len(curve) == len(est.loss_curve_) == 12
+        assert np.isnan(curve[:4]).all() and np.isnan(curve[8:]).all()
+        assert np.isfinite(curve[4:8]).all()
+
+
+# -- max-norm and Gaussian dropout ------------------------------------------------
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_max_norm_holds_after_every_step(Estimator, make_data, solver, monkeypatch):
+    """With max_norm=c, after every optimizer step each hidden unit's incoming
+    weight vector has norm <= c (to 1e-6); the output layer is not constrained."""
+    import skdropout._base
+
+    X, y = make_data()
+    X = X * 5  # large inputs and a large learning rate push the norms past c
+    norms_after_steps = []
+    constrain = skdropout._base.apply_max_norm
+
+    constrained_layers = set()
+
+    def recording(coefs, max_norm):
+        constrain(coefs, max_norm)
+        norms_after_steps.append(max(np.linalg.norm(W, axis=0).max() for W in coefs))
+        constrained_layers.add(len(coefs))
+
+    monkeypatch.setattr(skdropout._base, "apply_max_norm", recording)
+    est = _small(
+        Estimator, solver=solver, max_norm=0.5, learning_rate_init=0.1,
+        batch_size=16, max_iter=3,
+    )  # fmt: skip
+    est.fit(X, y)
+    assert len(norms_after_steps) == 3 * int(np.ceil(len(X) / 16))
+    assert max(norms_after_steps) <= 0.5 * (1 + 1e-6)
+    for W in est.coefs_[:-1]:
+        assert np.linalg.norm(W, axis=0).max() <= 0.5 * (1 + 1e-6)
+    assert constrained_layers == {len(est.coefs_) - 1}  # hidden layers only
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_max_norm_changes_training(Estimator, make_data):
+    """max_norm changes the model only when norms reach the bound."""
+    X, y = make_data()
+    free = _small(Estimator).fit(X, y)
+    loose = _small(Estimator, max_norm=1e6).fit(X, y)
+    tight = _small(Estimator, max_norm=0.3).fit(X, y)
+    _assert_same_weights(free, loose)
+    assert not np.array_equal(free.coefs_[0], tight.coefs_[0])
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_max_norm_with_lbfgs_refused(Estimator, make_data):
+    """max_norm with lbfgs is a clear error."""
+    X, y = make_data()
+    est = _small(Estimator, solver="lbfgs", dropout=0, max_norm=3.0)
+    with pytest.raises(ValueError, match="max_norm .* cannot be used with"):
+        est.fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_gaussian_dropout_trains(Estimator, make_data):
+    """Gaussian dropout trains to a different model than Bernoulli dropout with
+    the same rate, and learns."""
+    X, y = make_data(200)
+    bernoulli = _small(Estimator, max_iter=40, learning_rate_init=0.01).fit(X, y)
+    gaussian = _small(
+        Estimator, max_iter=40, learning_rate_init=0.01, dropout_noise="gaussian"
+    ).fit(X, y)
+    assert not np.array_equal(bernoulli.coefs_[0], gaussian.coefs_[0])
+    assert gaussian.score(X, y) > 0.6
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_new_parameters_validated(Estimator, make_data):
+    """dropout_noise, max_norm and mc_passes are validated like the others."""
+    X, y = make_data()
+    for params in (
+        dict(dropout_noise="uniform"),
+        dict(max_norm=0),
+        dict(max_norm=-1.0),
+        dict(mc_passes=0),
+    ):
+        name = next(iter(params))
+        with pytest.raises(ValueError, match=f"'{name}' parameter"):
+            _small(Estimator, **params).fit(X, y)

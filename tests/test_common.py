@@ -30,6 +30,13 @@ ESTIMATORS = [
         learning_rate_init=0.01,
         random_state=0,
     ),
+    # Gaussian dropout, max-norm, few MC passes, early stopping.
+    DropoutMLPClassifier(
+        dropout_noise="gaussian", max_norm=3.0, mc_passes=5, random_state=0
+    ),
+    DropoutMLPRegressor(
+        dropout_noise="gaussian", max_norm=3.0, mc_passes=5, random_state=0
+    ),
 ]
 
 _WEIGHTS_VS_REPEATS = (

@@ -190,3 +190,41 @@ def test_check_rates_non_numeric_raises_type_error(dropout):
     """Values that are not numbers (strings, None, booleans) raise a TypeError."""
     with pytest.raises(TypeError, match="dropout"):
         check_rates(dropout, 2)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("rate", RATES)
+def test_gaussian_noise_mean_and_variance(rate, dtype):
+    """Gaussian dropout noise has mean 1 and variance p / (1 - p), within 4
+    standard errors, in the requested dtype."""
+    n = 200_000
+    mask = draw_mask(np.random.RandomState(0), n, rate, dtype, noise="gaussian")
+    assert mask.dtype == dtype
+    variance = rate / (1 - rate)
+    assert abs(mask.mean() - 1) < 4 * np.sqrt(variance / n)
+    # The sample variance of n normals has standard error variance * sqrt(2 / n).
+    assert abs(mask.var() - variance) < 4 * variance * np.sqrt(2 / n)
+
+
+def test_gaussian_noise_is_normal():
+    """Gaussian noise is normal: its skewness and excess kurtosis are near 0,
+    unlike the Bernoulli mask of the same variance."""
+    from scipy.stats import kurtosis, skew
+
+    rng = np.random.RandomState(0)
+    gaussian = draw_mask(rng, 100_000, 0.5, np.float64, noise="gaussian")
+    assert abs(skew(gaussian)) < 0.05 and abs(kurtosis(gaussian)) < 0.1
+    bernoulli = draw_mask(rng, 100_000, 0.5, np.float64)
+    assert kurtosis(bernoulli) < -1.5  # two points: far from normal
+
+
+def test_draw_masks_gaussian_input_and_hidden():
+    """draw_masks passes the noise kind to every mask, the sparse input's too."""
+    X = sp.random(20, 6, density=0.3, format="csr", random_state=0)
+    masks = draw_masks(
+        np.random.RandomState(0), 20, [6, 4, 3, 2], [0.5, 0.5], 0.2, np.float64,
+        X=X, noise="gaussian",
+    )  # fmt: skip
+    assert masks[0].shape == (X.nnz,)
+    for mask in masks:
+        assert not np.isin(mask, [0.0, 2.0]).all()  # not Bernoulli values

@@ -28,7 +28,7 @@ LOSS_CASES = [
     ("binary_log_loss", 2),
     ("binary_log_loss", 1),
 ]
-MASK_SETTINGS = ["none", "hidden", "input+hidden"]
+MASK_SETTINGS = ["none", "hidden", "input+hidden", "gaussian"]
 
 
 def _targets(rng, loss, n_outputs, n_samples=N_SAMPLES):
@@ -58,10 +58,13 @@ def _masks(rng, setting, n_samples=N_SAMPLES, dtype=np.float64):
     """Masks drawn once, to be held fixed: None, hidden only, or input and hidden."""
     if setting == "none":
         return None
+    noise = "gaussian" if setting == "gaussian" else "bernoulli"
     input_mask = None
-    if setting == "input+hidden":
-        input_mask = draw_mask(rng, (n_samples, N_FEATURES), 0.2, dtype)
-    return [input_mask] + [draw_mask(rng, (n_samples, h), 0.4, dtype) for h in HIDDEN]
+    if setting in ("input+hidden", "gaussian"):
+        input_mask = draw_mask(rng, (n_samples, N_FEATURES), 0.2, dtype, noise)
+    return [input_mask] + [
+        draw_mask(rng, (n_samples, h), 0.4, dtype, noise) for h in HIDDEN
+    ]
 
 
 def _hidden_pre_activations(X, coefs, intercepts, activation, masks):
@@ -364,3 +367,25 @@ def test_predict_raw_returns_logits_without_out_activation():
     proba = predict_raw(X, coefs, intercepts, "tanh", "softmax", chunk_size=4)
     expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     assert_allclose(proba, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_apply_max_norm(dtype):
+    """Columns longer than max_norm are scaled to it, in place; the others and
+    the columns' directions are untouched."""
+    from skdropout._network import apply_max_norm
+
+    rng = np.random.RandomState(0)
+    W = (rng.normal(size=(6, 5)) * np.array([0.1, 1, 3, 0.2, 5])).astype(dtype)
+    original = W.copy()
+    norms = np.linalg.norm(original, axis=0)
+    apply_max_norm([W], 1.5)
+    assert W.dtype == dtype
+    new_norms = np.linalg.norm(W, axis=0)
+    assert np.all(new_norms <= 1.5 * (1 + 1e-6))
+    short = norms <= 1.5
+    assert_array_equal(W[:, short], original[:, short])
+    assert_allclose(new_norms[~short], 1.5, rtol=1e-6)
+    assert_allclose(
+        W[:, ~short] / new_norms[~short], original[:, ~short] / norms[~short], rtol=1e-5
+    )

@@ -39,6 +39,7 @@ from skdropout._network import (
     sample_outputs,
 )
 from skdropout._optimizers import SGD, Adam
+from skdropout._step import Workspace, train_step
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -401,6 +402,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
         rng = self._random_state
         rates, input_rate, noise = self._noise_spec
         hidden_coefs = self.coefs_[:-1]  # max_norm bounds hidden units only
+        ws = Workspace(layer_units, batch_size, X.dtype, rates, input_rate)
+        grads = ws.coef_grads + ws.intercept_grads
         sample_idx = np.arange(n_samples)
         try:
             self.n_iter_ = 0
@@ -413,24 +416,24 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
                 accumulated_loss = 0.0
                 for batch in gen_batches(n_samples, batch_size):
                     idx = sample_idx[batch] if self.shuffle else batch
-                    X_batch = X[idx]
-                    masks = draw_masks(
-                        rng, X_batch.shape[0], layer_units, rates, input_rate,
-                        X.dtype, X_batch if sp.issparse(X_batch) else None, noise,
-                    )  # fmt: skip
-                    batch_loss, coef_grads, intercept_grads, _ = loss_and_grads(
+                    X_batch, Y_batch = ws.gather(X, Y, idx)
+                    batch_loss = train_step(
+                        ws,
                         X_batch,
-                        Y[idx],
+                        Y_batch,
+                        None if sample_weight is None else sample_weight[idx],
                         self.coefs_,
                         self.intercepts_,
                         self.activation,
                         self._loss,
                         self.alpha,
-                        None if sample_weight is None else sample_weight[idx],
-                        masks,
+                        rng,
+                        rates,
+                        input_rate,
+                        noise,
                     )
                     accumulated_loss += batch_loss * X_batch.shape[0]
-                    self._optimizer.update(params, coef_grads + intercept_grads)
+                    self._optimizer.update(params, grads)
                     if self.max_norm is not None:
                         apply_max_norm(hidden_coefs, self.max_norm)
 

@@ -6,9 +6,8 @@ expected value of every unit is unchanged and prediction needs no rescaling. The
 backward pass multiplies the error by the very same array. Gaussian dropout uses
 normal noise of mean 1 and the same variance instead.
 
-Masks are derived from raw 32-bit random integers of the generator: a unit is kept
-when its integer is below ``round((1 - p) * 2**32)``, so the keep probability is
-``1 - p`` up to 2**-33. This is several times cheaper than drawing float uniforms.
+Bernoulli masks are derived from raw random bits of the generator, as few as the
+rate needs (one per unit for p = 0.5): many times cheaper than float uniforms.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -65,7 +64,7 @@ def check_rates(dropout, n_hidden, name="dropout"):
 NOISES = ("bernoulli", "gaussian")
 
 
-def draw_mask(rng, shape, rate, dtype, noise="bernoulli"):
+def draw_mask(rng, shape, rate, dtype, noise="bernoulli", out=None):
     """Draw one dropout mask: multiplicative noise of mean 1.
 
     Parameters
@@ -80,10 +79,12 @@ def draw_mask(rng, shape, rate, dtype, noise="bernoulli"):
         The floating dtype of the mask.
     noise : {'bernoulli', 'gaussian'}, default='bernoulli'
         'bernoulli': ``1 / (1 - p)`` where the unit is kept (probability ``1 - p``)
-        and 0 where it is dropped; drawn from the raw 32-bit integers of
-        ``rng.bytes``. 'gaussian': normal with mean 1 and variance ``p / (1 - p)``,
-        the variance of the Bernoulli mask (Srivastava et al. 2014, section 10;
-        Keras' GaussianDropout).
+        and 0 where it is dropped, decided from raw random bits (see
+        :func:`keep_decisions`). 'gaussian': normal with mean 1 and variance
+        ``p / (1 - p)``, the variance of the Bernoulli mask (Srivastava et al.
+        2014, section 10; Keras' GaussianDropout).
+    out : ndarray, default=None
+        A C-contiguous array of ``shape`` and ``dtype`` to write the mask into.
 
     Returns
     -------
@@ -93,17 +94,41 @@ def draw_mask(rng, shape, rate, dtype, noise="bernoulli"):
         return None
     dtype = np.dtype(dtype)
     shape = (shape,) if np.ndim(shape) == 0 else tuple(shape)
+    if out is None:
+        out = np.empty(shape, dtype=dtype)
     if noise == "gaussian":
-        mask = rng.standard_normal(shape).astype(dtype, copy=False)
-        mask *= dtype.type(np.sqrt(rate / (1.0 - rate)))
-        mask += dtype.type(1.0)
-        return mask
-    size = int(np.prod(shape))
-    bits = np.frombuffer(rng.bytes(4 * size), dtype="<u4").reshape(shape)
-    threshold = np.uint32(min(round((1.0 - rate) * 2**_N_BITS), 2**_N_BITS - 1))
-    mask = np.less(bits, threshold).astype(dtype)
-    mask *= dtype.type(1.0 / (1.0 - rate))
-    return mask
+        out[...] = rng.standard_normal(shape)
+        out *= dtype.type(np.sqrt(rate / (1.0 - rate)))
+        out += dtype.type(1.0)
+        return out
+    keep = keep_decisions(rng, out.size, rate).reshape(shape)
+    np.multiply(keep, dtype.type(1.0 / (1.0 - rate)), out=out)
+    return out
+
+
+def keep_decisions(rng, size, rate):
+    """``size`` independent keep decisions, each true with probability 1 - rate.
+
+    Drawn from as few raw random bits as the rate allows: one bit per unit when
+    ``rate == 0.5``, 8 or 16 bits when ``1 - rate`` is a multiple of 2**-8 or
+    2**-16, else 32 bits (the keep probability is then ``1 - rate`` rounded to a
+    multiple of 2**-32). All are exact for the rate they use.
+
+    Returns
+    -------
+    keep : ndarray of shape (size,), of bool or of uint8 zeros and ones
+    """
+    keep = 1.0 - rate
+    if keep == 0.5:
+        packed = np.frombuffer(rng.bytes((size + 7) // 8), dtype=np.uint8)
+        return np.unpackbits(packed, count=size)
+    for n_bits, code in ((8, "<u1"), (16, "<u2")):
+        threshold = keep * 2**n_bits
+        if threshold == int(threshold):
+            bits = np.frombuffer(rng.bytes(size * n_bits // 8), dtype=code)
+            return bits < int(threshold)
+    bits = np.frombuffer(rng.bytes(4 * size), dtype="<u4")
+    return bits < np.uint32(min(round(keep * 2**_N_BITS), 2**_N_BITS - 1))
 
 
 def draw_masks(

@@ -3,7 +3,8 @@ gradients. They know nothing of networks; their state is a few arrays shaped lik
 the parameters, so it pickles with the estimator and a resumed fit continues exactly.
 
 The update rules and learning-rate schedules are scikit-learn's (same arithmetic in
-the same order), so a zero-dropout fit reproduces MLPClassifier's weights.
+the same order), so a zero-dropout fit reproduces MLPClassifier's weights. The
+updates run in place, in scratch buffers made once and left out of pickles.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -13,7 +14,28 @@ import math
 import numpy as np
 
 
-class SGD:
+class _Scratch:
+    """Scratch buffers shaped like the parameters, made on first use and not
+    pickled (they hold nothing between steps)."""
+
+    def _scratch(self, params, n):
+        buffers = self.__dict__.get("_buffers")
+        if (
+            buffers is None
+            or len(buffers) != n
+            or buffers[0][0].dtype != params[0].dtype
+        ):
+            buffers = [[np.empty_like(p) for p in params] for _ in range(n)]
+            self._buffers = buffers
+        return buffers
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_buffers", None)
+        return state
+
+
+class SGD(_Scratch):
     """Stochastic gradient descent with (Nesterov) momentum.
 
     Parameters
@@ -47,12 +69,16 @@ class SGD:
     def update(self, params, grads):
         """Apply one step to ``params`` in place."""
         lr, momentum = self.learning_rate, self.momentum
-        for param, grad, velocity in zip(params, grads, self.velocities):
+        scaled_grads, steps = self._scratch(params, 2)
+        for param, grad, velocity, scaled, step in zip(
+            params, grads, self.velocities, scaled_grads, steps
+        ):
+            np.multiply(grad, lr, out=scaled)
             velocity *= momentum
-            velocity -= lr * grad
+            velocity -= scaled
             if self.nesterov:
-                step = momentum * velocity
-                step -= lr * grad
+                np.multiply(velocity, momentum, out=step)
+                step -= scaled
                 param += step
             else:
                 param += velocity
@@ -81,7 +107,7 @@ class SGD:
         return False
 
 
-class Adam:
+class Adam(_Scratch):
     """Adam (Kingma and Ba, 2014).
 
     Parameters
@@ -112,13 +138,19 @@ class Adam:
         self.learning_rate = (
             self.learning_rate_init * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         )
-        for param, grad, m, v in zip(params, grads, self.ms, self.vs):
+        tmps, steps = self._scratch(params, 2)
+        for param, grad, m, v, tmp, step in zip(
+            params, grads, self.ms, self.vs, tmps, steps
+        ):
             m *= b1
-            m += (1 - b1) * grad
+            m += np.multiply(grad, 1 - b1, out=tmp)
             v *= b2
-            v += (1 - b2) * grad**2
-            step = self.learning_rate * m
-            step /= np.sqrt(v) + self.epsilon
+            np.multiply(grad, grad, out=tmp)
+            v += np.multiply(tmp, 1 - b2, out=tmp)
+            np.sqrt(v, out=tmp)
+            tmp += self.epsilon
+            np.multiply(m, self.learning_rate, out=step)
+            step /= tmp
             param -= step
 
     def iteration_ends(self, time_step):

@@ -414,8 +414,14 @@ def test_float32_end_to_end(Estimator, make_data, solver):
         est.fit(X.astype(dtype), y)
         assert all(w.dtype == dtype for w in _weights(est))
         if solver != "lbfgs":
-            state = vars(est._optimizer)
-            arrays = [a for v in state.values() if isinstance(v, list) for a in v]
+            # Moments, velocities and scratch buffers (lists, maybe nested).
+            arrays, todo = [], list(vars(est._optimizer).values())
+            while todo:
+                value = todo.pop()
+                if isinstance(value, list):
+                    todo.extend(value)
+                elif isinstance(value, np.ndarray):
+                    arrays.append(value)
             assert arrays and all(a.dtype == dtype for a in arrays)
         output = est._forward(X.astype(dtype))
         assert output.dtype == dtype

@@ -233,8 +233,11 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
         max_subtasks = 1 if incremental else self.max_iter + (not stochastic)
         callbacks = root_context(self, max_subtasks)
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
-        y = lambda: self._decode(Y)  # noqa: E731 (computed only if a callback asks)
-        callbacks.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        # The training targets in the user's encoding, decoded only if asked for.
+        y_train = lambda: self._decode(Y)  # noqa: E731
+        callbacks.call_on_fit_task_begin(
+            estimator=self, X=X, y=y_train, metadata=metadata
+        )
         if stochastic:
             self._fit_stochastic(
                 X, Y, sample_weight, validation, layer_units, incremental, callbacks
@@ -250,7 +253,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
             )
         self._after_fit(X, Y, sample_weight, validation)
         callbacks.call_on_fit_task_end(
-            estimator=self, X=X, y=y, metadata=metadata,
+            estimator=self, X=X, y=y_train, metadata=metadata,
             reconstruction_attributes=self._snapshot_weights,
         )  # fmt: skip
 

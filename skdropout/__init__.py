@@ -2,6 +2,7 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from skdropout._blocks import fit_blocks
 from skdropout._classifier import DropoutMLPClassifier
 from skdropout._display import LossCurveDisplay
 from skdropout._regressor import DropoutMLPRegressor
@@ -12,5 +13,6 @@ __all__ = [
     "DropoutMLPClassifier",
     "DropoutMLPRegressor",
     "LossCurveDisplay",
+    "fit_blocks",
     "__version__",
 ]

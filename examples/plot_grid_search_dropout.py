@@ -55,7 +55,10 @@ search.fit(X_train, y_train)
 # Digits is small and clean, and a 256-unit network already generalizes well on
 # it: here the rates' cross-validated accuracies differ by less than their spread
 # over the folds, so the search has no strong preference. Dropout pays off for
-# larger networks on noisier data; searching the rate is how to find out.
+# larger networks on noisier data (see
+# :ref:`sphx_glr_auto_examples_plot_overfitting.py`); searching the rate is how
+# to find out, together with the input drop rate
+# (:ref:`sphx_glr_auto_examples_plot_grid_search_heatmap.py`).
 
 results = pd.DataFrame(search.cv_results_)
 table = pd.DataFrame(

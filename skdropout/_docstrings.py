@@ -40,7 +40,10 @@ max_norm : float, default=None
     If set, after every update each hidden unit's incoming weight vector (a
     column of ``coefs_[i]`` for the hidden layers, biases excluded) is rescaled
     to an L2 norm of at most ``max_norm``. Srivastava et al. (2014) pair it with
-    dropout and large learning rates, with values of 3 to 4. The output layer is
+    dropout and large learning rates, with bounds c of 3 to 4 on weights that
+    they rescale at test time; the weights here are already the test-time ones,
+    so their c is ``max_norm = (1 - p) * c``, p being the drop rate of the layer
+    the weights read from (1.5 to 2 after ``dropout=0.5``). The output layer is
     not constrained. Not available with 'lbfgs'.
 
 mc_passes : int, default=100
@@ -194,8 +197,10 @@ X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
     A validation set (as in HistGradientBoostingClassifier): when given it is
     used for early stopping instead of a ``validation_fraction`` split, and the
     validation score and loss are recorded after every epoch even without early
-    stopping. In a Pipeline, ``Pipeline(..., transform_input=["X_val"])`` applies
-    the preceding steps to it.
+    stopping. In a Pipeline, with metadata routing enabled and
+    ``set_fit_request(X_val=True, y_val=True)`` on this estimator,
+    ``Pipeline(..., transform_input=["X_val"])`` applies the preceding steps to
+    it.
 
 y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
     The validation targets.

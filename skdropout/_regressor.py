@@ -292,7 +292,9 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         ``y_mean +/- 1.96 * y_std`` would cover far fewer than 95% of new targets.
 
         MC dropout is known to understate the uncertainty in gaps between
-        clusters of training data (Foong et al., 2019).
+        clusters of training data (Foong et al., 2019): with one hidden ReLU
+        layer it provably cannot express much more uncertainty between two
+        clusters than on them (Foong et al., 2020).
 
         References
         ----------
@@ -301,6 +303,9 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         .. [2] A. Y. K. Foong, Y. Li, J. M. Hernandez-Lobato and R. E. Turner,
            "'In-Between' Uncertainty in Bayesian Neural Networks", ICML 2019
            workshop, arXiv:1906.11537.
+        .. [3] A. Y. K. Foong, D. R. Burt, Y. Li and R. E. Turner, "On the
+           Expressiveness of Approximate Inference in Bayesian Neural Networks",
+           NeurIPS 2020, arXiv:1909.00719.
         """
         check_is_fitted(self)
         X = self._validate_X(X)

@@ -48,6 +48,14 @@ _STOCHASTIC_SOLVERS = ("sgd", "adam")
 _PREDICT_CHUNK_VALUES = 2**21
 
 
+def _check_positive_sum(weights, name):
+    if not weights.sum() > 0:
+        raise ValueError(
+            f"{name} are all zero: a validation set needs some weight. Pass "
+            "X_val with positive weights or change validation_fraction."
+        )
+
+
 class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
     """Base class of the dropout multilayer perceptrons.
 
@@ -190,7 +198,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
                     y_val,
                     sample_weight_val,
                 )
-        except Exception:
+        except BaseException:  # KeyboardInterrupt outside the epoch loop too
             for key in self._fitted_state():
                 delattr(self, key)
             vars(self).update(saved)
@@ -210,8 +218,15 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
 
         X, Y = self._validate_input(X, y, incremental, first_pass, classes)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
         sample_weight = self._finalize_sample_weight(Y, sample_weight, incremental)
+        if sample_weight is not None and not sample_weight.sum() > 0:
+            raise ValueError(
+                "The sample weights (sample_weight, times class_weight if set) are "
+                "all zero: there is nothing to fit."
+            )
         validation = self._validation_data(X_val, y_val, sample_weight_val, X, Y)
 
         layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
@@ -245,17 +260,33 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
         else:
             self._fit_lbfgs(X, Y, sample_weight, callbacks)
 
-        if not all(np.isfinite(w).all() for w in self.coefs_ + self.intercepts_):
+        if not self._finite_model(X, Y):
             raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may "
-                "contain large values and need to be preprocessed (for example "
-                "with StandardScaler), or learning_rate_init may be too large."
+                "Solver produced non-finite parameter weights, or a model whose "
+                "output or loss overflows on the training data. The input data "
+                "may contain large values and need to be preprocessed (for "
+                "example with StandardScaler), or learning_rate_init may be too "
+                "large."
             )
         self._after_fit(X, Y, sample_weight, validation)
         callbacks.call_on_fit_task_end(
             estimator=self, X=X, y=y_train, metadata=metadata,
             reconstruction_attributes=self._snapshot_weights,
         )  # fmt: skip
+
+    def _finite_model(self, X, Y):
+        """Whether the weights, and the output and loss on (at most 10,000 evenly
+        spaced rows of) the training data, are finite."""
+        if not all(np.isfinite(w).all() for w in self.coefs_ + self.intercepts_):
+            return False
+        step = max(1, X.shape[0] // 10_000)
+        with np.errstate(over="ignore", invalid="ignore"):
+            # The logits too: a logistic output hides infinite ones.
+            logits = self._predict_output(X[::step], logits=True)
+            output = self._predict_output(X[::step])
+            if not (np.isfinite(logits).all() and np.isfinite(output).all()):
+                return False
+            return bool(np.isfinite(LOSSES[self._loss](Y[::step], output)))
 
     def _after_fit(self, X, Y, sample_weight, validation):
         """Hook run after a successful fit or partial_fit (the regressor estimates
@@ -304,7 +335,10 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
                 f"y_val has {Y_enc.shape[1]} output(s), y has {Y.shape[1]}."
             )
         if sample_weight_val is not None:
-            sample_weight_val = _check_sample_weight(sample_weight_val, X_val)
+            sample_weight_val = _check_sample_weight(
+                sample_weight_val, X_val, ensure_non_negative=True
+            )
+            _check_positive_sum(sample_weight_val, "The weights sample_weight_val")
         X_val = X_val.astype(X.dtype, copy=False)
         return X_val, Y_enc.astype(X.dtype, copy=False), y_user, sample_weight_val
 
@@ -368,6 +402,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
         )
         X_train, X_val, Y_train, Y_val = parts[:4]
         sw_train, sw_val = parts[4:] if sample_weight is not None else (None, None)
+        if sw_val is not None:
+            _check_positive_sum(sw_val, "The sample weights of the validation split")
         if X_val.shape[0] < 2:
             raise ValueError(
                 "The validation set is too small. Increase 'validation_fraction' "
@@ -419,12 +455,15 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
                 accumulated_loss = 0.0
                 for batch in gen_batches(n_samples, batch_size):
                     idx = sample_idx[batch] if self.shuffle else batch
+                    sw_batch = None if sample_weight is None else sample_weight[idx]
+                    if sw_batch is not None and not sw_batch.sum() > 0:
+                        continue  # all weights zero: nothing to learn from
                     X_batch, Y_batch = ws.gather(X, Y, idx)
                     batch_loss = train_step(
                         ws,
                         X_batch,
                         Y_batch,
-                        None if sample_weight is None else sample_weight[idx],
+                        sw_batch,
                         self.coefs_,
                         self.intercepts_,
                         self.activation,
@@ -642,7 +681,9 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
         """Monte Carlo dropout on validated X: (n_passes, n_samples, n_outputs)."""
         if n_passes is None:
             n_passes = self.mc_passes
-        if not (isinstance(n_passes, Integral) and n_passes >= 1):
+        if isinstance(n_passes, bool) or not (
+            isinstance(n_passes, Integral) and n_passes >= 1
+        ):
             raise ValueError(f"n_passes must be a positive integer, got {n_passes!r}.")
         rates, input_rate, noise = self._noise_spec
         layer_units = [self.coefs_[0].shape[0]] + [c.shape[1] for c in self.coefs_]
@@ -657,8 +698,8 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
             )  # fmt: skip
 
         widest = max(c.shape[1] for c in self.coefs_)
-        with np.errstate(over="ignore"):
-            return sample_outputs(
+        with np.errstate(over="ignore", invalid="ignore"):
+            samples = sample_outputs(
                 X,
                 self.coefs_,
                 self.intercepts_,
@@ -668,6 +709,12 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
                 n_passes,
                 chunk_size=max(1, _PREDICT_CHUNK_VALUES // widest),
             )
+        if not np.isfinite(samples).all():
+            raise ValueError(
+                "A Monte Carlo dropout pass overflowed on X (its values are too "
+                "large for the network): scale X as the training data was scaled."
+            )
+        return samples
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -22,6 +22,26 @@ from skdropout._base import BaseDropoutMLP
 from skdropout._docstrings import fill
 
 
+def _check_targets(y, name):
+    """scikit-learn's target check, with a clear error for labels of types that
+    cannot be compared (such as str and int mixed)."""
+    try:
+        check_classification_targets(y)
+        unique_labels(y)
+    except TypeError:
+        raise ValueError(
+            f"{name} mixes labels of types that cannot be compared with each other "
+            "(for example str and int); use labels of one type."
+        ) from None
+
+
+def _unseen(labels, classes):
+    """The labels that are not classes (compared in Python: NumPy < 1.25 warns
+    when comparing strings with numbers)."""
+    known = set(classes.tolist())
+    return [label for label in np.asarray(labels).tolist() if label not in known]
+
+
 @fill()
 class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
     """Multi-layer perceptron classifier with dropout.
@@ -174,7 +194,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
+        _check_targets(y, "y")
 
         if incremental and not hasattr(self, "classes_"):
             # A multilabel indicator names its labels by its columns.
@@ -185,6 +205,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                     "classes must be passed on the first call to partial_fit."
                 )
             else:
+                _check_targets(np.asarray(classes), "classes")
                 self._label_binarizer = LabelBinarizer().fit(classes)
             self.classes_ = self._label_binarizer.classes_
         elif not hasattr(self, "classes_") or (not self.warm_start and not incremental):
@@ -205,7 +226,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
                         "classes as in the previous call to fit. Previously "
                         f"got {self.classes_}, `y` has {seen}"
                     )
-            elif len(np.setdiff1d(seen, self.classes_)):
+            elif _unseen(seen, self.classes_):
                 raise ValueError(
                     "`y` has classes not in `self.classes_`. "
                     f"`self.classes_` has {self.classes_}. 'y' has {seen}."
@@ -217,8 +238,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         y_val = np.asarray(y_val)
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val, warn=True)
-        unseen = np.setdiff1d(unique_labels(y_val), self.classes_)
-        if len(unseen):
+        _check_targets(y_val, "y_val")
+        unseen = _unseen(unique_labels(y_val), self.classes_)
+        if unseen:
             raise ValueError(
                 f"y_val has labels that are not in the training data: {unseen}. "
                 f"The classes are {self.classes_}."
@@ -333,7 +355,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             The probability of each class, in the order of ``classes_``.
         """
         y_prob = self._forward(X)
-        if y_prob.shape[1] == 1:
+        if len(self.classes_) == 1:  # trained on one class: it is certain
+            return np.ones_like(y_prob)
+        if self._label_binarizer.y_type_ == "binary":
             return np.hstack([1 - y_prob, y_prob])
         return y_prob
 
@@ -354,6 +378,8 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             The log-probability of each class, in the order of ``classes_``.
         """
         logits = self._forward(X, logits=True)
+        if len(self.classes_) == 1:
+            return np.zeros_like(logits)
         return LOG_OUTPUTS[self.out_activation_](logits)
 
     def predict_mc(self, X, *, n_passes=None, random_state=0):
@@ -403,7 +429,9 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         """
         check_is_fitted(self)
         samples = self._sample_outputs(self._validate_X(X), n_passes, random_state)
-        if self.out_activation_ == "logistic" and len(self.classes_) == 2:
+        if len(self.classes_) == 1:
+            return np.ones_like(samples)
+        if self._label_binarizer.y_type_ == "binary":
             return np.concatenate([1 - samples, samples], axis=2)
         return samples
 

@@ -188,6 +188,10 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if y.dtype.kind not in "biuf":
+            raise ValueError(
+                f"y must be numeric for a regressor; got values of dtype {y.dtype}."
+            )
         self._check_targets(y, "y")
         Y = y.reshape(len(y), -1).astype(X.dtype, copy=False)
         return X, Y
@@ -314,12 +318,16 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         if not return_std:
             return self._decode(y_mean)
         samples = self._sample_outputs(X, None, 0)
-        variance = samples.var(axis=0)
-        if self.loss == "poisson":
-            variance += samples.mean(axis=0)
-        else:
-            variance += self.noise_variance_
-        return self._decode(y_mean), self._decode(np.sqrt(variance))
+        with np.errstate(over="ignore", invalid="ignore"):
+            # In float64, so that large float32 outputs do not overflow.
+            variance = samples.var(axis=0, dtype=np.float64)
+            if self.loss == "poisson":
+                variance += samples.mean(axis=0, dtype=np.float64)
+            else:
+                variance += self.noise_variance_
+            std = np.sqrt(variance)
+        std[np.isnan(std)] = np.inf  # outputs too large for their spread
+        return self._decode(y_mean), self._decode(std.astype(y_mean.dtype))
 
     def predict_mc(self, X, *, n_passes=None, random_state=0):
         """Predictions of Monte Carlo dropout passes.
@@ -371,6 +379,8 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             step = max(1, X_part.shape[0] // _NOISE_ROWS)
             residual = Y_part[::step] - self._predict_output(X_part[::step])
             weights = np.ones(residual.shape[0]) if sw_part is None else sw_part[::step]
+            if not weights.sum() > 0:  # all zero: count the rows alike
+                weights = np.ones(residual.shape[0])
             sum_sq = sum_sq + weights @ residual**2
             total += weights.sum()
         self.noise_variance_ = sum_sq / total

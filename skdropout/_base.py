@@ -671,6 +671,21 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
             chunk_size=max(1, _PREDICT_CHUNK_VALUES // widest),
         )
 
+    def _predict_decoded(self, X):
+        """Predictions in the user's space, decoded chunk by chunk into one array,
+        so that no array of network outputs for all rows is ever held."""
+        check_is_fitted(self)
+        X = self._validate_X(X)
+        rows = max(1, _PREDICT_CHUNK_VALUES // max(c.shape[1] for c in self.coefs_))
+        out = None
+        with np.errstate(over="ignore"):
+            for start in range(0, X.shape[0], rows):
+                chunk = self._decode(self._predict_output(X[start : start + rows]))
+                if out is None:
+                    out = np.empty((X.shape[0], *chunk.shape[1:]), dtype=chunk.dtype)
+                out[start : start + rows] = chunk
+        return out
+
     def _forward(self, X, logits=False):
         check_is_fitted(self)
         X = self._validate_X(X)

@@ -339,7 +339,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted classes.
         """
-        return self._decode(self._forward(X))
+        return self._predict_decoded(X)
 
     def predict_proba(self, X):
         """Probability estimates, without dropout.

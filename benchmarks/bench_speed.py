@@ -436,8 +436,8 @@ def print_goals(results, skipped, enough):
                 cells = f"{'n/a':>6}  ({why})"
             else:
                 cells = f"{ratio:6.2f}  {'PASS' if ratio <= target else 'MISS'}"
-                if n_good < enough:
-                    cells += f" (disturbed: {n_good} quiet rounds)"
+                if n_good < enough:  # a tentative mark
+                    cells += f"? (disturbed: {n_good} quiet rounds, rerun it)"
             print(f"  {label:<26} {bound:>7} {name:<22} {cells}")
     print(
         "  predict's extra peak memory independent of n_samples: see "

@@ -382,6 +382,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             return np.zeros_like(logits)
         return LOG_OUTPUTS[self.out_activation_](logits)
 
+    @fill("        ")
     def predict_mc(self, X, *, n_passes=None, random_state=0):
         """Class probabilities of Monte Carlo dropout passes.
 
@@ -394,15 +395,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        n_passes : int, default=None
-            Number of passes T; None uses ``mc_passes``.
-
-        random_state : int, RandomState instance or None, default=0
-            Seeds the masks. The default gives the same passes on every call;
-            the estimator's own training generator is never used.
+        {mc_params}
 
         Returns
         -------

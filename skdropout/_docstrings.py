@@ -207,6 +207,16 @@ y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
 
 sample_weight_val : array-like of shape (n_val,), default=None
     Sample weights of the validation set.""",
+    "mc_params": """\
+X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    The input data.
+
+n_passes : int, default=None
+    Number of passes T; None uses ``mc_passes``.
+
+random_state : int, RandomState instance or None, default=0
+    Seeds the masks. The default gives the same passes on every call;
+    the estimator's own training generator is never used.""",
     "notes": """\
 During training, every minibatch draws a fresh mask for every layer with a
 nonzero drop rate: unit j of layer l is kept with probability ``1 - p_l`` and

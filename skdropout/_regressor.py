@@ -329,6 +329,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         std[np.isnan(std)] = np.inf  # outputs too large for their spread
         return self._decode(y_mean), self._decode(std.astype(y_mean.dtype))
 
+    @fill("        ")
     def predict_mc(self, X, *, n_passes=None, random_state=0):
         """Predictions of Monte Carlo dropout passes.
 
@@ -339,15 +340,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
 
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        n_passes : int, default=None
-            Number of passes T; None uses ``mc_passes``.
-
-        random_state : int, RandomState instance or None, default=0
-            Seeds the masks. The default gives the same passes on every call;
-            the estimator's own training generator is never used.
+        {mc_params}
 
         Returns
         -------

@@ -23,7 +23,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skdropout._activations import HIDDEN_ACTIVATIONS
+from skdropout._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
+from skdropout._blockwise import BlockRunner
 from skdropout._callbacks import (
     TRANSIENT_ATTRIBUTES,
     CallbackSupportMixin,
@@ -275,16 +276,18 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
         )  # fmt: skip
 
     def _finite_model(self, X, Y):
-        """Whether the weights, and the output and loss on (at most 2,000 evenly
+        """Whether the weights, and the output and loss on (at most 1,000 evenly
         spaced rows of) the training data, are finite. A model that overflows
-        does so on most rows; the sample keeps this pass cheap beside an epoch."""
+        does so on most rows; the sample keeps this pass cheap beside an epoch,
+        and beside a partial_fit on a few hundred rows."""
         if not all(np.isfinite(w).all() for w in self.coefs_ + self.intercepts_):
             return False
-        step = max(1, X.shape[0] // 2_000)
+        step = max(1, -(-X.shape[0] // 1_000))
         with np.errstate(over="ignore", invalid="ignore"):
-            # The logits too: a logistic output hides infinite ones.
+            # The logits too: a logistic output hides infinite ones. One forward
+            # pass gives both.
             logits = self._predict_output(X[::step], logits=True)
-            output = self._predict_output(X[::step])
+            output = ACTIVATIONS[self.out_activation_](logits.copy())
             if not (np.isfinite(logits).all() and np.isfinite(output).all()):
                 return False
             return bool(np.isfinite(LOSSES[self._loss](Y[::step], output)))
@@ -444,7 +447,10 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
         hidden_coefs = self.coefs_[:-1]  # max_norm bounds hidden units only
         ws = Workspace(layer_units, batch_size, X.dtype, rates, input_rate)
         grads = ws.coef_grads + ws.intercept_grads
+        # The L2 penalty decays the weights, not the intercepts.
+        decay = [self.alpha] * len(self.coefs_) + [0.0] * len(self.intercepts_)
         sample_idx = np.arange(n_samples)
+        runner = BlockRunner()
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
@@ -460,7 +466,7 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
                     if sw_batch is not None and not sw_batch.sum() > 0:
                         continue  # all weights zero: nothing to learn from
                     X_batch, Y_batch = ws.gather(X, Y, idx)
-                    batch_loss = train_step(
+                    batch_loss, sw_sum = train_step(
                         ws,
                         X_batch,
                         Y_batch,
@@ -469,14 +475,17 @@ class BaseDropoutMLP(CallbackSupportMixin, BaseEstimator, ABC):
                         self.intercepts_,
                         self.activation,
                         self._loss,
-                        self.alpha,
                         rng,
                         rates,
                         input_rate,
                         noise,
                     )
+                    sq_norm = self._optimizer.update(
+                        params, grads, runner, decay, divisor=sw_sum
+                    )
+                    # scikit-learn's L2 term, on the weights the minibatch saw.
+                    batch_loss += (0.5 * self.alpha) * sq_norm / sw_sum
                     accumulated_loss += batch_loss * X_batch.shape[0]
-                    self._optimizer.update(params, grads)
                     if self.max_norm is not None:
                         apply_max_norm(hidden_coefs, self.max_norm)
 

@@ -3,8 +3,10 @@ gradients. They know nothing of networks; their state is a few arrays shaped lik
 the parameters, so it pickles with the estimator and a resumed fit continues exactly.
 
 The update rules and learning-rate schedules are scikit-learn's (same arithmetic in
-the same order), so a zero-dropout fit reproduces MLPClassifier's weights. The
-updates run in place, in scratch buffers made once and left out of pickles.
+the same order), so a zero-dropout fit reproduces MLPClassifier's weights. An update
+also finishes the gradients (L2 decay, then the division that makes a mean), and
+runs in place, block by block, each block taking all its passes while it is in the
+cache (see ``_blockwise``).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -13,29 +15,75 @@ import math
 
 import numpy as np
 
-
-class _Scratch:
-    """Scratch buffers shaped like the parameters, made on first use and not
-    pickled (they hold nothing between steps)."""
-
-    def _scratch(self, params, n):
-        buffers = self.__dict__.get("_buffers")
-        if (
-            buffers is None
-            or len(buffers) != n
-            or buffers[0][0].dtype != params[0].dtype
-        ):
-            buffers = [[np.empty_like(p) for p in params] for _ in range(n)]
-            self._buffers = buffers
-        return buffers
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_buffers", None)
-        return state
+from skdropout._blockwise import BlockRunner
 
 
-class SGD(_Scratch):
+def _finish_gradient(param, grad, out, decay, divisor):
+    """Write a block's gradient for the step into ``out``: the summed gradient
+    plus the L2 term ``decay * param``, divided by ``divisor`` (scikit-learn's
+    operations in its order). ``grad`` is only read, so memory sees it once.
+    Return the sum of the squared parameters when ``decay`` is nonzero, else 0."""
+    sq_norm = 0.0
+    if decay:
+        sq_norm = float(np.dot(param, param))
+        np.multiply(param, decay, out=out)
+        out += grad
+    else:
+        np.copyto(out, grad)
+    if divisor != 1:
+        out /= divisor
+    return sq_norm
+
+
+class _Optimizer:
+    """The update protocol shared by SGD and Adam."""
+
+    #: State arrays shaped like the parameters, and scratch arrays per block.
+    _state = ()
+    _n_scratch = 2
+
+    def update(self, params, grads, runner=None, decay=None, divisor=1.0):
+        """Apply one step to ``params`` in place.
+
+        Parameters
+        ----------
+        params, grads : list of ndarray
+            The parameters and their gradients, of the same shapes.
+        runner : BlockRunner, default=None
+            Runs the update block by block and keeps its scratch arrays from one
+            step to the next; None makes one for this step.
+        decay : list of float, default=None
+            Per parameter, an L2 weight decay: ``decay[i] * params[i]`` is added to
+            the gradient first (``grads`` is left as it is).
+        divisor : float, default=1.0
+            The gradients, decay included, are divided by it: the summed
+            gradients of a minibatch become means.
+
+        Returns
+        -------
+        sq_norm : float
+            The sum of the squares, before the step, of the parameters with a
+            nonzero decay: what the L2 penalty of the loss needs.
+        """
+        self._begin_step()
+        decay = [0.0] * len(params) if decay is None else decay
+        groups = [
+            (p, g, *(state[i] for state in self._states()))
+            for i, (p, g) in enumerate(zip(params, grads))
+        ]
+        args = [(d, divisor) for d in decay]
+        if runner is None:
+            runner = BlockRunner()
+        return runner.run(self._block, groups, self._n_scratch, args)
+
+    def _states(self):
+        return [getattr(self, name) for name in self._state]
+
+    def _begin_step(self):
+        """Whatever changes once per step, before the blocks are updated."""
+
+
+class SGD(_Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum.
 
     Parameters
@@ -66,22 +114,22 @@ class SGD(_Scratch):
         self.power_t = power_t
         self.velocities = [np.zeros_like(p) for p in params]
 
-    def update(self, params, grads):
-        """Apply one step to ``params`` in place."""
-        lr, momentum = self.learning_rate, self.momentum
-        scaled_grads, steps = self._scratch(params, 2)
-        for param, grad, velocity, scaled, step in zip(
-            params, grads, self.velocities, scaled_grads, steps
-        ):
-            np.multiply(grad, lr, out=scaled)
-            velocity *= momentum
-            velocity -= scaled
-            if self.nesterov:
-                np.multiply(velocity, momentum, out=step)
-                step -= scaled
-                param += step
-            else:
-                param += velocity
+    _state = ("velocities",)
+
+    def _block(self, block, scratch, arg):
+        param, summed, velocity = block
+        grad, scaled = scratch
+        sq_norm = _finish_gradient(param, summed, grad, *arg)
+        np.multiply(grad, self.learning_rate, out=scaled)
+        velocity *= self.momentum
+        velocity -= scaled
+        if self.nesterov:
+            step = np.multiply(velocity, self.momentum, out=grad)
+            step -= scaled
+            param += step
+        else:
+            param += velocity
+        return sq_norm
 
     def iteration_ends(self, time_step):
         """Update the learning rate after an epoch; ``time_step`` counts samples."""
@@ -107,7 +155,7 @@ class SGD(_Scratch):
         return False
 
 
-class Adam(_Scratch):
+class Adam(_Optimizer):
     """Adam (Kingma and Ba, 2014).
 
     Parameters
@@ -130,28 +178,32 @@ class Adam(_Scratch):
         self.ms = [np.zeros_like(p) for p in params]
         self.vs = [np.zeros_like(p) for p in params]
 
-    def update(self, params, grads):
-        """Apply one step to ``params`` in place."""
+    _state = ("ms", "vs")
+
+    def _begin_step(self):
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
         # A Python float, so that float32 parameters are not upcast.
         self.learning_rate = (
             self.learning_rate_init * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         )
-        tmps, steps = self._scratch(params, 2)
-        for param, grad, m, v, tmp, step in zip(
-            params, grads, self.ms, self.vs, tmps, steps
-        ):
-            m *= b1
-            m += np.multiply(grad, 1 - b1, out=tmp)
-            v *= b2
-            np.multiply(grad, grad, out=tmp)
-            v += np.multiply(tmp, 1 - b2, out=tmp)
-            np.sqrt(v, out=tmp)
-            tmp += self.epsilon
-            np.multiply(m, self.learning_rate, out=step)
-            step /= tmp
-            param -= step
+
+    def _block(self, block, scratch, arg):
+        param, summed, m, v = block
+        grad, tmp = scratch
+        sq_norm = _finish_gradient(param, summed, grad, *arg)
+        b1, b2 = self.beta_1, self.beta_2
+        m *= b1
+        m += np.multiply(grad, 1 - b1, out=tmp)
+        v *= b2
+        np.multiply(grad, grad, out=tmp)
+        v += np.multiply(tmp, 1 - b2, out=tmp)
+        np.sqrt(v, out=tmp)
+        tmp += self.epsilon
+        step = np.multiply(m, self.learning_rate, out=grad)
+        step /= tmp
+        param -= step
+        return sq_norm
 
     def iteration_ends(self, time_step):
         """Adam keeps its own step-size schedule."""

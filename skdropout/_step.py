@@ -1,13 +1,17 @@
 """The training step on preallocated buffers: the fast path of stochastic training.
 
-It computes what ``_network.loss_and_grads`` computes (the tests compare the two on
-the same masks) with less work beside the matrix products:
+With the optimizer's update, which adds the L2 term and makes the means block by
+block (see ``_optimizers``), it computes what ``_network.loss_and_grads`` computes
+(the tests compare the two on the same masks) with less work beside the matrix
+products:
 
 - every array a minibatch needs lives in a :class:`Workspace`, allocated once per
   fit and reused by every minibatch, so a step allocates almost nothing;
 - the forward pass stores, per hidden layer, a *gate*: the mask times the
   activation's derivative. The backward pass then multiplies the error by the
-  gate once, instead of by the mask and then by the derivative;
+  gate once, instead of by the mask and then by the derivative. For relu with
+  Bernoulli dropout the gate is made from bytes (keep and positive) and the
+  forward pass multiplies by it, which is relu and the mask in one pass;
 - masks are drawn from as few random bits as the rate needs.
 
 The workspace is an argument, never kept on an estimator, so that prediction (which
@@ -20,8 +24,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from skdropout._activations import ACTIVATIONS, DERIVATIVES, GATES
-from skdropout._dropout import draw_mask
-from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS, l2_penalty
+from skdropout._dropout import draw_mask, keep_decisions
+from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS
 
 
 class Workspace:
@@ -56,10 +60,13 @@ class Workspace:
         self.masks = [
             rows(units) if rate else None for units, rate in zip(hidden, rates)
         ]
+        self.flags = [
+            np.empty((n_rows, units), dtype=bool) if rate else None
+            for units, rate in zip(hidden, rates)
+        ]
         shapes = list(zip(layer_units[:-1], layer_units[1:]))
         self.coef_grads = [np.empty(shape, dtype=dtype) for shape in shapes]
         self.intercept_grads = [np.empty(shape[1], dtype=dtype) for shape in shapes]
-        self.decay = [np.empty(shape, dtype=dtype) for shape in shapes]
 
     def gather(self, X, Y, idx):
         """The minibatch of rows ``idx`` (an index array or a slice)."""
@@ -74,10 +81,14 @@ class Workspace:
 
 
 def train_step(
-    ws, X, Y, sample_weight, coefs, intercepts, activation, loss, alpha, rng,
-    rates, input_rate, noise,
+    ws, X, Y, sample_weight, coefs, intercepts, activation, loss, rng, rates,
+    input_rate, noise,
 ):  # fmt: skip
-    """Loss and gradients of one minibatch, with fresh dropout masks.
+    """Loss and summed gradients of one minibatch, with fresh dropout masks.
+
+    The L2 term and the division by the minibatch's weight are left to the
+    optimizer's update, which makes them block by block with the step (the
+    gradients are then those of ``_network.loss_and_grads``).
 
     Parameters
     ----------
@@ -89,8 +100,6 @@ def train_step(
     coefs, intercepts : list of ndarray
     activation, loss : str
         Hidden activation and loss (which fixes the output activation).
-    alpha : float
-        L2 penalty.
     rng : numpy.random.RandomState
         Draws the masks: the input's first, then each hidden layer's, as
         ``_dropout.draw_masks`` does.
@@ -100,13 +109,18 @@ def train_step(
     Returns
     -------
     loss_value : float
-        The weighted mean loss plus the L2 penalty; the gradients are in
-        ``ws.coef_grads`` and ``ws.intercept_grads``.
+        The weighted mean loss, without the L2 penalty.
+    sw_sum : float
+        The minibatch's weight: its number of rows, or the sum of its sample
+        weights. ``ws.coef_grads`` and ``ws.intercept_grads`` hold the gradients
+        of the weighted *sum* of the losses.
     """
     n = X.shape[0]
     n_layers = len(coefs)
     dtype = coefs[0].dtype
     hidden, gate_into = ACTIVATIONS[activation], GATES.get(activation)
+    fuse_relu = activation == "relu" and noise == "bernoulli"
+    scales = [dtype.type(1.0 / (1.0 - rate)) for rate in rates]
 
     A = X
     if input_rate:
@@ -128,6 +142,18 @@ def train_step(
         if i == n_layers - 1:
             ACTIVATIONS[OUTPUT_ACTIVATIONS[loss]](Z)
             break
+        if rates[i] and fuse_relu:
+            # The gate is 1 / (1 - p) where the unit is kept and positive, else 0,
+            # decided on bytes; multiplying by it is relu and the mask at once.
+            keep = keep_decisions(rng, Z.size, rates[i]).reshape(Z.shape)
+            flags = np.greater(Z, 0, out=ws.flags[i][:n])
+            np.logical_and(flags, keep, out=flags)
+            gate = np.multiply(flags, scales[i], out=ws.gates[i][:n])
+            Z *= gate
+            gates.append(gate)
+            inputs.append(Z)
+            A = Z
+            continue
         hidden(Z)
         mask = None
         if rates[i]:
@@ -151,7 +177,7 @@ def train_step(
 
     output = ws.outputs[-1][:n]
     sw_sum = n if sample_weight is None else sample_weight.sum()
-    value = LOSSES[loss](Y, output, sample_weight) + l2_penalty(coefs, alpha, sw_sum)
+    value = LOSSES[loss](Y, output, sample_weight)
 
     delta = np.subtract(output, Y, out=ws.deltas[-1][:n])
     if sample_weight is not None:
@@ -162,11 +188,7 @@ def train_step(
             grad[...] = inputs[i].T @ delta
         else:
             np.matmul(inputs[i].T, delta, out=grad)
-        if alpha:
-            grad += np.multiply(coefs[i], alpha, out=ws.decay[i])
-        grad /= sw_sum
         np.sum(delta, axis=0, out=ws.intercept_grads[i])
-        ws.intercept_grads[i] /= sw_sum
         if i > 0:
             previous = np.matmul(delta, coefs[i].T, out=ws.deltas[i - 1][:n])
             if gates[i - 1] is not None:
@@ -174,4 +196,4 @@ def train_step(
             else:
                 DERIVATIVES[activation](inputs[i], previous)
             delta = previous
-    return value
+    return value, sw_sum

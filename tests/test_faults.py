@@ -70,7 +70,7 @@ def _state(est):
 
 def _fail_at(monkeypatch, k, exc, target="train_step"):
     """Make the k-th call (from 1) of ``skdropout._base.<target>`` raise ``exc``,
-    or, if ``exc`` is a float, return it as the loss."""
+    or, if ``exc`` is a float, return it as the loss (train_step's first value)."""
     original = getattr(base, target)
     calls = [0]
 
@@ -79,7 +79,9 @@ def _fail_at(monkeypatch, k, exc, target="train_step"):
         if calls[0] == k and not isinstance(exc, float):
             raise exc
         result = original(*args, **kwargs)
-        return exc if calls[0] == k else result
+        if calls[0] != k:
+            return result
+        return (exc, *result[1:]) if isinstance(result, tuple) else exc
 
     monkeypatch.setattr(base, target, wrapper)
     return calls
@@ -92,12 +94,12 @@ def _fail_mid_update(monkeypatch, k, exc):
     for Optimizer in (SGD, Adam):
         original = Optimizer.update
 
-        def update(self, params, grads, original=original):
+        def update(self, params, grads, *args, original=original, **kwargs):
             calls[0] += 1
             if calls[0] == k:
                 original(self, params[:1], grads[:1])
                 raise exc
-            original(self, params, grads)
+            return original(self, params, grads, *args, **kwargs)
 
         monkeypatch.setattr(Optimizer, "update", update)
     return calls

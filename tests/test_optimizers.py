@@ -5,6 +5,8 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
+from skdropout import _blockwise
+from skdropout._blockwise import BlockRunner
 from skdropout._optimizers import SGD, Adam
 
 SHAPES = [(3, 4), (4,), (4, 2), (2,)]
@@ -217,3 +219,68 @@ def test_zero_gradient_leaves_parameters_unchanged():
             optimizer.update(params, zeros)
         for got, start in zip(params, _params()):
             assert_array_equal(got, start)
+
+
+OPTIMIZERS = {
+    "sgd-nesterov": (
+        lambda p: SGD(p, 0.05, momentum=0.9, nesterov=True),
+        lambda p: SGDOptimizer(p, 0.05, "constant", 0.9, True, 0.5),
+    ),
+    "sgd-plain": (
+        lambda p: SGD(p, 0.05, momentum=0.5, nesterov=False),
+        lambda p: SGDOptimizer(p, 0.05, "constant", 0.5, False, 0.5),
+    ),
+    "adam": (lambda p: Adam(p, 0.01), lambda p: AdamOptimizer(p, 0.01)),
+}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_update_finishes_gradients_as_scikit_learn(name, dtype):
+    """With decay and divisor, an update takes scikit-learn's step on the gradient
+    ``(summed + decay * param) / divisor`` (bit for bit in float64; scikit-learn's
+    Adam computes float32 steps in float64), leaves the summed gradients alone
+    and returns the squared norm of the decayed parameters."""
+    ours, theirs = _params(dtype=dtype), _params(dtype=dtype)
+    make_ours, make_theirs = OPTIMIZERS[name]
+    optimizer, reference = make_ours(ours), make_theirs(theirs)
+    decay = [0.3, 0.0, 0.3, 0.0]  # weights decay, intercepts do not
+    for summed in _grad_sequence(dtype=dtype):
+        kept = [g.copy() for g in summed]
+        expected_sq = sum(float(np.dot(p.ravel(), p.ravel())) for p in ours[::2])
+        finished = [(g + d * p) / 7.0 if d else g / 7.0 for g, d, p in
+                    zip(summed, decay, theirs)]  # fmt: skip
+        sq_norm = optimizer.update(ours, summed, decay=decay, divisor=7.0)
+        reference.update_params(theirs, finished)
+        assert sq_norm == pytest.approx(expected_sq, rel=1e-6)
+        for g, k in zip(summed, kept):
+            assert_array_equal(g, k)
+    for got, expected in zip(ours, theirs):
+        assert got.dtype == dtype
+        if dtype == np.float64:
+            assert_array_equal(got, expected)
+        else:
+            assert_allclose(got, expected, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_blocks_do_not_change_the_step(name, monkeypatch):
+    """Updating in blocks of 5 elements (blocks cut across rows, ragged last
+    blocks) gives the whole-array update, bit for bit."""
+    make_optimizer = OPTIMIZERS[name][0]
+    whole, blocked = _params(), _params()
+    opt_whole, opt_blocked = make_optimizer(whole), make_optimizer(blocked)
+    decay = [0.1, 0.0, 0.1, 0.0]
+    sq_whole, sq_blocked = [], []
+    for summed in _grad_sequence():
+        sq_whole.append(opt_whole.update(whole, summed, decay=decay, divisor=3.0))
+        with monkeypatch.context() as patch:
+            patch.setattr(_blockwise, "BLOCK_BYTES", 5 * 8)
+            runner = BlockRunner()
+            sq_blocked.append(
+                opt_blocked.update(blocked, summed, runner, decay, divisor=3.0)
+            )
+            assert len(runner._scratch[np.dtype(np.float64)][0]) == 5
+    for got, expected in zip(blocked, whole):
+        assert_array_equal(got, expected)
+    assert_allclose(sq_blocked, sq_whole, rtol=1e-13)

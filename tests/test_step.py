@@ -6,9 +6,30 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skdropout._activations import HIDDEN_ACTIVATIONS
+from skdropout._blockwise import BlockRunner
 from skdropout._dropout import draw_masks
 from skdropout._network import loss_and_grads
+from skdropout._optimizers import _finish_gradient
 from skdropout._step import Workspace, train_step
+
+
+def _fast_path(ws, X, Y, sw, coefs, intercepts, activation, loss, alpha, *args):
+    """train_step, then the gradients finished as an optimizer's update finishes
+    them (L2 decay, division by the batch weight, block by block): the loss and
+    the gradients of ``loss_and_grads``."""
+    value, sw_sum = train_step(ws, X, Y, sw, coefs, intercepts, activation, loss,
+                               *args)  # fmt: skip
+    params = coefs + intercepts
+    grads = ws.coef_grads + ws.intercept_grads
+    decay = [alpha] * len(coefs) + [0.0] * len(intercepts)
+    finished = [np.empty_like(g) for g in grads]
+    sq_norm = BlockRunner().run(
+        lambda block, scratch, arg: _finish_gradient(*block, *arg),
+        list(zip(params, grads, finished)),
+        args=[(d, sw_sum) for d in decay],
+    )
+    return value + (0.5 * alpha) * sq_norm / sw_sum, finished
+
 
 LOSS_OUTPUTS = {"squared_error": 2, "poisson": 2, "log_loss": 3, "binary_log_loss": 1}
 UNITS = [5, 7, 6]
@@ -48,13 +69,12 @@ def test_step_matches_reference(activation, loss, rates, input_rate, noise, dtyp
                        dtype, noise=noise)  # fmt: skip
     expected = loss_and_grads(X, Y, coefs, intercepts, activation, loss, 0.1, sw, masks)
     ws = Workspace(units, 20, dtype, rates, input_rate)
-    value = train_step(ws, X, Y, sw, coefs, intercepts, activation, loss, 0.1,
-                       np.random.RandomState(7), rates, input_rate, noise)  # fmt: skip
+    value, grads = _fast_path(ws, X, Y, sw, coefs, intercepts, activation, loss, 0.1,
+                              np.random.RandomState(7), rates, input_rate,
+                              noise)  # fmt: skip
     rtol = 1e-12 if dtype == np.float64 else 2e-5
     assert value == pytest.approx(expected[0], rel=rtol)
-    for fast, reference in zip(
-        ws.coef_grads + ws.intercept_grads, expected[1] + expected[2]
-    ):
+    for fast, reference in zip(grads, expected[1] + expected[2]):
         assert fast.dtype == dtype
         assert_allclose(fast, reference, rtol=rtol, atol=rtol * 1e-2)
 
@@ -71,12 +91,11 @@ def test_step_on_sparse_input(input_rate):
                               None, masks)  # fmt: skip
     ws = Workspace(units, X.shape[0], np.float64, (0.5, 0.5), input_rate)
     rng = np.random.RandomState(3)
-    value = train_step(ws, X, Y, None, coefs, intercepts, "relu", "log_loss", 1e-3,
-                       rng, (0.5, 0.5), input_rate, "bernoulli")  # fmt: skip
+    value, grads = _fast_path(ws, X, Y, None, coefs, intercepts, "relu", "log_loss",
+                              1e-3, rng, (0.5, 0.5), input_rate,
+                              "bernoulli")  # fmt: skip
     assert value == pytest.approx(expected[0], rel=1e-12)
-    for fast, reference in zip(
-        ws.coef_grads + ws.intercept_grads, expected[1] + expected[2]
-    ):
+    for fast, reference in zip(grads, expected[1] + expected[2]):
         assert_allclose(fast, reference, rtol=1e-12, atol=1e-14)
 
 
@@ -99,7 +118,8 @@ def test_step_without_hidden_layers():
     coefs, intercepts = [rng.normal(size=(4, 2))], [np.zeros(2)]
     expected = loss_and_grads(X, Y, coefs, intercepts, "relu", "squared_error", 0.0)
     ws = Workspace([4, 2], 9, np.float64, (), 0)
-    value = train_step(ws, X, Y, None, coefs, intercepts, "relu", "squared_error", 0.0,
-                       rng, (), 0, "bernoulli")  # fmt: skip
+    value, grads = _fast_path(ws, X, Y, None, coefs, intercepts, "relu",
+                              "squared_error", 0.0, rng, (), 0,
+                              "bernoulli")  # fmt: skip
     assert value == pytest.approx(expected[0])
-    assert_allclose(ws.coef_grads[0], expected[1][0])
+    assert_allclose(grads[0], expected[1][0])

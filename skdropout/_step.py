@@ -73,11 +73,13 @@ class Workspace:
         if isinstance(idx, slice):
             return X[idx], Y[idx]
         n = len(idx)
+        # The indices are valid rows: mode="clip" spares take the buffered copy
+        # that checking them costs when it writes into ``out`` (3 times slower).
         if sp.issparse(X):
             X_batch = X[idx]
         else:
-            X_batch = np.take(X, idx, axis=0, out=self.X[:n])
-        return X_batch, np.take(Y, idx, axis=0, out=self.Y[:n])
+            X_batch = np.take(X, idx, axis=0, out=self.X[:n], mode="clip")
+        return X_batch, np.take(Y, idx, axis=0, out=self.Y[:n], mode="clip")
 
 
 def train_step(
@@ -148,7 +150,7 @@ def train_step(
             keep = keep_decisions(rng, Z.size, rates[i]).reshape(Z.shape)
             flags = np.greater(Z, 0, out=ws.flags[i][:n])
             np.logical_and(flags, keep, out=flags)
-            gate = np.multiply(flags, scales[i], out=ws.gates[i][:n])
+            gate = np.multiply(flags, scales[i], out=ws.gates[i][:n], dtype=dtype)
             Z *= gate
             gates.append(gate)
             inputs.append(Z)

@@ -56,7 +56,10 @@ def _problem(loss, dtype, seed=0):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("noise", ["bernoulli", "gaussian"])
 @pytest.mark.parametrize(
-    "rates, input_rate", [((0, 0), 0), ((0.5, 0.2), 0), ((0.3, 0.5), 0.25)]
+    "rates, input_rate",
+    # Hidden rates whose keep decisions take 1 bit (0.5), 8 bits (0.25), 16 bits
+    # (1/1024) and 32 bits (0.2, 0.3) per unit: each a branch of the relu gate.
+    [((0, 0), 0), ((0.5, 0.2), 0), ((0.3, 0.5), 0.25), ((0.25, 1 / 1024), 0)],
 )
 @pytest.mark.parametrize("loss", list(LOSS_OUTPUTS))
 @pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)

@@ -699,12 +699,12 @@ def test_validation_curves_stay_aligned_across_warm_starts(Estimator, make_data)
 def test_max_norm_holds_after_every_step(Estimator, make_data, solver, monkeypatch):
     """With max_norm=c, after every optimizer step each hidden unit's incoming
     weight vector has norm <= c (to 1e-6); the output layer is not constrained."""
-    import skdropout._base
+    import skdropout._solvers
 
     X, y = make_data()
     X = X * 5  # large inputs and a large learning rate push the norms past c
     norms_after_steps = []
-    constrain = skdropout._base.apply_max_norm
+    constrain = skdropout._solvers.apply_max_norm
 
     constrained_layers = set()
 
@@ -713,7 +713,7 @@ def test_max_norm_holds_after_every_step(Estimator, make_data, solver, monkeypat
         norms_after_steps.append(max(np.linalg.norm(W, axis=0).max() for W in coefs))
         constrained_layers.add(len(coefs))
 
-    monkeypatch.setattr(skdropout._base, "apply_max_norm", recording)
+    monkeypatch.setattr(skdropout._solvers, "apply_max_norm", recording)
     est = _small(
         Estimator, solver=solver, max_norm=0.5, learning_rate_init=0.1,
         batch_size=16, max_iter=3,

@@ -2,8 +2,8 @@
 partial_fit calls, exact resumption from a pickle at any point of a training
 sequence, and numerical robustness (huge logits, float32 on unscaled inputs).
 
-Faults are injected by wrapping ``skdropout._base.train_step`` (one minibatch),
-``skdropout._base.loss_and_grads`` (one L-BFGS evaluation) or an optimizer's
+Faults are injected by wrapping ``skdropout._solvers.train_step`` (one minibatch),
+``skdropout._solvers.loss_and_grads`` (one L-BFGS evaluation) or an optimizer's
 ``update``, so that they strike at a chosen call, mid-epoch."""
 
 import pickle
@@ -19,7 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
-import skdropout._base as base
+import skdropout._solvers as solvers
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 from skdropout._optimizers import SGD, Adam
 
@@ -69,9 +69,9 @@ def _state(est):
 
 
 def _fail_at(monkeypatch, k, exc, target="train_step"):
-    """Make the k-th call (from 1) of ``skdropout._base.<target>`` raise ``exc``,
+    """Make the k-th call (from 1) of ``skdropout._solvers.<target>`` raise ``exc``,
     or, if ``exc`` is a float, return it as the loss (train_step's first value)."""
-    original = getattr(base, target)
+    original = getattr(solvers, target)
     calls = [0]
 
     def wrapper(*args, **kwargs):
@@ -83,7 +83,7 @@ def _fail_at(monkeypatch, k, exc, target="train_step"):
             return result
         return (exc, *result[1:]) if isinstance(result, tuple) else exc
 
-    monkeypatch.setattr(base, target, wrapper)
+    monkeypatch.setattr(solvers, target, wrapper)
     return calls
 
 
@@ -496,16 +496,16 @@ def test_predict_log_proba_of_huge_logits(target, dtype):
 
 
 def _strict(monkeypatch, target):
-    """Run every call of ``skdropout._base.<target>`` with NumPy's overflow,
+    """Run every call of ``skdropout._solvers.<target>`` with NumPy's overflow,
     invalid-value and divide-by-zero errors raised (fit itself runs under
     np.errstate(all='ignore'), so this is how they can be seen)."""
-    original = getattr(base, target)
+    original = getattr(solvers, target)
 
     def strict(*args, **kwargs):
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             return original(*args, **kwargs)
 
-    monkeypatch.setattr(base, target, strict)
+    monkeypatch.setattr(solvers, target, strict)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ Dask is optional: it is imported only when a dask collection is passed in.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import copy
 import math
 from numbers import Integral, Real
 
@@ -189,8 +190,9 @@ def fit_blocks(
     not rewound. The estimator's ``loss_curve_`` gains one entry per block (one
     per ``partial_fit`` call); ``history.loss`` has one per epoch. For
     :class:`DropoutMLPRegressor`, ``noise_variance_`` (used by
-    ``predict(X, return_std=True)``) is the one estimated on the last block
-    trained on, with the weights of that moment.
+    ``predict(X, return_std=True)``) is the one estimated on the last block the
+    kept weights were trained on, with those weights: with early stopping, the
+    last block of the best epoch.
 
     **Comparison with dask-ml.** ``dask_ml.wrappers.Incremental(estimator,
     shuffle_blocks=True, random_state=seed).fit(X, y, classes=classes)`` also
@@ -335,15 +337,19 @@ def fit_blocks(
         no_improvement = no_improvement + 1 if score < best_score + tol else 0
         if score > best_score:
             best_score, history.best_epoch = score, epoch
-            best_weights = (
-                [c.copy() for c in estimator.coefs_],
-                [b.copy() for b in estimator.intercepts_],
-            )
+            # The regressor's noise estimate goes with the weights it was made
+            # with (on the epoch's last block).
+            best_weights = {
+                name: copy.deepcopy(getattr(estimator, name))
+                for name in ("coefs_", "intercepts_", "noise_variance_")
+                if hasattr(estimator, name)
+            }
         if no_improvement > n_iter_no_change:
             break
 
     if best_weights is not None:
-        estimator.coefs_, estimator.intercepts_ = best_weights
+        for name, value in best_weights.items():
+            setattr(estimator, name, value)
     return (estimator, history) if return_history else estimator
 
 

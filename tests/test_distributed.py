@@ -220,6 +220,27 @@ def test_early_stopping_on_held_out_block():
     _assert_same_weights(same, estimator)
 
 
+def test_early_stopping_keeps_the_noise_estimate_of_the_best_weights():
+    """A regressor stopped early keeps, with the best epoch's weights, the
+    noise_variance_ estimated with them: that of a twin trained for exactly
+    the best epochs."""
+    X, y = _regression()
+    X_dask, y_dask = da.from_array(X, chunks=(ROWS, -1)), da.from_array(y, ROWS)
+    train = (X_dask[:-ROWS], y_dask[:-ROWS])
+    params = dict(validation=(X[-ROWS:], y[-ROWS:]), random_state=0)
+    stopped, history = fit_blocks(
+        _regressor(learning_rate_init=0.05), *train, epochs=100,
+        n_iter_no_change=2, return_history=True, **params,
+    )  # fmt: skip
+    assert history.best_epoch < len(history.loss)  # it did rewind
+    twin = fit_blocks(
+        _regressor(learning_rate_init=0.05), *train, epochs=history.best_epoch,
+        n_iter_no_change=np.inf, **params,
+    )  # fmt: skip
+    _assert_same_weights(stopped, twin)
+    assert_array_equal(stopped.noise_variance_, twin.noise_variance_)
+
+
 def _unknown_chunks(array):
     """The array with its row chunk sizes unknown, as a dask DataFrame's
     to_dask_array() leaves them."""

@@ -6,7 +6,9 @@ The update rules and learning-rate schedules are scikit-learn's (same arithmetic
 the same order), so a zero-dropout fit reproduces MLPClassifier's weights. An update
 also finishes the gradients (L2 decay, then the division that makes a mean), and
 runs in place, block by block, each block taking all its passes while it is in the
-cache (see ``_blockwise``).
+cache (see ``_blockwise``). The state is packed in one buffer per kind, so that
+packed parameters (as the estimators keep them) are updated as one array per
+decay value, whatever the number of layers.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -15,7 +17,7 @@ import math
 
 import numpy as np
 
-from skdropout._blockwise import BlockRunner
+from skdropout._blockwise import BlockRunner, packed, spans
 
 
 def _finish_gradient(param, grad, out, decay, divisor):
@@ -65,16 +67,30 @@ class _Optimizer:
             The sum of the squares, before the step, of the parameters with a
             nonzero decay: what the L2 penalty of the loss needs.
         """
+        return self.step(self.plan(params, grads, decay), runner, divisor)
+
+    def plan(self, params, grads, decay=None):
+        """The work of :meth:`update` for these arrays, to pass to :meth:`step`
+        at every step that updates them. Where the parameters, the gradients and
+        the optimizer's state are each packed (``_blockwise.packed``), the
+        parameters of equal decay are updated as one array."""
+        decay = [0.0] * len(params) if decay is None else list(decay)
+        return spans([params, grads, *self._states()], decay)
+
+    def step(self, plan, runner=None, divisor=1.0):
+        """Apply one step to the arrays of ``plan`` (see :meth:`update`)."""
         self._begin_step()
-        decay = [0.0] * len(params) if decay is None else decay
-        groups = [
-            (p, g, *(state[i] for state in self._states()))
-            for i, (p, g) in enumerate(zip(params, grads))
-        ]
-        args = [(d, divisor) for d in decay]
         if runner is None:
             runner = BlockRunner()
+        groups = [group for group, _ in plan]
+        args = [(decay, divisor) for _, decay in plan]
         return runner.run(self._block, groups, self._n_scratch, args)
+
+    def __setstate__(self, state):
+        # Unpickled state arrays are separate copies: pack them again.
+        vars(self).update(state)
+        for name in self._state:
+            setattr(self, name, packed(getattr(self, name)))
 
     def _states(self):
         return [getattr(self, name) for name in self._state]
@@ -112,7 +128,7 @@ class SGD(_Optimizer):
         self.momentum = momentum
         self.nesterov = nesterov
         self.power_t = power_t
-        self.velocities = [np.zeros_like(p) for p in params]
+        self.velocities = packed([p.shape for p in params], params[0].dtype)
 
     _state = ("velocities",)
 
@@ -175,8 +191,8 @@ class Adam(_Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
-        self.ms = [np.zeros_like(p) for p in params]
-        self.vs = [np.zeros_like(p) for p in params]
+        self.ms = packed([p.shape for p in params], params[0].dtype)
+        self.vs = packed([p.shape for p in params], params[0].dtype)
 
     _state = ("ms", "vs")
 

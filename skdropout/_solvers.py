@@ -13,7 +13,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import gen_batches
 
-from skdropout._blockwise import BlockRunner
+from skdropout._blockwise import BlockRunner, is_packed, packed
 from skdropout._lbfgs import minimize_lbfgs
 from skdropout._losses import LOSSES
 from skdropout._network import apply_max_norm, loss_and_grads
@@ -43,6 +43,13 @@ class SolverMixin:
         self, X, Y, sample_weight, validation, layer_units, incremental, callbacks
     ):
         params = self.coefs_ + self.intercepts_
+        if not is_packed(params):
+            # One buffer for all parameters (copied once per fit, or not at all
+            # when the last fit left them so), so that each step updates all
+            # weights as one array and all intercepts as another.
+            params = packed(params)
+            self.coefs_ = params[: len(self.coefs_)]
+            self.intercepts_ = params[len(self.coefs_) :]
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer = self._make_optimizer(params)
         if validation is not None and self.validation_scores_ is None:
@@ -72,6 +79,7 @@ class SolverMixin:
         grads = ws.coef_grads + ws.intercept_grads
         # The L2 penalty decays the weights, not the intercepts.
         decay = [self.alpha] * len(self.coefs_) + [0.0] * len(self.intercepts_)
+        plan = self._optimizer.plan(params, grads, decay)
         sample_idx = np.arange(n_samples)
         runner = BlockRunner()
         try:
@@ -103,9 +111,7 @@ class SolverMixin:
                         input_rate,
                         noise,
                     )
-                    sq_norm = self._optimizer.update(
-                        params, grads, runner, decay, divisor=sw_sum
-                    )
+                    sq_norm = self._optimizer.step(plan, runner, divisor=sw_sum)
                     # scikit-learn's L2 term, on the weights the minibatch saw.
                     batch_loss += (0.5 * self.alpha) * sq_norm / sw_sum
                     accumulated_loss += batch_loss * X_batch.shape[0]

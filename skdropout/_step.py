@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from skdropout._activations import ACTIVATIONS, DERIVATIVES, GATES
+from skdropout._blockwise import packed
 from skdropout._dropout import draw_mask, keep_decisions
 from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS
 
@@ -64,9 +65,14 @@ class Workspace:
             np.empty((n_rows, units), dtype=bool) if rate else None
             for units, rate in zip(hidden, rates)
         ]
+        # Packed like the parameters the estimator trains, so that an
+        # optimizer's step sees all gradients of equal decay as one array.
         shapes = list(zip(layer_units[:-1], layer_units[1:]))
-        self.coef_grads = [np.empty(shape, dtype=dtype) for shape in shapes]
-        self.intercept_grads = [np.empty(shape[1], dtype=dtype) for shape in shapes]
+        grads = packed(shapes + [(shape[1],) for shape in shapes], dtype)
+        self.coef_grads, self.intercept_grads = (
+            grads[: len(shapes)],
+            grads[len(shapes) :],
+        )
 
     def gather(self, X, Y, idx):
         """The minibatch of rows ``idx`` (an index array or a slice)."""

@@ -19,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+from skdropout._blockwise import is_packed
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -139,6 +140,23 @@ def test_partial_fit_pickle_resume_is_exact(Estimator, make_data, k):
         resumed.partial_fit(X, y)
     _assert_same_weights(straight, resumed)
     assert straight.loss_curve_ == resumed.loss_curve_
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_stochastic_fits_pack_the_parameters(Estimator, make_data):
+    """A stochastic fit leaves weights and intercepts packed in one buffer, and
+    a later partial_fit updates those very arrays; an unpickled model's
+    separate arrays are packed again by its next partial_fit."""
+    X, y = make_data()
+    est = _small(Estimator).fit(X, y)
+    params = est.coefs_ + est.intercepts_
+    assert is_packed(params)
+    est.partial_fit(X, y)
+    assert all(a is b for a, b in zip(est.coefs_ + est.intercepts_, params))
+    copy = pickle.loads(pickle.dumps(est))
+    assert not is_packed(copy.coefs_ + copy.intercepts_)
+    copy.partial_fit(X, y)
+    assert is_packed(copy.coefs_ + copy.intercepts_)
 
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)

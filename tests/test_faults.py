@@ -4,7 +4,7 @@ sequence, and numerical robustness (huge logits, float32 on unscaled inputs).
 
 Faults are injected by wrapping ``skdropout._solvers.train_step`` (one minibatch),
 ``skdropout._solvers.loss_and_grads`` (one L-BFGS evaluation) or an optimizer's
-``update``, so that they strike at a chosen call, mid-epoch."""
+``step``, so that they strike at a chosen call, mid-epoch."""
 
 import pickle
 import warnings
@@ -89,19 +89,19 @@ def _fail_at(monkeypatch, k, exc, target="train_step"):
 
 def _fail_mid_update(monkeypatch, k, exc):
     """Make the k-th optimizer step raise ``exc`` after it has updated the first
-    layer's weights only: a half-made step."""
+    group of its plan only (the weights, not the intercepts): a half-made step."""
     calls = [0]
     for Optimizer in (SGD, Adam):
-        original = Optimizer.update
+        original = Optimizer.step
 
-        def update(self, params, grads, *args, original=original, **kwargs):
+        def step(self, plan, *args, original=original, **kwargs):
             calls[0] += 1
             if calls[0] == k:
-                original(self, params[:1], grads[:1])
+                original(self, plan[:1], *args, **kwargs)
                 raise exc
-            return original(self, params, grads, *args, **kwargs)
+            return original(self, plan, *args, **kwargs)
 
-        monkeypatch.setattr(Optimizer, "update", update)
+        monkeypatch.setattr(Optimizer, "step", step)
     return calls
 
 

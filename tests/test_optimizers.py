@@ -1,12 +1,14 @@
 """Tests of the stochastic optimizers in skdropout._optimizers."""
 
+import pickle
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
 from skdropout import _blockwise
-from skdropout._blockwise import BlockRunner
+from skdropout._blockwise import BlockRunner, is_packed, packed, spans
 from skdropout._optimizers import SGD, Adam
 
 SHAPES = [(3, 4), (4,), (4, 2), (2,)]
@@ -284,3 +286,58 @@ def test_blocks_do_not_change_the_step(name, monkeypatch):
     for got, expected in zip(blocked, whole):
         assert_array_equal(got, expected)
     assert_allclose(sq_blocked, sq_whole, rtol=1e-13)
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_packed_arrays_are_stepped_as_one(name):
+    """Packed parameters, gradients and state make a plan of one group per
+    decay value, and take the step of separate arrays, bit for bit."""
+    make_optimizer = OPTIMIZERS[name][0]
+    decay = [0.1, 0.0, 0.1, 0.0]
+    # Packed in the estimator's order: weights first, then intercepts.
+    order = [0, 2, 1, 3]
+    separate = _params()
+    packed_params = packed([separate[i] for i in order])
+    opt_separate = make_optimizer(separate)
+    opt_packed = make_optimizer(packed_params)
+    assert is_packed(opt_packed.ms if name == "adam" else opt_packed.velocities)
+    grads = _grad_sequence()
+    plan = opt_packed.plan(
+        packed_params, packed([grads[0][i] for i in order]), [decay[i] for i in order]
+    )
+    assert [key for _, key in plan] == [0.1, 0.0]
+    for summed in grads:
+        packed_grads = packed([summed[i] for i in order])
+        sq_separate = opt_separate.update(separate, summed, decay=decay, divisor=3.0)
+        sq_packed = opt_packed.update(
+            packed_params, packed_grads, decay=[decay[i] for i in order], divisor=3.0
+        )
+        assert sq_packed == pytest.approx(sq_separate, rel=1e-13)
+    for i, j in enumerate(order):
+        assert_array_equal(packed_params[i], separate[j])
+
+
+def test_unpickled_state_is_packed_again():
+    """An unpickled optimizer's state arrays are packed again (pickling copies
+    each view on its own), with their values."""
+    params = packed(_params())
+    adam = Adam(params, 0.01)
+    adam.update(params, _grad_sequence()[0])
+    copy = pickle.loads(pickle.dumps(adam))
+    for before, after in ((adam.ms, copy.ms), (adam.vs, copy.vs)):
+        assert is_packed(after)
+        for a, b in zip(before, after):
+            assert_array_equal(a, b)
+
+
+def test_spans_merges_only_runs_that_follow_in_every_kind():
+    """spans merges consecutive arrays only where, in every kind, each starts
+    where the last ends in one buffer, and only with equal keys."""
+    a = packed([np.ones(3), np.ones(2), np.ones(4)])
+    b = packed([np.ones(3), np.ones(2), np.ones(4)])
+    loose = [np.ones(3), np.ones(2), np.ones(4)]
+    assert [g[0].size for g, _ in spans([a, b], [0, 0, 0])] == [9]
+    assert [g[0].size for g, _ in spans([a, b], [0, 0, 1])] == [5, 4]
+    assert [g[0].size for g, _ in spans([a, loose], [0, 0, 0])] == [3, 2, 4]
+    (group, key), *_ = spans([a, b], [0, 0, 0])
+    assert np.shares_memory(group[0], a[2]) and np.shares_memory(group[1], b[0])

@@ -1,0 +1,149 @@
+"""Where one fit's time goes, per minibatch: the training step, the optimizer's
+step, gathering the rows, and what a fit does once (drawing the weights, checking
+the fitted model), beside the matrix products alone.
+
+It wraps skdropout's internals with timers, so it is tied to their names
+(``_solvers.train_step``, the optimizers' ``step``, ``Workspace.gather``,
+``_initialize``, ``_finite_model``); the figures are those of
+``benchmarks/README.md`` ("Where the time goes"). The best of ``--repeats`` fits
+is kept, after one fit of warm-up.
+
+Run ``python benchmarks/profile_fit.py --help`` for the options.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import argparse
+import time
+import warnings
+from collections import defaultdict
+
+import numpy as np
+from _common import N_FEATURES, make_X, teacher_classes
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
+
+import skdropout._solvers as solvers
+from skdropout import DropoutMLPClassifier
+from skdropout._base import BaseDropoutMLP
+from skdropout._optimizers import _Optimizer
+from skdropout._step import Workspace
+
+NETS = {"tiny": (100,), "small": (256,), "large": (1024, 1024)}
+
+
+def _timed(owner, name, key, spent):
+    """Replace ``owner.name`` by a wrapper adding its seconds to spent[key]."""
+    original = getattr(owner, name)
+
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[key] += time.perf_counter() - start
+
+    setattr(owner, name, wrapper)
+
+
+def floor_per_batch(X, units, batch_size, repeats):
+    """Seconds of one minibatch's matrix products, as bench_speed's floor."""
+    rng = np.random.default_rng(0)
+    dtype = X.dtype
+    coefs = [
+        (rng.standard_normal((a, b)) / np.sqrt(a)).astype(dtype)
+        for a, b in zip(units[:-1], units[1:])
+    ]
+    grads = [np.empty_like(c) for c in coefs]
+    Z = [np.empty((batch_size, u), dtype) for u in units[1:]]
+    dZ = [(0.1 * rng.standard_normal((batch_size, u))).astype(dtype) for u in units[1:]]
+    dA = [None] + [np.empty((batch_size, u), dtype) for u in units[1:-1]]
+    n_batches = X.shape[0] // batch_size
+    best = np.inf
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        for k in range(n_batches):
+            inputs = [X[k * batch_size : (k + 1) * batch_size], *Z[:-1]]
+            for i, coef in enumerate(coefs):
+                np.matmul(inputs[i], coef, out=Z[i])
+            for i in range(len(coefs) - 1, -1, -1):
+                np.matmul(inputs[i].T, dZ[i], out=grads[i])
+                if i > 0:
+                    np.matmul(dZ[i], coefs[i].T, out=dA[i])
+        best = min(best, (time.perf_counter() - start) / n_batches)
+    return best
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--net", choices=NETS, default="large")
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--epochs", type=int, default=1, help="epochs per fit")
+    parser.add_argument("--repeats", type=int, default=3, help="timed fits")
+    parser.add_argument("--n-samples", type=int, default=20_000)
+    parser.add_argument("--n-features", type=int, default=N_FEATURES)
+    parser.add_argument("--threads", type=int, default=2, help="BLAS threads")
+    args = parser.parse_args(argv)
+    threadpool_limits(limits=args.threads)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+
+    X = make_X(args.n_samples, n_features=args.n_features, dtype=args.dtype)
+    y = teacher_classes(X)
+    spent = defaultdict(float)
+    _timed(solvers, "train_step", "train_step", spent)
+    _timed(_Optimizer, "step", "optimizer step", spent)
+    _timed(Workspace, "gather", "gathering the rows", spent)
+    _timed(BaseDropoutMLP, "_fit_stochastic", "epoch loop", spent)
+    _timed(BaseDropoutMLP, "_initialize", "drawing the weights", spent)
+    _timed(BaseDropoutMLP, "_finite_model", "fitted-model check", spent)
+
+    def fit():
+        DropoutMLPClassifier(
+            NETS[args.net], dropout=0.5, batch_size=args.batch_size,
+            max_iter=args.epochs, tol=0.0, n_iter_no_change=np.inf, random_state=0,
+        ).fit(X, y)  # fmt: skip
+
+    fit()
+    best = None
+    for _ in range(args.repeats):
+        spent.clear()
+        start = time.perf_counter()
+        fit()
+        total = time.perf_counter() - start
+        if best is None or total < best[0]:
+            best = (total, dict(spent))
+    total, parts = best
+    n_batches = args.epochs * -(-args.n_samples // args.batch_size)
+    units = [args.n_features, *NETS[args.net], 10]
+    floor = floor_per_batch(X, units, args.batch_size, args.repeats)
+
+    print(
+        f"{args.net} net {NETS[args.net]}, batch {args.batch_size}, {args.dtype}, "
+        f"{args.n_samples}x{args.n_features}, {args.epochs} epoch(s) per fit: "
+        "milliseconds per minibatch, best of "
+        f"{args.repeats} fits"
+    )
+    loop = parts.pop("epoch loop")
+    inner = sum(
+        parts[k] for k in ("train_step", "optimizer step", "gathering the rows")
+    )
+    rows = [("matrix products alone (the floor)", floor)]
+    rows += [(name, parts[name] / n_batches) for name in
+             ("train_step", "optimizer step", "gathering the rows")]  # fmt: skip
+    rows.append(("rest of the epoch loop", (loop - inner) / n_batches))
+    once = ("drawing the weights", "fitted-model check")
+    rows += [(name, parts[name] / n_batches) for name in once]
+    rest = total - loop - sum(parts[name] for name in once)
+    rows.append(("rest of fit (validation...)", rest / n_batches))
+    rows.append(("whole fit", total / n_batches))
+    for name, seconds in rows:
+        print(f"  {name:<36} {1e3 * seconds:8.3f}")
+    print(f"  whole fit / floor: {total / n_batches / floor:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -12,6 +12,7 @@ import sys
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
+from sklearn.utils import gen_batches
 
 N_FEATURES = 784  # as many as MNIST's pixels
 N_CLASSES = 10
@@ -106,3 +107,46 @@ def machine_info(torch=None):
             lines.append(f"thread pool: {', '.join(details)} ({lib})")
     lines.append(f"command: {' '.join([os.path.basename(sys.executable)] + sys.argv)}")
     return lines
+
+
+def matrix_products(units, X, batch_size):
+    """The floor of a training epoch: a function of a number of epochs that runs
+    their matrix products alone, on preallocated arrays. Per minibatch and layer:
+    the forward ``A @ W``, the backward ``A.T @ dZ`` and, except for the first
+    layer, ``dZ @ W.T``, each into its output with ``np.matmul(..., out=...)``."""
+    rng = np.random.default_rng(0)
+    dtype = X.dtype
+    coefs = [
+        (rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)).astype(dtype)
+        for fan_in, fan_out in zip(units[:-1], units[1:])
+    ]
+    coef_grads = [np.empty_like(c) for c in coefs]
+    batches = list(gen_batches(X.shape[0], batch_size))
+
+    # Buffers per distinct minibatch size (the last minibatch may be smaller):
+    # Z[i] the output of layer i + 1, dZ[i] the error there (fixed values: only
+    # the time matters), dA[i] the error back-propagated to layer i.
+    def buffers(rows):
+        return {
+            "Z": [np.empty((rows, u), dtype) for u in units[1:]],
+            "dZ": [
+                (0.1 * rng.standard_normal((rows, u))).astype(dtype) for u in units[1:]
+            ],
+            "dA": [None] + [np.empty((rows, u), dtype) for u in units[1:-1]],
+        }
+
+    by_rows = {rows: buffers(rows) for rows in {b.stop - b.start for b in batches}}
+
+    def train(n_epochs):
+        for _ in range(n_epochs):
+            for batch in batches:
+                buf = by_rows[batch.stop - batch.start]
+                inputs = [X[batch], *buf["Z"][:-1]]
+                for i, coef in enumerate(coefs):
+                    np.matmul(inputs[i], coef, out=buf["Z"][i])
+                for i in range(len(coefs) - 1, -1, -1):
+                    np.matmul(inputs[i].T, buf["dZ"][i], out=coef_grads[i])
+                    if i > 0:
+                        np.matmul(buf["dZ"][i], coefs[i].T, out=buf["dA"][i])
+
+    return train

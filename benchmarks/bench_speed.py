@@ -47,12 +47,12 @@ from _common import (
     N_OUTPUTS,
     machine_info,
     make_X,
+    matrix_products,
     teacher_classes,
     teacher_targets,
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier, MLPRegressor
-from sklearn.utils import gen_batches
 from threadpoolctl import threadpool_limits
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
@@ -173,43 +173,9 @@ def sklearn_contender(cfg, X, y):
 def floor_contender(cfg, X, y):
     """The matrix products of training epochs, on preallocated arrays."""
     n_outputs = N_CLASSES if cfg.task == "clf" else y.shape[1]
-    units = [X.shape[1], *cfg.hidden, n_outputs]
-    rng = np.random.default_rng(0)
-    dtype = X.dtype
-    coefs = [
-        (rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)).astype(dtype)
-        for fan_in, fan_out in zip(units[:-1], units[1:])
-    ]
-    coef_grads = [np.empty_like(c) for c in coefs]
-    batches = list(gen_batches(X.shape[0], cfg.batch_size))
-
-    # Buffers per distinct minibatch size (the last minibatch may be smaller):
-    # Z[i] the output of layer i + 1, dZ[i] the error there (fixed values: only
-    # the time matters), dA[i] the error back-propagated to layer i.
-    def buffers(rows):
-        return {
-            "Z": [np.empty((rows, u), dtype) for u in units[1:]],
-            "dZ": [
-                (0.1 * rng.standard_normal((rows, u))).astype(dtype) for u in units[1:]
-            ],
-            "dA": [None] + [np.empty((rows, u), dtype) for u in units[1:-1]],
-        }
-
-    by_rows = {rows: buffers(rows) for rows in {b.stop - b.start for b in batches}}
-
-    def train(n_epochs):
-        for _ in range(n_epochs):
-            for batch in batches:
-                buf = by_rows[batch.stop - batch.start]
-                inputs = [X[batch], *buf["Z"][:-1]]
-                for i, coef in enumerate(coefs):
-                    np.matmul(inputs[i], coef, out=buf["Z"][i])
-                for i in range(len(coefs) - 1, -1, -1):
-                    np.matmul(inputs[i].T, buf["dZ"][i], out=coef_grads[i])
-                    if i > 0:
-                        np.matmul(buf["dZ"][i], coefs[i].T, out=buf["dA"][i])
-
-    return _timed(train)
+    return _timed(
+        matrix_products([X.shape[1], *cfg.hidden, n_outputs], X, cfg.batch_size)
+    )
 
 
 def torch_contender(cfg, X, y):

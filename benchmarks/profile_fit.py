@@ -19,7 +19,7 @@ import warnings
 from collections import defaultdict
 
 import numpy as np
-from _common import N_FEATURES, make_X, teacher_classes
+from _common import N_FEATURES, make_X, matrix_products, teacher_classes
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
@@ -44,34 +44,6 @@ def _timed(owner, name, key, spent):
             spent[key] += time.perf_counter() - start
 
     setattr(owner, name, wrapper)
-
-
-def floor_per_batch(X, units, batch_size, repeats):
-    """Seconds of one minibatch's matrix products, as bench_speed's floor."""
-    rng = np.random.default_rng(0)
-    dtype = X.dtype
-    coefs = [
-        (rng.standard_normal((a, b)) / np.sqrt(a)).astype(dtype)
-        for a, b in zip(units[:-1], units[1:])
-    ]
-    grads = [np.empty_like(c) for c in coefs]
-    Z = [np.empty((batch_size, u), dtype) for u in units[1:]]
-    dZ = [(0.1 * rng.standard_normal((batch_size, u))).astype(dtype) for u in units[1:]]
-    dA = [None] + [np.empty((batch_size, u), dtype) for u in units[1:-1]]
-    n_batches = X.shape[0] // batch_size
-    best = np.inf
-    for _ in range(repeats + 1):
-        start = time.perf_counter()
-        for k in range(n_batches):
-            inputs = [X[k * batch_size : (k + 1) * batch_size], *Z[:-1]]
-            for i, coef in enumerate(coefs):
-                np.matmul(inputs[i], coef, out=Z[i])
-            for i in range(len(coefs) - 1, -1, -1):
-                np.matmul(inputs[i].T, dZ[i], out=grads[i])
-                if i > 0:
-                    np.matmul(dZ[i], coefs[i].T, out=dA[i])
-        best = min(best, (time.perf_counter() - start) / n_batches)
-    return best
 
 
 def main(argv=None):
@@ -118,8 +90,15 @@ def main(argv=None):
             best = (total, dict(spent))
     total, parts = best
     n_batches = args.epochs * -(-args.n_samples // args.batch_size)
-    units = [args.n_features, *NETS[args.net], 10]
-    floor = floor_per_batch(X, units, args.batch_size, args.repeats)
+    products = matrix_products(
+        [args.n_features, *NETS[args.net], 10], X, args.batch_size
+    )
+    products(1)  # warm-up
+    floor = np.inf
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        products(args.epochs)
+        floor = min(floor, (time.perf_counter() - start) / n_batches)
 
     print(
         f"{args.net} net {NETS[args.net]}, batch {args.batch_size}, {args.dtype}, "

@@ -10,8 +10,8 @@ products:
 - the forward pass stores, per hidden layer, a *gate*: the mask times the
   activation's derivative. The backward pass then multiplies the error by the
   gate once, instead of by the mask and then by the derivative. For relu with
-  Bernoulli dropout the gate is made from bytes (keep and positive) and the
-  forward pass multiplies by it, which is relu and the mask in one pass;
+  Bernoulli dropout the gate is made from bytes (kept and positive), and no
+  mask array is made at all;
 - masks are drawn from as few random bits as the rate needs.
 
 The workspace is an argument, never kept on an estimator, so that prediction (which
@@ -152,11 +152,13 @@ def train_step(
             break
         if rates[i] and fuse_relu:
             # The gate is 1 / (1 - p) where the unit is kept and positive, else 0,
-            # decided on bytes; multiplying by it is relu and the mask at once.
+            # decided on bytes. The relu before it only matters for a -inf
+            # (overflowed) input, which the gate's 0 would turn into NaN.
             keep = keep_decisions(rng, Z.size, rates[i]).reshape(Z.shape)
             flags = np.greater(Z, 0, out=ws.flags[i][:n])
             np.logical_and(flags, keep, out=flags)
             gate = np.multiply(flags, scales[i], out=ws.gates[i][:n], dtype=dtype)
+            hidden(Z)
             Z *= gate
             gates.append(gate)
             inputs.append(Z)

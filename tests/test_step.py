@@ -82,6 +82,29 @@ def test_step_matches_reference(activation, loss, rates, input_rate, noise, dtyp
         assert_allclose(fast, reference, rtol=rtol, atol=rtol * 1e-2)
 
 
+def test_relu_step_on_overflowing_input():
+    """A pre-activation that overflows to -inf (float32 inputs of 1e30) is cut
+    by relu to 0, as in the reference, not turned into NaN by a dropped unit."""
+    units = [3, 4, 2]
+    X = np.full((5, 3), 0.5, dtype=np.float32)
+    X[:, 0] = 1e30
+    Y = np.eye(2, dtype=np.float32)[[0, 1, 0, 1, 0]]
+    coefs = [np.full((3, 4), 0.1, np.float32), np.ones((4, 2), np.float32)]
+    coefs[0][0, 0] = -1e9  # unit 0 gets -inf
+    intercepts = [np.zeros(4, np.float32), np.zeros(2, np.float32)]
+    masks = draw_masks(np.random.RandomState(0), 5, units, (0.5,), 0, np.float32)
+    ws = Workspace(units, 5, np.float32, (0.5,), 0)
+    with np.errstate(over="ignore"):
+        expected = loss_and_grads(X, Y, coefs, intercepts, "relu", "log_loss", 0.0,
+                                  None, masks)  # fmt: skip
+        value, grads = _fast_path(ws, X, Y, None, coefs, intercepts, "relu",
+                                  "log_loss", 0.0, np.random.RandomState(0), (0.5,),
+                                  0, "bernoulli")  # fmt: skip
+    assert np.isfinite(expected[0]) and value == pytest.approx(expected[0])
+    for fast, reference in zip(grads, expected[1] + expected[2]):
+        assert_array_equal(np.isnan(fast), np.isnan(reference))
+
+
 @pytest.mark.parametrize("input_rate", [0, 0.3])
 def test_step_on_sparse_input(input_rate):
     """Sparse input gives the reference's numbers (input masks per stored entry)."""

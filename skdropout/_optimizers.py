@@ -25,15 +25,13 @@ def _finish_gradient(param, grad, out, decay, divisor):
     plus the L2 term ``decay * param``, divided by ``divisor`` (scikit-learn's
     operations in its order). ``grad`` is only read, so memory sees it once.
     Return the sum of the squared parameters when ``decay`` is nonzero, else 0."""
-    sq_norm = 0.0
-    if decay:
-        sq_norm = float(np.dot(param, param))
-        np.multiply(param, decay, out=out)
-        out += grad
-    else:
-        np.copyto(out, grad)
-    if divisor != 1:
-        out /= divisor
+    if not decay:
+        np.divide(grad, divisor, out=out)
+        return 0.0
+    sq_norm = float(np.dot(param, param))
+    np.multiply(param, decay, out=out)
+    out += grad
+    out /= divisor
     return sq_norm
 
 

@@ -3,7 +3,7 @@ step, gathering the rows, and what a fit does once (drawing the weights, checkin
 the fitted model), beside the matrix products alone.
 
 It wraps skdropout's internals with timers, so it is tied to their names
-(``_solvers.train_step``, the optimizers' ``step``, ``Workspace.gather``,
+(``TrainingStep.__call__`` and ``gather``, ``Update.__call__``, ``Trainer.epoch``,
 ``_initialize``, ``_finite_model``); the figures are those of
 ``benchmarks/README.md`` ("Where the time goes"). The best of ``--repeats`` fits
 is kept, after one fit of warm-up.
@@ -23,11 +23,11 @@ from _common import N_FEATURES, make_X, matrix_products, teacher_classes
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-import skdropout._solvers as solvers
 from skdropout import DropoutMLPClassifier
 from skdropout._base import BaseDropoutMLP
-from skdropout._optimizers import _Optimizer
-from skdropout._step import Workspace
+from skdropout._engine import Trainer
+from skdropout._step import TrainingStep
+from skdropout._update import Update
 
 NETS = {"tiny": (100,), "small": (256,), "large": (1024, 1024)}
 
@@ -66,10 +66,10 @@ def main(argv=None):
     X = make_X(args.n_samples, n_features=args.n_features, dtype=args.dtype)
     y = teacher_classes(X)
     spent = defaultdict(float)
-    _timed(solvers, "train_step", "train_step", spent)
-    _timed(_Optimizer, "step", "optimizer step", spent)
-    _timed(Workspace, "gather", "gathering the rows", spent)
-    _timed(BaseDropoutMLP, "_fit_stochastic", "epoch loop", spent)
+    _timed(TrainingStep, "__call__", "train_step", spent)
+    _timed(Update, "__call__", "optimizer step", spent)
+    _timed(TrainingStep, "gather", "gathering the rows", spent)
+    _timed(Trainer, "epoch", "epoch loop", spent)
     _timed(BaseDropoutMLP, "_initialize", "drawing the weights", spent)
     _timed(BaseDropoutMLP, "_finite_model", "fitted-model check", spent)
 

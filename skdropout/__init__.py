@@ -2,9 +2,9 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from skdropout._blocks import fit_blocks
 from skdropout._classifier import DropoutMLPClassifier
 from skdropout._display import LossCurveDisplay
+from skdropout._fit_blocks import fit_blocks
 from skdropout._regressor import DropoutMLPRegressor
 
 __version__ = "0.1.0.dev0"

@@ -33,9 +33,10 @@ from skdropout._network import (
     predict_raw,
     sample_outputs,
 )
-from skdropout._solvers import SolverMixin
+from skdropout._optimizers import OPTIMIZERS
+from skdropout._solvers import NON_FINITE_MESSAGE, SolverMixin
 
-_STOCHASTIC_SOLVERS = ("sgd", "adam")
+_STOCHASTIC_SOLVERS = tuple(OPTIMIZERS)
 
 # Rows per chunk at prediction time are chosen so that one layer's activations of a
 # chunk hold about this many values: memory does not grow with n_samples.
@@ -68,7 +69,7 @@ class BaseDropoutMLP(SolverMixin, CallbackSupportMixin, BaseEstimator, ABC):
         "dropout_noise": [StrOptions(set(NOISES))],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "mc_passes": [Interval(Integral, 1, None, closed="left")],
-        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "solver": [StrOptions({"lbfgs", *OPTIMIZERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
@@ -249,23 +250,21 @@ class BaseDropoutMLP(SolverMixin, CallbackSupportMixin, BaseEstimator, ABC):
         )
         if stochastic:
             self._fit_stochastic(
-                X, Y, sample_weight, validation, layer_units, incremental, callbacks
+                X, Y, sample_weight, validation, incremental, callbacks
             )
         else:
             self._fit_lbfgs(X, Y, sample_weight, callbacks)
 
         if not self._finite_model(X, Y):
             raise ValueError(
-                "Solver produced non-finite parameter weights, or a model whose "
-                "output or loss overflows on the training data. The input data "
-                "may contain large values and need to be preprocessed (for "
-                "example with StandardScaler), or learning_rate_init may be too "
-                "large."
+                f"{NON_FINITE_MESSAGE} (Here the weights, or the network's output "
+                "or loss on the training data, overflow.) Scale the input data "
+                "(for example with StandardScaler), or lower learning_rate_init."
             )
         self._after_fit(X, Y, sample_weight, validation)
         callbacks.call_on_fit_task_end(
             estimator=self, X=X, y=y_train, metadata=metadata,
-            reconstruction_attributes=self._snapshot_weights,
+            reconstruction_attributes=self._reconstruction,
         )  # fmt: skip
 
     def _finite_model(self, X, Y):
@@ -289,13 +288,29 @@ class BaseDropoutMLP(SolverMixin, CallbackSupportMixin, BaseEstimator, ABC):
         """Hook run after a successful fit or partial_fit (the regressor estimates
         its observation noise here)."""
 
+    #: The fitted attributes that belong to the weights: what early stopping
+    #: keeps of its best epoch and restores (the regressor adds its noise
+    #: estimate, which is made with the weights).
+    _weight_attributes = ("coefs_", "intercepts_")
+
     def _snapshot_weights(self):
-        """The attributes a copy of the estimator needs to predict as it is now."""
+        """Copies of the attributes of ``_weight_attributes`` that are set."""
         return {
-            "coefs_": [c.copy() for c in self.coefs_],
-            "intercepts_": [b.copy() for b in self.intercepts_],
-            "n_iter_": self.n_iter_,
+            name: copy.deepcopy(getattr(self, name))
+            for name in self._weight_attributes
+            if hasattr(self, name)
         }
+
+    def _restore_weights(self, snapshot):
+        """Set the attributes of a snapshot, as copies (a later warm-started fit
+        trains the weights in place and must not change the snapshot)."""
+        for name, value in snapshot.items():
+            setattr(self, name, copy.deepcopy(value))
+
+    def _reconstruction(self):
+        """The attributes a copy of the estimator needs to predict as it is now
+        (the callback API's reconstruction attributes)."""
+        return {**self._snapshot_weights(), "n_iter_": self.n_iter_}
 
     def _check_architecture(self, layer_units):
         expected = [(a, b) for a, b in zip(layer_units[:-1], layer_units[1:])]
@@ -340,6 +355,11 @@ class BaseDropoutMLP(SolverMixin, CallbackSupportMixin, BaseEstimator, ABC):
         return X_val, Y_enc.astype(X.dtype, copy=False), y_user, sample_weight_val
 
     def _initialize(self, Y, layer_units, dtype):
+        # A new model: nothing of the previous one's weights survives (such as
+        # a noise estimate, which early stopping would otherwise keep with the
+        # new initial weights).
+        for name in self._weight_attributes:
+            vars(self).pop(name, None)
         self.n_iter_ = 0
         self.t_ = 0
         self.n_outputs_ = Y.shape[1]
@@ -356,8 +376,7 @@ class BaseDropoutMLP(SolverMixin, CallbackSupportMixin, BaseEstimator, ABC):
             intercept = self._random_state.uniform(-bound, bound, fan_out)
             self.coefs_.append(coef.astype(dtype, copy=False))
             self.intercepts_.append(intercept.astype(dtype, copy=False))
-        self._best_coefs = [c.copy() for c in self.coefs_]
-        self._best_intercepts = [i.copy() for i in self.intercepts_]
+        self._best_weights = self._snapshot_weights()
 
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_curve_ = []

@@ -61,7 +61,14 @@ OUTPUT_ACTIVATIONS = {
 }
 
 
+def l2_term(sq_norm, alpha, sw_sum):
+    """The L2 term added to a batch's loss, from the weights' squared norm:
+    ``0.5 * alpha * sq_norm / sw_sum`` (the training engine gets ``sq_norm``
+    from the update, which reads the weights anyway)."""
+    return (0.5 * alpha) * sq_norm / sw_sum
+
+
 def l2_penalty(coefs, alpha, sw_sum):
     """The L2 term added to a batch's loss: 0.5 * alpha * sum ||W||^2 / sw_sum."""
     sq_norm = sum(float(np.dot(W.ravel(), W.ravel())) for W in coefs)
-    return 0.5 * alpha * sq_norm / sw_sum
+    return l2_term(sq_norm, alpha, sw_sum)

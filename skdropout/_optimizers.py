@@ -1,14 +1,20 @@
-"""Stochastic optimizers: update a list of parameter arrays in place from a list of
-gradients. They know nothing of networks; their state is a few arrays shaped like
-the parameters, so it pickles with the estimator and a resumed fit continues exactly.
+"""Stochastic optimizers: update rules on flat arrays.
+
+An optimizer knows nothing of networks, losses or gradients' origins: it is given a
+stretch of the parameters, the matching stretch of a *finished* gradient (the mean
+over the minibatch, decay included: see ``_update``) and the matching stretches of
+its own state, and updates the parameters in place. Its state is flat arrays of the
+parameters' size and dtype, so it pickles with the estimator and a resumed fit
+continues exactly. Its schedule (``start_step``, ``iteration_ends``,
+``trigger_stopping``) changes numbers between steps, never inside one.
 
 The update rules and learning-rate schedules are scikit-learn's (same arithmetic in
-the same order), so a zero-dropout fit reproduces MLPClassifier's weights. An update
-also finishes the gradients (L2 decay, then the division that makes a mean), and
-runs in place, block by block, each block taking all its passes while it is in the
-cache (see ``_blockwise``). The state is packed in one buffer per kind, so that
-packed parameters (as the estimators keep them) are updated as one array per
-decay value, whatever the number of layers.
+the same order), so a zero-dropout fit reproduces MLPClassifier's weights.
+
+To add an optimizer: a class with ``state`` (the names of its flat state arrays),
+``n_scratch``, ``start_step``, ``apply``, ``iteration_ends`` and
+``trigger_stopping``, registered in ``OPTIMIZERS``; ``tests/test_optimizers.py``
+runs every entry through the checks that do not compare with scikit-learn.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -17,93 +23,16 @@ import math
 
 import numpy as np
 
-from skdropout._blockwise import BlockRunner, packed, spans
 
-
-def _finish_gradient(param, grad, out, decay, divisor):
-    """Write a block's gradient for the step into ``out``: the summed gradient
-    plus the L2 term ``decay * param``, divided by ``divisor`` (scikit-learn's
-    operations in its order). ``grad`` is only read, so memory sees it once.
-    Return the sum of the squared parameters when ``decay`` is nonzero, else 0."""
-    if not decay:
-        np.divide(grad, divisor, out=out)
-        return 0.0
-    sq_norm = float(np.dot(param, param))
-    np.multiply(param, decay, out=out)
-    out += grad
-    out /= divisor
-    return sq_norm
-
-
-class _Optimizer:
-    """The update protocol shared by SGD and Adam."""
-
-    #: State arrays shaped like the parameters, and scratch arrays per block.
-    _state = ()
-    _n_scratch = 2
-
-    def update(self, params, grads, runner=None, decay=None, divisor=1.0):
-        """Apply one step to ``params`` in place.
-
-        Parameters
-        ----------
-        params, grads : list of ndarray
-            The parameters and their gradients, of the same shapes.
-        runner : BlockRunner, default=None
-            Runs the update block by block and keeps its scratch arrays from one
-            step to the next; None makes one for this step.
-        decay : list of float, default=None
-            Per parameter, an L2 weight decay: ``decay[i] * params[i]`` is added to
-            the gradient first (``grads`` is left as it is).
-        divisor : float, default=1.0
-            The gradients, decay included, are divided by it: the summed
-            gradients of a minibatch become means.
-
-        Returns
-        -------
-        sq_norm : float
-            The sum of the squares, before the step, of the parameters with a
-            nonzero decay: what the L2 penalty of the loss needs.
-        """
-        return self.step(self.plan(params, grads, decay), runner, divisor)
-
-    def plan(self, params, grads, decay=None):
-        """The work of :meth:`update` for these arrays, to pass to :meth:`step`
-        at every step that updates them. Where the parameters, the gradients and
-        the optimizer's state are each packed (``_blockwise.packed``), the
-        parameters of equal decay are updated as one array."""
-        decay = [0.0] * len(params) if decay is None else list(decay)
-        return spans([params, grads, *self._states()], decay)
-
-    def step(self, plan, runner=None, divisor=1.0):
-        """Apply one step to the arrays of ``plan`` (see :meth:`update`)."""
-        self._begin_step()
-        if runner is None:
-            runner = BlockRunner()
-        groups = [group for group, _ in plan]
-        args = [(decay, divisor) for _, decay in plan]
-        return runner.run(self._block, groups, self._n_scratch, args)
-
-    def __setstate__(self, state):
-        # Unpickled state arrays are separate copies: pack them again.
-        vars(self).update(state)
-        for name in self._state:
-            setattr(self, name, packed(getattr(self, name)))
-
-    def _states(self):
-        return [getattr(self, name) for name in self._state]
-
-    def _begin_step(self):
-        """Whatever changes once per step, before the blocks are updated."""
-
-
-class SGD(_Optimizer):
+class SGD:
     """Stochastic gradient descent with (Nesterov) momentum.
 
     Parameters
     ----------
-    params : list of ndarray
-        The parameters to update; only their shapes and dtypes are read here.
+    size : int
+        Number of parameters.
+    dtype : numpy dtype
+        The parameters' dtype, which the state takes.
     learning_rate_init : float
     lr_schedule : {'constant', 'invscaling', 'adaptive'}
     momentum : float
@@ -111,9 +40,13 @@ class SGD(_Optimizer):
     power_t : float
     """
 
+    state = ("velocities",)
+    n_scratch = 1
+
     def __init__(
         self,
-        params,
+        size,
+        dtype,
         learning_rate_init=0.1,
         lr_schedule="constant",
         momentum=0.9,
@@ -126,14 +59,16 @@ class SGD(_Optimizer):
         self.momentum = momentum
         self.nesterov = nesterov
         self.power_t = power_t
-        self.velocities = packed([p.shape for p in params], params[0].dtype)
+        self.velocities = np.zeros(size, dtype=dtype)
 
-    _state = ("velocities",)
+    def start_step(self):
+        """Nothing changes from one step to the next within an epoch."""
 
-    def _block(self, block, scratch, arg):
-        param, summed, velocity = block
-        grad, scaled = scratch
-        sq_norm = _finish_gradient(param, summed, grad, *arg)
+    def apply(self, param, grad, state, scratch):
+        """Update ``param`` in place from the finished ``grad`` (which it may
+        overwrite); ``state`` and ``scratch`` are stretches of the same size."""
+        (velocity,) = state
+        (scaled,) = scratch
         np.multiply(grad, self.learning_rate, out=scaled)
         velocity *= self.momentum
         velocity -= scaled
@@ -143,7 +78,6 @@ class SGD(_Optimizer):
             param += step
         else:
             param += velocity
-        return sq_norm
 
     def iteration_ends(self, time_step):
         """Update the learning rate after an epoch; ``time_step`` counts samples."""
@@ -169,19 +103,29 @@ class SGD(_Optimizer):
         return False
 
 
-class Adam(_Optimizer):
+class Adam:
     """Adam (Kingma and Ba, 2014).
 
     Parameters
     ----------
-    params : list of ndarray
+    size : int
+    dtype : numpy dtype
     learning_rate_init : float
     beta_1, beta_2 : float
     epsilon : float
     """
 
+    state = ("ms", "vs")
+    n_scratch = 1
+
     def __init__(
-        self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+        self,
+        size,
+        dtype,
+        learning_rate_init=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
     ):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
@@ -189,12 +133,11 @@ class Adam(_Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.t = 0
-        self.ms = packed([p.shape for p in params], params[0].dtype)
-        self.vs = packed([p.shape for p in params], params[0].dtype)
+        self.ms = np.zeros(size, dtype=dtype)
+        self.vs = np.zeros(size, dtype=dtype)
 
-    _state = ("ms", "vs")
-
-    def _begin_step(self):
+    def start_step(self):
+        """Count the step and make its bias-corrected step size."""
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
         # A Python float, so that float32 parameters are not upcast.
@@ -202,10 +145,11 @@ class Adam(_Optimizer):
             self.learning_rate_init * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         )
 
-    def _block(self, block, scratch, arg):
-        param, summed, m, v = block
-        grad, tmp = scratch
-        sq_norm = _finish_gradient(param, summed, grad, *arg)
+    def apply(self, param, grad, state, scratch):
+        """Update ``param`` in place from the finished ``grad`` (which it may
+        overwrite); ``state`` and ``scratch`` are stretches of the same size."""
+        m, v = state
+        (tmp,) = scratch
         b1, b2 = self.beta_1, self.beta_2
         m *= b1
         m += np.multiply(grad, 1 - b1, out=tmp)
@@ -217,7 +161,6 @@ class Adam(_Optimizer):
         step = np.multiply(m, self.learning_rate, out=grad)
         step /= tmp
         param -= step
-        return sq_norm
 
     def iteration_ends(self, time_step):
         """Adam keeps its own step-size schedule."""
@@ -227,3 +170,7 @@ class Adam(_Optimizer):
         if verbose:
             print(msg + " Stopping.")
         return True
+
+
+#: The stochastic solvers, by the name the ``solver`` parameter takes.
+OPTIMIZERS = {"sgd": SGD, "adam": Adam}

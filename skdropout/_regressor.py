@@ -359,6 +359,8 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         check_is_fitted(self)
         return self._sample_outputs(self._validate_X(X), n_passes, random_state)
 
+    _weight_attributes = (*BaseDropoutMLP._weight_attributes, "noise_variance_")
+
     def _after_fit(self, X, Y, sample_weight, validation):
         """Estimate the observation noise for ``predict(X, return_std=True)``:
         the mean squared residual on the training and validation data together

@@ -1,6 +1,7 @@
 """The solvers' loops: the epochs of minibatch training (sgd, adam), with early
-stopping and the validation curves, and the L-BFGS run. Orchestration only: each
-minibatch's numbers come from ``_step`` and ``_optimizers``, L-BFGS's from
+stopping and the validation curves, and the L-BFGS run. Orchestration only: the
+estimator's parameters become the engine's explicit inputs (``_engine``), and what
+the engine returns becomes fitted attributes; L-BFGS's numbers come from
 ``_network`` and ``_lbfgs``."""
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -11,141 +12,132 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import gen_batches
 
-from skdropout._blockwise import BlockRunner, is_packed, packed
+from skdropout._engine import StoppingRule, Trainer
 from skdropout._lbfgs import minimize_lbfgs
 from skdropout._losses import LOSSES
-from skdropout._network import apply_max_norm, loss_and_grads
-from skdropout._optimizers import SGD, Adam
-from skdropout._step import Workspace, train_step
+from skdropout._network import loss_and_grads
+from skdropout._optimizers import OPTIMIZERS
+
+#: scikit-learn's message for non-finite weights, which skdropout's errors start
+#: with, so that code matching on it keeps working.
+NON_FINITE_MESSAGE = (
+    "Solver produced non-finite parameter weights. The input data may contain "
+    "large values and need to be preprocessed."
+)
 
 
 class SolverMixin:
     """The fit loops of BaseDropoutMLP: ``_fit_stochastic`` and ``_fit_lbfgs``
-    train the network the estimator has initialized, in place."""
+    train the network the estimator has initialized."""
 
-    def _make_optimizer(self, params):
+    def _make_optimizer(self, size, dtype):
         if self.solver == "sgd":
-            return SGD(
-                params,
+            return OPTIMIZERS["sgd"](
+                size,
+                dtype,
                 self.learning_rate_init,
                 self.learning_rate,
                 self.momentum,
                 self.nesterovs_momentum,
                 self.power_t,
             )
-        return Adam(
-            params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+        return OPTIMIZERS["adam"](
+            size, dtype, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
         )
 
-    def _fit_stochastic(
-        self, X, Y, sample_weight, validation, layer_units, incremental, callbacks
-    ):
-        params = self.coefs_ + self.intercepts_
-        if not is_packed(params):
-            # One buffer for all parameters (copied once per fit, or not at all
-            # when the last fit left them so), so that each step updates all
-            # weights as one array and all intercepts as another.
-            params = packed(params)
-            self.coefs_ = params[: len(self.coefs_)]
-            self.intercepts_ = params[len(self.coefs_) :]
-        if not incremental or not hasattr(self, "_optimizer"):
-            self._optimizer = self._make_optimizer(params)
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than "
+                "sample size. It is going to be clipped"
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _fit_stochastic(self, X, Y, sample_weight, validation, incremental, callbacks):
+        if sp.issparse(X):
+            X = X.tocsr()  # row slicing of minibatches
+        n_samples = X.shape[0]
+        batch_size = self._batch_size(n_samples)
+        continuing = incremental and hasattr(self, "_optimizer")
+        rates, input_rate, noise = self._noise_spec
+        trainer = Trainer(
+            self.coefs_, self.intercepts_,
+            (lambda size, dtype: self._optimizer) if continuing
+            else self._make_optimizer,
+            batch_size, self.activation, self._loss, rates, input_rate, noise,
+            self.alpha, self.max_norm,
+        )  # fmt: skip
+        # The estimator's parameters are the trainer's packed ones from here on.
+        self.coefs_, self.intercepts_ = trainer.coefs, trainer.intercepts
+        self._optimizer = trainer.optimizer
         if validation is not None and self.validation_scores_ is None:
             # One entry per epoch of loss_curve_: NaN where there was no
             # validation set (earlier warm-started or partial fits).
             self.validation_scores_ = [np.nan] * len(self.loss_curve_)
             self.validation_loss_curve_ = [np.nan] * len(self.loss_curve_)
             self.best_validation_score_ = -np.inf
-        if sp.issparse(X):
-            X = X.tocsr()  # row slicing of minibatches
-
-        n_samples = X.shape[0]
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
+        if self.early_stopping:
+            rule = StoppingRule(self.tol, self.n_iter_no_change,
+                                self.best_validation_score_,
+                                self._no_improvement_count)  # fmt: skip
         else:
-            if self.batch_size > n_samples:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than "
-                    "sample size. It is going to be clipped"
-                )
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+            rule = StoppingRule(self.tol, self.n_iter_no_change, -self.best_loss_,
+                                self._no_improvement_count)  # fmt: skip
 
         rng = self._random_state
-        rates, input_rate, noise = self._noise_spec
-        hidden_coefs = self.coefs_[:-1]  # max_norm bounds hidden units only
-        ws = Workspace(layer_units, batch_size, X.dtype, rates, input_rate)
-        grads = ws.coef_grads + ws.intercept_grads
-        # The L2 penalty decays the weights, not the intercepts.
-        decay = [self.alpha] * len(self.coefs_) + [0.0] * len(self.intercepts_)
-        plan = self._optimizer.plan(params, grads, decay)
         sample_idx = np.arange(n_samples)
-        runner = BlockRunner()
         try:
             self.n_iter_ = 0
             for _ in range(self.max_iter):
                 epoch = callbacks.subcontext(task_name="epoch")
                 epoch.call_on_fit_task_begin(estimator=self)
                 start_time = time.perf_counter()
+                order = None
                 if self.shuffle:
-                    sample_idx = sample_idx[rng.permutation(n_samples)]
-                accumulated_loss = 0.0
-                for batch in gen_batches(n_samples, batch_size):
-                    idx = sample_idx[batch] if self.shuffle else batch
-                    sw_batch = None if sample_weight is None else sample_weight[idx]
-                    if sw_batch is not None and not sw_batch.sum() > 0:
-                        continue  # all weights zero: nothing to learn from
-                    X_batch, Y_batch = ws.gather(X, Y, idx)
-                    batch_loss, sw_sum = train_step(
-                        ws,
-                        X_batch,
-                        Y_batch,
-                        sw_batch,
-                        self.coefs_,
-                        self.intercepts_,
-                        self.activation,
-                        self._loss,
-                        rng,
-                        rates,
-                        input_rate,
-                        noise,
-                    )
-                    sq_norm = self._optimizer.step(plan, runner, divisor=sw_sum)
-                    # scikit-learn's L2 term, on the weights the minibatch saw.
-                    batch_loss += (0.5 * self.alpha) * sq_norm / sw_sum
-                    accumulated_loss += batch_loss * X_batch.shape[0]
-                    if self.max_norm is not None:
-                        apply_max_norm(hidden_coefs, self.max_norm)
-
+                    order = sample_idx = sample_idx[rng.permutation(n_samples)]
+                self.loss_ = trainer.epoch(X, Y, sample_weight, batch_size, order, rng)
                 self.n_iter_ += 1
-                self.loss_ = accumulated_loss / n_samples
-                if not np.isfinite(self.loss_):
-                    raise ValueError(
-                        f"Training diverged: the loss became {self.loss_} at epoch "
-                        f"{self.n_iter_}. The model was left as it was before this "
-                        "call. Scale the input data (for example with "
-                        "StandardScaler) or lower learning_rate_init "
-                        f"(now {self.learning_rate_init})."
-                    )
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
+                diverged = not np.isfinite(self.loss_)
+                if diverged and not self.early_stopping:
+                    raise ValueError(
+                        f"{NON_FINITE_MESSAGE} The training loss became "
+                        f"{self.loss_} at epoch {self.n_iter_}; the model was left "
+                        "as it was before this call. Scale the input data (for "
+                        "example with StandardScaler) or lower learning_rate_init "
+                        f"(now {self.learning_rate_init})."
+                    )
                 if validation is not None:
-                    self._record_validation(validation)
+                    self._record_validation(validation, diverged)
                 elif self.validation_scores_ is not None:
                     self.validation_scores_.append(np.nan)
                     self.validation_loss_curve_.append(np.nan)
                 if self.verbose:
                     self._print_epoch(time.perf_counter() - start_time, validation)
-                self._update_no_improvement_count(validation is not None)
+                self._observe(rule, validation is not None)
+                if diverged:
+                    warnings.warn(
+                        f"Training diverged: the loss became {self.loss_} at epoch "
+                        f"{self.n_iter_}. Training stopped there and kept the "
+                        "weights of the epoch with the best validation score "
+                        f"({self.best_validation_score_}). Scale the input data "
+                        "(for example with StandardScaler) or lower "
+                        f"learning_rate_init (now {self.learning_rate_init}).",
+                        ConvergenceWarning,
+                    )
+                    break
                 stop = epoch.call_on_fit_task_end(
-                    estimator=self, reconstruction_attributes=self._snapshot_weights
+                    estimator=self, reconstruction_attributes=self._reconstruction
                 )
 
                 self._optimizer.iteration_ends(self.t_)
                 if stop:
                     break
-                if self._no_improvement_count > self.n_iter_no_change:
+                if rule.exhausted:
                     if self.early_stopping:
                         msg = (
                             "Validation score did not improve more than "
@@ -160,7 +152,7 @@ class SolverMixin:
                         )
                     if self._optimizer.trigger_stopping(msg, self.verbose):
                         break
-                    self._no_improvement_count = 0
+                    rule.count = self._no_improvement_count = 0
 
                 if incremental:
                     break
@@ -175,10 +167,25 @@ class SolverMixin:
             warnings.warn("Training interrupted by user.")
 
         if self.early_stopping:
-            # Copies: a later warm-started fit updates coefs_ in place and must
-            # not overwrite the best weights kept in _best_coefs.
-            self.coefs_ = [c.copy() for c in self._best_coefs]
-            self.intercepts_ = [b.copy() for b in self._best_intercepts]
+            # Copies: a later warm-started fit trains coefs_ in place and must
+            # not overwrite the best weights kept in _best_weights.
+            self._restore_weights(self._best_weights)
+
+    def _observe(self, rule, validated):
+        """scikit-learn's rule, on the validation score with early stopping, else
+        on the training loss; a new best validation score keeps its weights."""
+        if validated:
+            score = self.validation_scores_[-1]
+            if self.early_stopping:
+                if rule.observe(score):
+                    self._best_weights = self._snapshot_weights()
+                self.best_validation_score_ = rule.best
+            elif score > self.best_validation_score_:
+                self.best_validation_score_ = score
+        if not self.early_stopping:
+            rule.observe(-self.loss_curve_[-1])
+            self.best_loss_ = -rule.best
+        self._no_improvement_count = rule.count
 
     def _print_epoch(self, seconds, validation):
         """One line per epoch; it starts as scikit-learn's MLP's lines do."""
@@ -190,40 +197,18 @@ class SolverMixin:
             )
         print(line + ", time = %.2fs" % seconds)
 
-    def _record_validation(self, validation):
-        """Validation loss (no dropout, no L2 term) and score after an epoch."""
+    def _record_validation(self, validation, diverged=False):
+        """Validation loss (no dropout, no L2 term) and score after an epoch; NaN
+        after an epoch whose training loss diverged."""
         X_val, Y_val, y_val, sw_val = validation
-        output = self._predict_output(X_val)
-        if np.isfinite(output).all():
+        output = None if diverged else self._predict_output(X_val)
+        if output is not None and np.isfinite(output).all():
             score = self._score_predictions(y_val, self._decode(output), sw_val)
             loss = LOSSES[self._loss](Y_val, output, sw_val)
         else:
             score = loss = np.nan
         self.validation_scores_.append(score)
         self.validation_loss_curve_.append(loss)
-
-    def _update_no_improvement_count(self, validated):
-        """scikit-learn's rule: count epochs that fail to improve on the best by
-        tol, on the validation score with early stopping, else the training loss."""
-        if validated:
-            score = self.validation_scores_[-1]
-            if self.early_stopping:
-                if score < self.best_validation_score_ + self.tol:
-                    self._no_improvement_count += 1
-                else:
-                    self._no_improvement_count = 0
-            if score > self.best_validation_score_:
-                self.best_validation_score_ = score
-                if self.early_stopping:
-                    self._best_coefs = [c.copy() for c in self.coefs_]
-                    self._best_intercepts = [i.copy() for i in self.intercepts_]
-        if not self.early_stopping:
-            if self.loss_curve_[-1] > self.best_loss_ - self.tol:
-                self._no_improvement_count += 1
-            else:
-                self._no_improvement_count = 0
-            if self.loss_curve_[-1] < self.best_loss_:
-                self.best_loss_ = self.loss_curve_[-1]
 
     def _fit_lbfgs(self, X, Y, sample_weight, callbacks):
         def objective(coefs, intercepts):

@@ -1,21 +1,27 @@
-"""The training step on preallocated buffers: the fast path of stochastic training.
+"""The training step: loss and summed gradients of one minibatch, with fresh
+dropout masks, on buffers allocated once per fit.
 
-With the optimizer's update, which adds the L2 term and makes the means block by
-block (see ``_optimizers``), it computes what ``_network.loss_and_grads`` computes
-(the tests compare the two on the same masks) with less work beside the matrix
-products:
+It computes what ``_network.loss_and_grads`` computes before the L2 term and the
+mean (``_update`` finishes the gradients; ``tests/test_step.py`` compares the two on
+the same masks), with less work beside the matrix products:
 
-- every array a minibatch needs lives in a :class:`Workspace`, allocated once per
-  fit and reused by every minibatch, so a step allocates almost nothing;
+- every array a minibatch needs is allocated when the step is built, once per fit,
+  and reused by every minibatch, so a step allocates almost nothing;
+- how each hidden layer is handled is chosen once, when the step is built (a
+  :class:`_Layer` of one kind per layer), not tested at every minibatch;
 - the forward pass stores, per hidden layer, a *gate*: the mask times the
   activation's derivative. The backward pass then multiplies the error by the
   gate once, instead of by the mask and then by the derivative. For relu with
   Bernoulli dropout the gate is made from bytes (kept and positive), and no
   mask array is made at all;
-- masks are drawn from as few random bits as the rate needs.
+- masks are drawn from as few random bits as the rate needs, in the order of
+  ``_dropout.draw_masks`` (the input's first, then each hidden layer's).
 
-The workspace is an argument, never kept on an estimator, so that prediction (which
-does not use it) stays safe to run from several threads.
+Names follow ``_network``: ``A[i]`` is what layer ``i`` passes on (after its
+activation and dropout), ``A[0]`` the (masked) input.
+
+A step is an argument of the training loop, never kept on an estimator, so that
+prediction (which does not use it) stays safe to run from several threads.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -24,55 +30,129 @@ import numpy as np
 import scipy.sparse as sp
 
 from skdropout._activations import ACTIVATIONS, DERIVATIVES, GATES
-from skdropout._blockwise import packed
 from skdropout._dropout import draw_mask, keep_decisions
 from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS
 
 
-class Workspace:
-    """The buffers of training steps for one network, batch size and dtype.
+class _Layer:
+    """How one hidden layer's output and its error are treated in a step.
+
+    ``forward(Z, rng)`` applies the activation and the dropout to the
+    pre-activation ``Z`` in place (``Z`` becomes what the layer passes on);
+    ``backward(delta, A)`` multiplies the error reaching the layer's
+    pre-activation in place by the derivative and the mask.
+    """
+
+    def __init__(self, activation, rate, noise, n_rows, units, dtype):
+        self.activation = ACTIVATIONS[activation]
+        self.rate, self.noise = rate, noise
+        self.scale = dtype.type(1.0 / (1.0 - rate))
+
+        def rows(dtype):
+            return np.empty((n_rows, units), dtype=dtype)
+
+        self.kind = self._kind(activation, rate, noise)
+        self.gate_into = GATES.get(activation)
+        self.derivative = DERIVATIVES[activation]
+        self.gate = rows(dtype) if self.kind in ("relu-bytes", "gated") else None
+        self.mask = rows(dtype) if self.kind in ("gated", "mask") else None
+        self.flags = rows(bool) if self.kind == "relu-bytes" else None
+        self._gate = None
+
+    @staticmethod
+    def _kind(activation, rate, noise):
+        if rate and activation == "relu" and noise == "bernoulli":
+            return "relu-bytes"  # the gate from bytes: kept and positive
+        if activation not in GATES:  # identity: the derivative is 1
+            return "mask" if rate else "none"
+        if not rate and activation == "logistic":
+            # Left to DERIVATIVES in the backward pass, which rounds exactly as
+            # scikit-learn's MLP does.
+            return "derivative"
+        return "gated"  # the derivative written out, times the mask if any
+
+    def forward(self, Z, rng):
+        n = Z.shape[0]
+        if self.kind == "relu-bytes":
+            # The gate is 1 / (1 - p) where the unit is kept and positive, else 0,
+            # decided on bytes. The relu before it only matters for a -inf
+            # (overflowed) input, which the gate's 0 would turn into NaN.
+            keep = keep_decisions(rng, Z.size, self.rate).reshape(Z.shape)
+            flags = np.greater(Z, 0, out=self.flags[:n])
+            np.logical_and(flags, keep, out=flags)
+            gate = np.multiply(flags, self.scale, out=self.gate[:n], dtype=Z.dtype)
+            self._gate = gate
+            self.activation(Z)
+            Z *= self._gate
+            return
+        self.activation(Z)
+        mask = None
+        if self.mask is not None:
+            mask = draw_mask(rng, Z.shape, self.rate, Z.dtype, self.noise,
+                             out=self.mask[:n])  # fmt: skip
+        if self.kind == "gated":
+            self._gate = self.gate[:n]
+            self.gate_into(Z, self._gate)
+            if mask is not None:
+                self._gate *= mask
+        else:
+            self._gate = mask
+        if mask is not None:
+            Z *= mask
+
+    def backward(self, delta, A):
+        if self.kind == "derivative":
+            self.derivative(A, delta)
+        elif self._gate is not None:
+            delta *= self._gate
+
+
+class TrainingStep:
+    """Loss and summed gradients of one minibatch, with fresh dropout masks.
+
+    Built once per fit, for the largest minibatch; smaller ones use the first rows
+    of each buffer.
 
     Parameters
     ----------
-    layer_units : sequence of int
-        Units per layer, input first and output last.
+    layout : _packing.Layout
+        The network's parameter layout: the gradients are packed in it.
     n_rows : int
-        The largest minibatch; smaller ones use the first rows of each buffer.
-    dtype : numpy dtype
+        The largest minibatch.
+    activation, loss : str
+        The hidden activation and the loss (which fixes the output activation).
     rates : sequence of float
-        Drop rate of each hidden layer (a mask buffer only where it is nonzero).
+        The drop rate of each hidden layer.
     input_rate : float
-        Drop rate of the input.
+        The drop rate of the input.
+    noise : str
+        The kind of noise, a key of ``_dropout.NOISES``.
+
+    Attributes
+    ----------
+    grads : ndarray
+        The packed gradients of the last minibatch's *summed* loss (see
+        :meth:`__call__`); ``coef_grads`` and ``intercept_grads`` are its views.
     """
 
-    def __init__(self, layer_units, n_rows, dtype, rates, input_rate):
-        dtype = np.dtype(dtype)
-
-        def rows(width):
-            return np.empty((n_rows, width), dtype=dtype)
-
-        hidden = layer_units[1:-1]
-        self.X = rows(layer_units[0])
-        self.Y = rows(layer_units[-1])
-        self.input = rows(layer_units[0]) if input_rate else None
-        self.outputs = [rows(units) for units in layer_units[1:]]
-        self.deltas = [rows(units) for units in layer_units[1:]]
-        self.gates = [rows(units) for units in hidden]
-        self.masks = [
-            rows(units) if rate else None for units, rate in zip(hidden, rates)
+    def __init__(self, layout, n_rows, activation, loss, rates, input_rate, noise):
+        dtype = layout.dtype
+        units = [shape[0] for shape in layout.coef_shapes]
+        units.append(layout.coef_shapes[-1][1])
+        self.loss = loss
+        self.out_activation = ACTIVATIONS[OUTPUT_ACTIVATIONS[loss]]
+        self.input_rate, self.noise = input_rate, noise
+        self.layers = [
+            _Layer(activation, rate, noise, n_rows, width, dtype)
+            for width, rate in zip(units[1:-1], rates)
         ]
-        self.flags = [
-            np.empty((n_rows, units), dtype=bool) if rate else None
-            for units, rate in zip(hidden, rates)
-        ]
-        # Packed like the parameters the estimator trains, so that an
-        # optimizer's step sees all gradients of equal decay as one array.
-        shapes = list(zip(layer_units[:-1], layer_units[1:]))
-        grads = packed(shapes + [(shape[1],) for shape in shapes], dtype)
-        self.coef_grads, self.intercept_grads = (
-            grads[: len(shapes)],
-            grads[len(shapes) :],
-        )
+        self.X = np.empty((n_rows, units[0]), dtype=dtype)
+        self.Y = np.empty((n_rows, units[-1]), dtype=dtype)
+        self.input = np.empty_like(self.X) if input_rate else None
+        self.A = [np.empty((n_rows, width), dtype=dtype) for width in units[1:]]
+        self.deltas = [np.empty_like(A) for A in self.A]
+        self.grads = layout.zeros()
+        self.coef_grads, self.intercept_grads = layout.views(self.grads)
 
     def gather(self, X, Y, idx):
         """The minibatch of rows ``idx`` (an index array or a slice)."""
@@ -87,123 +167,68 @@ class Workspace:
             X_batch = np.take(X, idx, axis=0, out=self.X[:n], mode="clip")
         return X_batch, np.take(Y, idx, axis=0, out=self.Y[:n], mode="clip")
 
+    def __call__(self, X, Y, sample_weight, coefs, intercepts, rng):
+        """Run the minibatch forward and backward.
 
-def train_step(
-    ws, X, Y, sample_weight, coefs, intercepts, activation, loss, rng, rates,
-    input_rate, noise,
-):  # fmt: skip
-    """Loss and summed gradients of one minibatch, with fresh dropout masks.
+        Parameters
+        ----------
+        X : {ndarray, sparse matrix} of shape (n_rows, n_features)
+        Y : ndarray of shape (n_rows, n_outputs)
+            Targets in the network's encoding.
+        sample_weight : ndarray of shape (n_rows,) or None
+        coefs, intercepts : list of ndarray
+            The parameters (only read).
+        rng : numpy.random.RandomState
+            Draws the masks.
 
-    The L2 term and the division by the minibatch's weight are left to the
-    optimizer's update, which makes them block by block with the step (the
-    gradients are then those of ``_network.loss_and_grads``).
-
-    Parameters
-    ----------
-    ws : Workspace
-    X : {ndarray, sparse matrix} of shape (n_rows, n_features)
-    Y : ndarray of shape (n_rows, n_outputs)
-        Targets in the network's encoding.
-    sample_weight : ndarray of shape (n_rows,) or None
-    coefs, intercepts : list of ndarray
-    activation, loss : str
-        Hidden activation and loss (which fixes the output activation).
-    rng : numpy.random.RandomState
-        Draws the masks: the input's first, then each hidden layer's, as
-        ``_dropout.draw_masks`` does.
-    rates, input_rate, noise
-        The dropout of the hidden layers and the input, and its kind.
-
-    Returns
-    -------
-    loss_value : float
-        The weighted mean loss, without the L2 penalty.
-    sw_sum : float
-        The minibatch's weight: its number of rows, or the sum of its sample
-        weights. ``ws.coef_grads`` and ``ws.intercept_grads`` hold the gradients
-        of the weighted *sum* of the losses.
-    """
-    n = X.shape[0]
-    n_layers = len(coefs)
-    dtype = coefs[0].dtype
-    hidden, gate_into = ACTIVATIONS[activation], GATES.get(activation)
-    fuse_relu = activation == "relu" and noise == "bernoulli"
-    scales = [dtype.type(1.0 / (1.0 - rate)) for rate in rates]
-
-    A = X
-    if input_rate:
-        if sp.issparse(X):
-            A = X.copy()
-            A.data *= draw_mask(rng, X.nnz, input_rate, dtype, noise)
-        else:
-            A = draw_mask(rng, X.shape, input_rate, dtype, noise, out=ws.input[:n])
-            A *= X
-    inputs = [A]  # what enters each layer
-    gates = []
-    for i in range(n_layers):
-        Z = ws.outputs[i][:n]
-        if sp.issparse(A):
-            Z[...] = A @ coefs[i]
-        else:
-            np.matmul(A, coefs[i], out=Z)
-        Z += intercepts[i]
-        if i == n_layers - 1:
-            ACTIVATIONS[OUTPUT_ACTIVATIONS[loss]](Z)
-            break
-        if rates[i] and fuse_relu:
-            # The gate is 1 / (1 - p) where the unit is kept and positive, else 0,
-            # decided on bytes. The relu before it only matters for a -inf
-            # (overflowed) input, which the gate's 0 would turn into NaN.
-            keep = keep_decisions(rng, Z.size, rates[i]).reshape(Z.shape)
-            flags = np.greater(Z, 0, out=ws.flags[i][:n])
-            np.logical_and(flags, keep, out=flags)
-            gate = np.multiply(flags, scales[i], out=ws.gates[i][:n], dtype=dtype)
-            hidden(Z)
-            Z *= gate
-            gates.append(gate)
-            inputs.append(Z)
-            A = Z
-            continue
-        hidden(Z)
-        mask = None
-        if rates[i]:
-            mask = draw_mask(rng, Z.shape, rates[i], dtype, noise, out=ws.masks[i][:n])
-        gate = ws.gates[i][:n]
-        if gate_into is None:  # identity: the derivative is 1
-            gate = mask
-        elif mask is None and activation == "logistic":
-            # Left to DERIVATIVES in the backward pass, which rounds exactly as
-            # scikit-learn's MLP does.
-            gate = None
-        else:
-            gate_into(Z, gate)
-            if mask is not None:
-                gate *= mask
-        if mask is not None:
-            Z *= mask
-        gates.append(gate)
-        inputs.append(Z)
-        A = Z
-
-    output = ws.outputs[-1][:n]
-    sw_sum = n if sample_weight is None else sample_weight.sum()
-    value = LOSSES[loss](Y, output, sample_weight)
-
-    delta = np.subtract(output, Y, out=ws.deltas[-1][:n])
-    if sample_weight is not None:
-        delta *= sample_weight.reshape(-1, 1)
-    for i in range(n_layers - 1, -1, -1):
-        grad = ws.coef_grads[i]
-        if sp.issparse(inputs[i]):
-            grad[...] = inputs[i].T @ delta
-        else:
-            np.matmul(inputs[i].T, delta, out=grad)
-        np.sum(delta, axis=0, out=ws.intercept_grads[i])
-        if i > 0:
-            previous = np.matmul(delta, coefs[i].T, out=ws.deltas[i - 1][:n])
-            if gates[i - 1] is not None:
-                previous *= gates[i - 1]
+        Returns
+        -------
+        loss_value : float
+            The weighted mean loss, without the L2 penalty.
+        sw_sum : float
+            The minibatch's weight: its number of rows, or the sum of its sample
+            weights. ``grads`` holds the gradients of the weighted *sum* of the
+            losses.
+        """
+        n = X.shape[0]
+        A = X
+        if self.input_rate:
+            if sp.issparse(X):  # one mask value per stored entry
+                A = X.copy()
+                A.data *= draw_mask(rng, X.nnz, self.input_rate, X.dtype, self.noise)
             else:
-                DERIVATIVES[activation](inputs[i], previous)
-            delta = previous
-    return value, sw_sum
+                A = draw_mask(rng, X.shape, self.input_rate, X.dtype, self.noise,
+                              out=self.input[:n])  # fmt: skip
+                A *= X
+        inputs = [A]  # A[i]: what enters layer i + 1
+        for i, (W, b) in enumerate(zip(coefs, intercepts)):
+            Z = self.A[i][:n]
+            if sp.issparse(A):
+                Z[...] = A @ W
+            else:
+                np.matmul(A, W, out=Z)
+            Z += b
+            if i < len(self.layers):
+                self.layers[i].forward(Z, rng)
+                inputs.append(Z)
+            A = Z
+        output = self.out_activation(A)
+
+        sw_sum = n if sample_weight is None else sample_weight.sum()
+        value = LOSSES[self.loss](Y, output, sample_weight)
+        # Each loss is paired with its canonical output activation: the error at
+        # the output's pre-activation is y_pred - y.
+        delta = np.subtract(output, Y, out=self.deltas[-1][:n])
+        if sample_weight is not None:
+            delta *= sample_weight.reshape(-1, 1)
+        for i in range(len(coefs) - 1, -1, -1):
+            if sp.issparse(inputs[i]):
+                self.coef_grads[i][...] = inputs[i].T @ delta
+            else:
+                np.matmul(inputs[i].T, delta, out=self.coef_grads[i])
+            np.sum(delta, axis=0, out=self.intercept_grads[i])
+            if i > 0:
+                previous = np.matmul(delta, coefs[i].T, out=self.deltas[i - 1][:n])
+                self.layers[i - 1].backward(previous, inputs[i])
+                delta = previous
+        return value, sw_sum

@@ -19,7 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
-from skdropout._blockwise import is_packed
+from skdropout._packing import Layout
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -144,19 +144,28 @@ def test_partial_fit_pickle_resume_is_exact(Estimator, make_data, k):
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)
 def test_stochastic_fits_pack_the_parameters(Estimator, make_data):
-    """A stochastic fit leaves weights and intercepts packed in one buffer, and
-    a later partial_fit updates those very arrays; an unpickled model's
-    separate arrays are packed again by its next partial_fit."""
+    """After a stochastic fit, partial_fit or warm-started fit, the weights and
+    intercepts are views of one buffer, laid out by the fit's Layout; an
+    unpickled model's separate arrays are packed again by its next call."""
     X, y = make_data()
-    est = _small(Estimator).fit(X, y)
-    params = est.coefs_ + est.intercepts_
-    assert is_packed(params)
-    est.partial_fit(X, y)
-    assert all(a is b for a, b in zip(est.coefs_ + est.intercepts_, params))
+    est = _small(Estimator, warm_start=True)
+    for call in (est.fit, est.partial_fit, est.fit):
+        call(X, y)
+        params = est.coefs_ + est.intercepts_
+        flat = params[0].base
+        assert flat is not None and flat.ndim == 1
+        assert all(a.base is flat for a in params)
+        coefs, intercepts = Layout(_units(est), flat.dtype).views(flat)
+        for a, b in zip(params, coefs + intercepts):
+            assert np.shares_memory(a, b) and a.shape == b.shape
     copy = pickle.loads(pickle.dumps(est))
-    assert not is_packed(copy.coefs_ + copy.intercepts_)
+    assert copy.coefs_[0].base is not copy.coefs_[1].base
     copy.partial_fit(X, y)
-    assert is_packed(copy.coefs_ + copy.intercepts_)
+    assert all(a.base is copy.coefs_[0].base for a in copy.coefs_ + copy.intercepts_)
+
+
+def _units(est):
+    return [est.coefs_[0].shape[0], *(c.shape[1] for c in est.coefs_)]
 
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)
@@ -717,12 +726,12 @@ def test_validation_curves_stay_aligned_across_warm_starts(Estimator, make_data)
 def test_max_norm_holds_after_every_step(Estimator, make_data, solver, monkeypatch):
     """With max_norm=c, after every optimizer step each hidden unit's incoming
     weight vector has norm <= c (to 1e-6); the output layer is not constrained."""
-    import skdropout._solvers
+    import skdropout._engine
 
     X, y = make_data()
     X = X * 5  # large inputs and a large learning rate push the norms past c
     norms_after_steps = []
-    constrain = skdropout._solvers.apply_max_norm
+    constrain = skdropout._engine.apply_max_norm
 
     constrained_layers = set()
 
@@ -731,7 +740,7 @@ def test_max_norm_holds_after_every_step(Estimator, make_data, solver, monkeypat
         norms_after_steps.append(max(np.linalg.norm(W, axis=0).max() for W in coefs))
         constrained_layers.add(len(coefs))
 
-    monkeypatch.setattr(skdropout._solvers, "apply_max_norm", recording)
+    monkeypatch.setattr(skdropout._engine, "apply_max_norm", recording)
     est = _small(
         Estimator, solver=solver, max_norm=0.5, learning_rate_init=0.1,
         batch_size=16, max_iter=3,

@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_array_equal
 
-from skdropout._dropout import check_rates, draw_mask, draw_masks
+from skdropout._dropout import NOISES, check_rates, draw_mask, draw_masks
 
 RATES = [0.1, 0.5, 0.8]
 DTYPES = [np.float32, np.float64]
@@ -228,3 +228,23 @@ def test_draw_masks_gaussian_input_and_hidden():
     assert masks[0].shape == (X.nnz,)
     for mask in masks:
         assert not np.isin(mask, [0.0, 2.0]).all()  # not Bernoulli values
+
+
+@pytest.mark.parametrize("noise", NOISES)
+@pytest.mark.parametrize("rate", RATES)
+def test_every_noise_has_mean_one_and_the_dropout_variance(noise, rate):
+    """Every registered noise kind multiplies by noise of mean 1 (prediction needs
+    no rescaling) and variance p / (1 - p), within 4 standard errors, and
+    draw_masks gives it the same stream as draw_mask (input mask first)."""
+    n = 200_000
+    mask = draw_mask(np.random.RandomState(0), n, rate, np.float64, noise=noise)
+    variance = rate / (1 - rate)
+    assert abs(mask.mean() - 1) < 4 * np.sqrt(variance / n)
+    # The spread around the known mean 1, within 4 of its standard errors.
+    squares = (mask - 1) ** 2
+    assert abs(squares.mean() - variance) <= 4 * squares.std() / np.sqrt(n) + 1e-12
+    masks = draw_masks(np.random.RandomState(0), 100, [20, 30, 2], [rate], rate,
+                       np.float64, noise=noise)  # fmt: skip
+    rng = np.random.RandomState(0)
+    for mask, shape in zip(masks, [(100, 20), (100, 30)]):
+        assert_array_equal(mask, draw_mask(rng, shape, rate, np.float64, noise=noise))

@@ -2,9 +2,9 @@
 partial_fit calls, exact resumption from a pickle at any point of a training
 sequence, and numerical robustness (huge logits, float32 on unscaled inputs).
 
-Faults are injected by wrapping ``skdropout._solvers.train_step`` (one minibatch),
-``skdropout._solvers.loss_and_grads`` (one L-BFGS evaluation) or an optimizer's
-``step``, so that they strike at a chosen call, mid-epoch."""
+Faults are injected by wrapping the training step (``TrainingStep.__call__``, one
+minibatch), ``skdropout._solvers.loss_and_grads`` (one L-BFGS evaluation) or the
+update (``Update.__call__``), so that they strike at a chosen call, mid-epoch."""
 
 import pickle
 import warnings
@@ -21,7 +21,8 @@ from sklearn.preprocessing import StandardScaler
 
 import skdropout._solvers as solvers
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
-from skdropout._optimizers import SGD, Adam
+from skdropout._step import TrainingStep
+from skdropout._update import Update
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -56,22 +57,51 @@ def _small(Estimator, **params):
     return Estimator(**{**defaults, **params})
 
 
+def _weights(est):
+    return est.coefs_ + est.intercepts_
+
+
 def _first_call(Estimator, y):
     """partial_fit's first-call arguments: the classes, for a classifier."""
     return {"classes": np.unique(y)} if Estimator is DropoutMLPClassifier else {}
 
 
+def _content(value):
+    """A value's content, for exact comparison: arrays as their dtype, shape and
+    bytes; containers and plain objects element by element; anything else
+    pickled. (Pickles of an object and of its unpickled copy can differ in
+    their memo, such as whether two arrays share one dtype object, not in their
+    content.)"""
+    if isinstance(value, np.ndarray):
+        return ("ndarray", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, [_content(v) for v in value])
+    if isinstance(value, dict):
+        return ("dict", {k: _content(v) for k, v in value.items()})
+    if hasattr(value, "__dict__") and not isinstance(value, np.random.RandomState):
+        return (type(value).__qualname__, _content(vars(value)))
+    return pickle.dumps(value)
+
+
 def _state(est):
-    """Every attribute, pickled on its own: equal states mean bit-identical
-    weights, curves, generator and optimizer. (Whole pickles of an object and of
-    its unpickled copy can differ in their memo, not in their content.)"""
-    return {key: pickle.dumps(value) for key, value in vars(est).items()}
+    """Every attribute's content: equal states mean bit-identical weights,
+    curves, generator and optimizer."""
+    return {key: _content(value) for key, value in vars(est).items()}
+
+
+def _target(target):
+    """The owner and name of a function to wrap: the training step, or one of
+    ``skdropout._solvers``' functions."""
+    if target == "train_step":
+        return TrainingStep, "__call__"
+    return solvers, target
 
 
 def _fail_at(monkeypatch, k, exc, target="train_step"):
-    """Make the k-th call (from 1) of ``skdropout._solvers.<target>`` raise ``exc``,
-    or, if ``exc`` is a float, return it as the loss (train_step's first value)."""
-    original = getattr(solvers, target)
+    """Make the k-th call (from 1) of ``target`` (see ``_target``) raise ``exc``,
+    or, if ``exc`` is a float, return it as the loss (its first value)."""
+    owner, name = _target(target)
+    original = getattr(owner, name)
     calls = [0]
 
     def wrapper(*args, **kwargs):
@@ -83,25 +113,28 @@ def _fail_at(monkeypatch, k, exc, target="train_step"):
             return result
         return (exc, *result[1:]) if isinstance(result, tuple) else exc
 
-    monkeypatch.setattr(solvers, target, wrapper)
+    monkeypatch.setattr(owner, name, wrapper)
     return calls
 
 
 def _fail_mid_update(monkeypatch, k, exc):
-    """Make the k-th optimizer step raise ``exc`` after it has updated the first
-    group of its plan only (the weights, not the intercepts): a half-made step."""
+    """Make the k-th update raise ``exc`` after it has updated its first span
+    only (the weights, not the intercepts): a half-made step."""
     calls = [0]
-    for Optimizer in (SGD, Adam):
-        original = Optimizer.step
+    original = Update.__call__
 
-        def step(self, plan, *args, original=original, **kwargs):
-            calls[0] += 1
-            if calls[0] == k:
-                original(self, plan[:1], *args, **kwargs)
-                raise exc
-            return original(self, plan, *args, **kwargs)
+    def update(self, *args, **kwargs):
+        calls[0] += 1
+        if calls[0] == k:
+            spans, self.spans = self.spans, self.spans[:1]
+            try:
+                original(self, *args, **kwargs)
+            finally:
+                self.spans = spans
+            raise exc
+        return original(self, *args, **kwargs)
 
-        monkeypatch.setattr(Optimizer, "step", step)
+    monkeypatch.setattr(Update, "__call__", update)
     return calls
 
 
@@ -137,7 +170,7 @@ def test_divergence_mid_fit_leaves_model_untouched(
     before = pickle.dumps(est)
     # partial_fit runs one epoch: strike its last minibatch instead.
     _fail_at(monkeypatch, 3 if how == "partial_fit" else 5, float("nan"))
-    with pytest.raises(ValueError, match="Training diverged") as info:
+    with pytest.raises(ValueError, match="Solver produced non-finite") as info:
         _call(est, how, X, y)
     epoch = 1 if how == "partial_fit" else 2
     assert f"at epoch {epoch}" in str(info.value)
@@ -148,6 +181,39 @@ def test_divergence_mid_fit_leaves_model_untouched(
     _call(est, how, X, y)
     _call(twin, how, X, y)
     assert _state(est) == _state(twin)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+@pytest.mark.parametrize("validation", ["split", "X_val"])
+def test_divergence_with_early_stopping_keeps_the_best_epoch(
+    Estimator, make_data, validation, monkeypatch
+):
+    """With early stopping on, a loss that turns NaN in epoch 3 stops training
+    there with a ConvergenceWarning (as scikit-learn does since #29504): NaN is
+    recorded as that epoch's validation score and loss, and the model returned
+    has the weights of the best earlier epoch, those of a fit of 2 epochs."""
+    X, y = make_data()
+    fit_params = {}
+    if validation == "X_val":
+        X, X_val, y, y_val = X[:45], X[45:], y[:45], y[45:]
+        fit_params = dict(X_val=X_val, y_val=y_val)
+    params = dict(early_stopping=True, max_iter=10, n_iter_no_change=20)
+    twin = _small(Estimator, **{**params, "max_iter": 2}).fit(X, y, **fit_params)
+    # Three minibatches per epoch (54 or 45 training rows): 7 is epoch 3's first.
+    _fail_at(monkeypatch, 7, float("nan"))
+    est = _small(Estimator, **params)
+    with pytest.warns(ConvergenceWarning, match="diverged") as record:
+        est.fit(X, y, **fit_params)
+    message = str(record[0].message)
+    for advice in ("epoch 3", "best validation score", "learning_rate_init"):
+        assert advice in message
+    assert est.n_iter_ == 3 and np.isnan(est.loss_curve_[-1])
+    assert np.isnan(est.validation_scores_[-1])
+    assert np.isnan(est.validation_loss_curve_[-1])
+    assert np.isfinite(est.validation_scores_[:2]).all()
+    for got, expected in zip(_weights(est), _weights(twin)):
+        assert_array_equal(got, expected)
+    assert np.isfinite(est.predict(X)).all()
 
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)
@@ -496,16 +562,17 @@ def test_predict_log_proba_of_huge_logits(target, dtype):
 
 
 def _strict(monkeypatch, target):
-    """Run every call of ``skdropout._solvers.<target>`` with NumPy's overflow,
+    """Run every call of ``target`` (see ``_target``) with NumPy's overflow,
     invalid-value and divide-by-zero errors raised (fit itself runs under
     np.errstate(all='ignore'), so this is how they can be seen)."""
-    original = getattr(solvers, target)
+    owner, name = _target(target)
+    original = getattr(owner, name)
 
     def strict(*args, **kwargs):
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             return original(*args, **kwargs)
 
-    monkeypatch.setattr(solvers, target, strict)
+    monkeypatch.setattr(owner, name, strict)
 
 
 @pytest.mark.parametrize(

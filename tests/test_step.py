@@ -1,78 +1,91 @@
-"""The fast training step computes what the straightforward reference computes."""
+"""The fast training step and update compute what the reference maths computes.
+
+``_network.loss_and_grads`` is the reference; ``_step.TrainingStep`` (forward and
+backward on preallocated buffers, gates instead of masks and derivatives) with the
+finishing of ``_update`` (L2 decay, mean) must agree with it in six places: the
+derivatives (gates), the decay and the mean, the loss's L2 term, the order in which
+masks consume random numbers, sparse input masks, and the output error. Each test
+below iterates the registries (``HIDDEN_ACTIVATIONS``, ``LOSSES``, ``NOISES``,
+``OPTIMIZERS``), so a new entry is checked without touching this file.
+"""
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
-from skdropout._activations import HIDDEN_ACTIVATIONS
-from skdropout._blockwise import BlockRunner
-from skdropout._dropout import draw_masks
+from skdropout._activations import (
+    ACTIVATIONS,
+    DERIVATIVES,
+    GATES,
+    HIDDEN_ACTIVATIONS,
+)
+from skdropout._dropout import NOISES, draw_masks
+from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS, l2_term
 from skdropout._network import loss_and_grads
-from skdropout._optimizers import _finish_gradient
-from skdropout._step import Workspace, train_step
+from skdropout._optimizers import OPTIMIZERS
+from skdropout._packing import Layout
+from skdropout._step import TrainingStep
+from skdropout._update import Update, finish_gradient
+
+UNITS = [5, 7, 6, 3]
+N_ROWS = 13
 
 
-def _fast_path(ws, X, Y, sw, coefs, intercepts, activation, loss, alpha, *args):
-    """train_step, then the gradients finished as an optimizer's update finishes
-    them (L2 decay, division by the batch weight, block by block): the loss and
-    the gradients of ``loss_and_grads``."""
-    value, sw_sum = train_step(ws, X, Y, sw, coefs, intercepts, activation, loss,
-                               *args)  # fmt: skip
-    params = coefs + intercepts
-    grads = ws.coef_grads + ws.intercept_grads
-    decay = [alpha] * len(coefs) + [0.0] * len(intercepts)
-    finished = [np.empty_like(g) for g in grads]
-    sq_norm = BlockRunner().run(
-        lambda block, scratch, arg: _finish_gradient(*block, *arg),
-        list(zip(params, grads, finished)),
-        args=[(d, sw_sum) for d in decay],
-    )
-    return value + (0.5 * alpha) * sq_norm / sw_sum, finished
+def _fast_path(X, Y, sw, coefs, intercepts, activation, loss, alpha, rng, rates,
+               input_rate, noise, n_rows=20):  # fmt: skip
+    """A TrainingStep, then the gradients finished span by span as the update
+    finishes them: the loss and the gradients of ``loss_and_grads``."""
+    layout = Layout([coefs[0].shape[0], *(c.shape[1] for c in coefs)], X.dtype)
+    step = TrainingStep(layout, n_rows, activation, loss, rates, input_rate, noise)
+    value, sw_sum = step(X, Y, sw, coefs, intercepts, rng)
+    params = layout.pack(coefs, intercepts)
+    finished = np.empty_like(params)
+    sq_norm = 0.0
+    for span, decay in layout.spans(alpha):
+        sq_norm += finish_gradient(params[span], step.grads[span], finished[span],
+                                   decay, sw_sum)  # fmt: skip
+    coef_grads, intercept_grads = layout.views(finished)
+    return value + l2_term(sq_norm, alpha, sw_sum), coef_grads + intercept_grads
 
 
-LOSS_OUTPUTS = {"squared_error": 2, "poisson": 2, "log_loss": 3, "binary_log_loss": 1}
-UNITS = [5, 7, 6]
+def _targets(loss, rng, n_outputs, dtype):
+    """Targets valid for ``loss``: the output activation of random logits (soft
+    one-hot rows for softmax, values in (0, 1) for logistic, positive values for
+    exp), so every registered loss is covered without a list of its own."""
+    logits = rng.normal(size=(N_ROWS, n_outputs))
+    return ACTIVATIONS[OUTPUT_ACTIVATIONS[loss]](logits).astype(dtype)
 
 
 def _problem(loss, dtype, seed=0):
     rng = np.random.RandomState(seed)
-    n_outputs = LOSS_OUTPUTS[loss]
-    units = [*UNITS, n_outputs]
-    X = rng.normal(size=(13, units[0])).astype(dtype)
-    if loss == "log_loss":
-        Y = np.eye(n_outputs)[rng.randint(n_outputs, size=13)]
-    elif loss == "binary_log_loss":
-        Y = rng.randint(2, size=(13, n_outputs))
-    elif loss == "poisson":
-        Y = rng.poisson(1.0, size=(13, n_outputs))
-    else:
-        Y = rng.normal(size=(13, n_outputs))
-    coefs = [rng.normal(scale=0.5, size=s).astype(dtype) for s in zip(units, units[1:])]
-    intercepts = [rng.normal(scale=0.1, size=u).astype(dtype) for u in units[1:]]
-    return units, X, Y.astype(dtype), coefs, intercepts
+    X = rng.normal(size=(N_ROWS, UNITS[0])).astype(dtype)
+    Y = _targets(loss, rng, UNITS[-1], dtype)
+    coefs = [rng.normal(scale=0.5, size=s).astype(dtype) for s in zip(UNITS, UNITS[1:])]
+    intercepts = [rng.normal(scale=0.1, size=u).astype(dtype) for u in UNITS[1:]]
+    return X, Y, coefs, intercepts
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-@pytest.mark.parametrize("noise", ["bernoulli", "gaussian"])
+@pytest.mark.parametrize("noise", NOISES)
 @pytest.mark.parametrize(
     "rates, input_rate",
     # Hidden rates whose keep decisions take 1 bit (0.5), 8 bits (0.25), 16 bits
     # (1/1024) and 32 bits (0.2, 0.3) per unit: each a branch of the relu gate.
     [((0, 0), 0), ((0.5, 0.2), 0), ((0.3, 0.5), 0.25), ((0.25, 1 / 1024), 0)],
 )
-@pytest.mark.parametrize("loss", list(LOSS_OUTPUTS))
+@pytest.mark.parametrize("loss", sorted(LOSSES))
 @pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
 def test_step_matches_reference(activation, loss, rates, input_rate, noise, dtype):
-    """Same loss and gradients as loss_and_grads with the same masks, in a
-    workspace larger than the batch (as for the last, short minibatch)."""
-    units, X, Y, coefs, intercepts = _problem(loss, dtype)
+    """Same loss and gradients as loss_and_grads with the same masks (drawn from
+    the same seed in the same order), in buffers larger than the batch (as for
+    the last, short minibatch)."""
+    X, Y, coefs, intercepts = _problem(loss, dtype)
     sw = np.random.RandomState(1).uniform(0.5, 2, len(X)).astype(dtype)
-    masks = draw_masks(np.random.RandomState(7), len(X), units, rates, input_rate,
+    masks = draw_masks(np.random.RandomState(7), len(X), UNITS, rates, input_rate,
                        dtype, noise=noise)  # fmt: skip
     expected = loss_and_grads(X, Y, coefs, intercepts, activation, loss, 0.1, sw, masks)
-    ws = Workspace(units, 20, dtype, rates, input_rate)
-    value, grads = _fast_path(ws, X, Y, sw, coefs, intercepts, activation, loss, 0.1,
+    value, grads = _fast_path(X, Y, sw, coefs, intercepts, activation, loss, 0.1,
                               np.random.RandomState(7), rates, input_rate,
                               noise)  # fmt: skip
     rtol = 1e-12 if dtype == np.float64 else 2e-5
@@ -82,58 +95,72 @@ def test_step_matches_reference(activation, loss, rates, input_rate, noise, dtyp
         assert_allclose(fast, reference, rtol=rtol, atol=rtol * 1e-2)
 
 
+@pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
+def test_gate_is_the_derivative(activation):
+    """Each hidden activation's gate (the derivative the fast step writes out) is
+    what its DERIVATIVES entry multiplies an error by; without a gate, the
+    derivative must be 1 (the step then leaves the error alone)."""
+    H = ACTIVATIONS[activation](np.random.RandomState(0).normal(size=(6, 5)))
+    expected = np.ones_like(H)
+    DERIVATIVES[activation](H, expected)
+    if activation not in GATES:
+        assert_array_equal(expected, np.ones_like(H))
+        return
+    gate = np.empty_like(H)
+    GATES[activation](H, gate)
+    assert_allclose(gate, expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize("noise", NOISES)
+@pytest.mark.parametrize("input_rate", [0, 0.3])
+def test_step_on_sparse_input(input_rate, noise):
+    """Sparse input gives the reference's numbers (input masks per stored entry)."""
+    X, Y, coefs, intercepts = _problem("log_loss", np.float64)
+    X[np.abs(X) < 0.8] = 0
+    X = sp.csr_matrix(X)
+    masks = draw_masks(np.random.RandomState(3), X.shape[0], UNITS, (0.5, 0.5),
+                       input_rate, np.float64, X=X, noise=noise)  # fmt: skip
+    expected = loss_and_grads(X, Y, coefs, intercepts, "relu", "log_loss", 1e-3,
+                              None, masks)  # fmt: skip
+    value, grads = _fast_path(X, Y, None, coefs, intercepts, "relu", "log_loss",
+                              1e-3, np.random.RandomState(3), (0.5, 0.5), input_rate,
+                              noise)  # fmt: skip
+    assert value == pytest.approx(expected[0], rel=1e-12)
+    for fast, reference in zip(grads, expected[1] + expected[2]):
+        assert_allclose(fast, reference, rtol=1e-12, atol=1e-14)
+
+
 def test_relu_step_on_overflowing_input():
     """A pre-activation that overflows to -inf (float32 inputs of 1e30) is cut
     by relu to 0, as in the reference, not turned into NaN by a dropped unit."""
-    units = [3, 4, 2]
     X = np.full((5, 3), 0.5, dtype=np.float32)
     X[:, 0] = 1e30
     Y = np.eye(2, dtype=np.float32)[[0, 1, 0, 1, 0]]
     coefs = [np.full((3, 4), 0.1, np.float32), np.ones((4, 2), np.float32)]
     coefs[0][0, 0] = -1e9  # unit 0 gets -inf
     intercepts = [np.zeros(4, np.float32), np.zeros(2, np.float32)]
-    masks = draw_masks(np.random.RandomState(0), 5, units, (0.5,), 0, np.float32)
-    ws = Workspace(units, 5, np.float32, (0.5,), 0)
+    masks = draw_masks(np.random.RandomState(0), 5, [3, 4, 2], (0.5,), 0, np.float32)
     with np.errstate(over="ignore"):
         expected = loss_and_grads(X, Y, coefs, intercepts, "relu", "log_loss", 0.0,
                                   None, masks)  # fmt: skip
-        value, grads = _fast_path(ws, X, Y, None, coefs, intercepts, "relu",
-                                  "log_loss", 0.0, np.random.RandomState(0), (0.5,),
-                                  0, "bernoulli")  # fmt: skip
+        value, grads = _fast_path(X, Y, None, coefs, intercepts, "relu", "log_loss",
+                                  0.0, np.random.RandomState(0), (0.5,), 0,
+                                  "bernoulli", n_rows=5)  # fmt: skip
     assert np.isfinite(expected[0]) and value == pytest.approx(expected[0])
     for fast, reference in zip(grads, expected[1] + expected[2]):
         assert_array_equal(np.isnan(fast), np.isnan(reference))
 
 
-@pytest.mark.parametrize("input_rate", [0, 0.3])
-def test_step_on_sparse_input(input_rate):
-    """Sparse input gives the reference's numbers (input masks per stored entry)."""
-    units, X, Y, coefs, intercepts = _problem("log_loss", np.float64)
-    X[np.abs(X) < 0.8] = 0
-    X = sp.csr_matrix(X)
-    masks = draw_masks(np.random.RandomState(3), X.shape[0], units, (0.5, 0.5),
-                       input_rate, np.float64, X=X)  # fmt: skip
-    expected = loss_and_grads(X, Y, coefs, intercepts, "relu", "log_loss", 1e-3,
-                              None, masks)  # fmt: skip
-    ws = Workspace(units, X.shape[0], np.float64, (0.5, 0.5), input_rate)
-    rng = np.random.RandomState(3)
-    value, grads = _fast_path(ws, X, Y, None, coefs, intercepts, "relu", "log_loss",
-                              1e-3, rng, (0.5, 0.5), input_rate,
-                              "bernoulli")  # fmt: skip
-    assert value == pytest.approx(expected[0], rel=1e-12)
-    for fast, reference in zip(grads, expected[1] + expected[2]):
-        assert_allclose(fast, reference, rtol=1e-12, atol=1e-14)
-
-
 def test_gather_equals_indexing():
-    """Workspace.gather returns the indexed rows, for arrays and slices."""
-    units, X, Y, *_ = _problem("squared_error", np.float64)
-    ws = Workspace(units, 8, np.float64, (0, 0), 0)
+    """TrainingStep.gather returns the indexed rows, for arrays and slices."""
+    X, Y, coefs, _ = _problem("squared_error", np.float64)
+    layout = Layout(UNITS, np.float64)
+    step = TrainingStep(layout, 8, "relu", "squared_error", (0, 0), 0, "bernoulli")
     idx = np.array([4, 0, 12, 3])
-    X_batch, Y_batch = ws.gather(X, Y, idx)
+    X_batch, Y_batch = step.gather(X, Y, idx)
     assert_array_equal(X_batch, X[idx])
     assert_array_equal(Y_batch, Y[idx])
-    X_batch, _ = ws.gather(X, Y, slice(2, 6))
+    X_batch, _ = step.gather(X, Y, slice(2, 6))
     assert np.shares_memory(X_batch, X)  # a slice is a view, no copy
 
 
@@ -143,9 +170,36 @@ def test_step_without_hidden_layers():
     X, Y = rng.normal(size=(9, 4)), rng.normal(size=(9, 2))
     coefs, intercepts = [rng.normal(size=(4, 2))], [np.zeros(2)]
     expected = loss_and_grads(X, Y, coefs, intercepts, "relu", "squared_error", 0.0)
-    ws = Workspace([4, 2], 9, np.float64, (), 0)
-    value, grads = _fast_path(ws, X, Y, None, coefs, intercepts, "relu",
-                              "squared_error", 0.0, rng, (), 0,
-                              "bernoulli")  # fmt: skip
+    value, grads = _fast_path(X, Y, None, coefs, intercepts, "relu", "squared_error",
+                              0.0, rng, (), 0, "bernoulli", n_rows=9)  # fmt: skip
     assert value == pytest.approx(expected[0])
     assert_allclose(grads[0], expected[1][0])
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_update_feeds_the_rule_the_reference_gradient(name):
+    """An Update takes the rule's step on the reference gradient (decay on the
+    weights only, then the mean), for every registered optimizer, and returns the
+    weights' squared norm that the loss's L2 term needs."""
+    X, Y, coefs, intercepts = _problem("log_loss", np.float64)
+    alpha = 0.3
+    _, coef_grads, intercept_grads, _ = loss_and_grads(
+        X, Y, coefs, intercepts, "tanh", "log_loss", alpha
+    )
+    layout = Layout(UNITS, np.float64)
+    step = TrainingStep(layout, N_ROWS, "tanh", "log_loss", (0, 0), 0, "bernoulli")
+    _, sw_sum = step(X, Y, None, coefs, intercepts, None)
+
+    params = layout.pack(coefs, intercepts)
+    optimizer = OPTIMIZERS[name](layout.size, np.float64)
+    sq_norm = Update(layout, optimizer, alpha)(params, step.grads, sw_sum)
+
+    expected = layout.pack(coefs, intercepts)
+    reference = OPTIMIZERS[name](layout.size, np.float64)
+    reference.start_step()
+    scratch = np.empty((reference.n_scratch, layout.size))
+    state = [getattr(reference, s) for s in reference.state]
+    reference.apply(expected, layout.pack(coef_grads, intercept_grads), state, scratch)
+    assert_allclose(params, expected, rtol=1e-12, atol=1e-15)
+    assert not np.allclose(params, layout.pack(coefs, intercepts))
+    assert sq_norm == pytest.approx(sum(float((c**2).sum()) for c in coefs))

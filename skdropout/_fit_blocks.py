@@ -5,7 +5,6 @@ Dask is optional: it is imported only when a dask collection is passed in.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import copy
 import math
 from numbers import Integral, Real
 
@@ -20,6 +19,8 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils.multiclass import unique_labels
+
+from skdropout._engine import StoppingRule
 
 
 @validate_params(
@@ -309,7 +310,7 @@ def fit_blocks(
 
     rng = check_random_state(random_state)
     history = Bunch(loss=[], validation_score=[], block_order=[], best_epoch=None)
-    best_score, best_weights, no_improvement = -np.inf, None, 0
+    rule, best_weights = StoppingRule(tol, n_iter_no_change), None
     for epoch in range(1, epochs + 1):
         if blocks is None:
             order = None
@@ -334,22 +335,15 @@ def fit_blocks(
 
         score = estimator.score(*val)
         history.validation_score.append(score)
-        no_improvement = no_improvement + 1 if score < best_score + tol else 0
-        if score > best_score:
-            best_score, history.best_epoch = score, epoch
-            # The regressor's noise estimate goes with the weights it was made
-            # with (on the epoch's last block).
-            best_weights = {
-                name: copy.deepcopy(getattr(estimator, name))
-                for name in ("coefs_", "intercepts_", "noise_variance_")
-                if hasattr(estimator, name)
-            }
-        if no_improvement > n_iter_no_change:
+        if rule.observe(score):
+            # Everything that goes with the weights (the regressor's noise
+            # estimate, made on the epoch's last block, too).
+            best_weights, history.best_epoch = estimator._snapshot_weights(), epoch
+        if rule.exhausted:
             break
 
     if best_weights is not None:
-        for name, value in best_weights.items():
-            setattr(estimator, name, value)
+        estimator._restore_weights(best_weights)
     return (estimator, history) if return_history else estimator
 
 

@@ -226,8 +226,8 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             if incremental and classes is not None:
                 if not np.array_equal(np.unique(classes), self.classes_):
                     raise ValueError(
-                        f"`classes={classes!r}` is not the same as on the first call "
-                        f"to partial_fit, which gave {self.classes_}."
+                        f"`classes={classes!r}` is not the same as on last call "
+                        f"to partial_fit, was: {self.classes_!r}"
                     )
             if self.warm_start and not incremental:
                 seen = unique_labels(y)

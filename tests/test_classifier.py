@@ -110,7 +110,7 @@ def test_partial_fit_classes():
     assert clf.predict_proba(X).shape[1] == 3
     with pytest.raises(ValueError, match="classes not in"):
         clf.partial_fit(X, np.where(y == 2, 7, y))
-    with pytest.raises(ValueError, match="not the same as on the first call"):
+    with pytest.raises(ValueError, match="not the same as on last call"):
         clf.partial_fit(X, y, classes=[0, 1, 2, 3])
     clf.partial_fit(X, y, classes=[2, 1, 0])  # the same set is fine
 
@@ -138,6 +138,18 @@ def test_partial_fit_refuses_labels_not_in_classes():
     later = _sklearn_error(lambda: mlp.partial_fit(X, np.where(y == 2, 7, y)))
     with pytest.raises(ValueError, match=re.escape(later)):
         clf.partial_fit(X, np.where(y == 2, 7, y))
+
+
+def test_partial_fit_refuses_changed_classes():
+    """classes that differ from the first partial_fit call's are refused with
+    scikit-learn's message."""
+    X, y = _data()
+    clf = _clf().partial_fit(X, y, classes=[0, 1, 2])
+    mlp = MLPClassifier(hidden_layer_sizes=(16,), random_state=0)
+    mlp.partial_fit(X, y, classes=[0, 1, 2])
+    message = _sklearn_error(lambda: mlp.partial_fit(X, y, classes=[0, 1, 2, 3]))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        clf.partial_fit(X, y, classes=[0, 1, 2, 3])
 
 
 def test_warm_start_with_other_classes_is_refused():

@@ -255,12 +255,12 @@ class BaseDropoutMLP(SolverMixin, CallbackSupportMixin, BaseEstimator, ABC):
             self._fit_lbfgs(X, Y, sample_weight, callbacks)
 
         if not self._finite_model(X, Y):
-            raise ValueError(
-                "Solver produced non-finite parameter weights, or a model whose "
-                "output or loss overflows on the training data. The input data "
-                "may contain large values and need to be preprocessed (for "
-                "example with StandardScaler), or learning_rate_init may be too "
-                "large."
+            raise ValueError(  # scikit-learn's words, then the advice
+                "Solver produced non-finite parameter weights. The input data may "
+                "contain large values and need to be preprocessed. The weights, or "
+                "the model's output or loss on the training data, overflow: scale "
+                "the input (for example with StandardScaler) or lower "
+                "learning_rate_init."
             )
         self._after_fit(X, Y, sample_weight, validation)
         callbacks.call_on_fit_task_end(

@@ -15,6 +15,7 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
+from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -396,6 +397,19 @@ def test_divergence_on_unfitted_leaves_it_unfitted(Estimator, make_data):
     assert not hasattr(est, "coefs_")
     with pytest.raises(NotFittedError):
         est.predict(X)
+
+
+def test_non_finite_weights_message_starts_as_sklearns():
+    """Weights that overflow raise a message that begins with scikit-learn's."""
+    X, y = _regression()
+    params = dict(hidden_layer_sizes=(16, 8), solver="sgd", momentum=0.0,
+                  learning_rate_init=1e300, batch_size=len(X), max_iter=1,
+                  random_state=0)  # fmt: skip
+    with np.errstate(all="ignore"), pytest.raises(ValueError) as info:
+        MLPRegressor(**params).fit(X * 1e10, y)
+    assert str(info.value).startswith("Solver produced non-finite parameter weights")
+    with pytest.raises(ValueError, match="^" + re.escape(str(info.value))):
+        DropoutMLPRegressor(dropout=0, **params).fit(X * 1e10, y)
 
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)

@@ -374,8 +374,10 @@ class BaseDropoutMLP(SolverMixin, CallbackSupportMixin, BaseEstimator, ABC):
                 "early_stopping=True needs a validation set: set "
                 "validation_fraction > 0 or pass X_val and y_val to fit."
             )
-        # scikit-learn stratifies only single-output classification.
-        stratify = Y if is_classifier(self) and Y.shape[1] == 1 else None
+        # scikit-learn stratifies only single-output classification, on y encoded
+        # as bool: the same split, and the same error naming the same classes when
+        # one has too few members.
+        stratify = Y.astype(bool) if is_classifier(self) and Y.shape[1] == 1 else None
         arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
         parts = train_test_split(
             *arrays,

@@ -15,7 +15,7 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
-from sklearn.neural_network import MLPRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -354,6 +354,19 @@ def test_early_stopping_stops_and_restores_best(Estimator, make_data):
     est.fit(X_tr, y_tr, X_val=X_val, y_val=y_val)
     assert est.n_iter_ < 500
     assert est.score(X_val, y_val) == pytest.approx(est.best_validation_score_)
+
+
+@pytest.mark.parametrize("labels", [[0, 1], ["no", "yes"]], ids=["int", "str"])
+def test_stratified_split_too_few_members_message_is_sklearns(labels):
+    """early_stopping's stratified split with a class of one member raises
+    scikit-learn's error, naming the same classes."""
+    X = [[1, 2], [2, 3], [3, 4], [4, 5]]
+    y = np.array(labels)[[0, 0, 0, 1]]
+    with pytest.raises(ValueError) as info:
+        MLPClassifier(early_stopping=True).fit(X, y)
+    assert "Classes with too few members are" in str(info.value)
+    with pytest.raises(ValueError, match="^" + re.escape(str(info.value)) + "$"):
+        DropoutMLPClassifier(early_stopping=True).fit(X, y)
 
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)

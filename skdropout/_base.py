@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 from skdropout._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from skdropout._callbacks import (
     TRANSIENT_ATTRIBUTES,
-    CallbackSupportMixin,
+    CallbackSupport,
     root_context,
 )
 from skdropout._dropout import NOISES, check_rates, draw_masks
@@ -50,7 +50,7 @@ def _check_positive_sum(weights, name):
         )
 
 
-class BaseDropoutMLP(SolverMixin, CallbackSupportMixin, BaseEstimator, ABC):
+class BaseDropoutMLP(SolverMixin, CallbackSupport, BaseEstimator, ABC):
     """Base class of the dropout multilayer perceptrons.
 
     Do not use it directly: use :class:`~skdropout.DropoutMLPClassifier` or

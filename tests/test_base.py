@@ -358,8 +358,7 @@ def test_early_stopping_stops_and_restores_best(Estimator, make_data):
 
 @pytest.mark.parametrize("labels", [[0, 1], ["no", "yes"]], ids=["int", "str"])
 def test_stratified_split_too_few_members_message_is_sklearns(labels):
-    """early_stopping's stratified split with a class of one member raises
-    scikit-learn's error, naming the same classes."""
+    """A class too small for the stratified split gets scikit-learn's exact error."""
     X = [[1, 2], [2, 3], [3, 4], [4, 5]]
     y = np.array(labels)[[0, 0, 0, 1]]
     with pytest.raises(ValueError) as info:
@@ -431,8 +430,7 @@ def test_non_finite_weights_message_starts_as_sklearns():
     "begin with scikit-learn's sentence; drop this mark when it does",
 )
 def test_divergence_message_starts_as_sklearns():
-    """A fit whose loss overflows mid-training raises a message that begins with
-    the one scikit-learn's MLP raises on the same data."""
+    """A loss that overflows mid-training raises scikit-learn's message first."""
     X, y = _regression()
     params = dict(hidden_layer_sizes=(16, 8), solver="sgd", momentum=0.0,
                   learning_rate_init=1e12, max_iter=5, random_state=0)  # fmt: skip

@@ -123,8 +123,7 @@ def _sklearn_error(call):
 
 
 def test_partial_fit_refuses_labels_not_in_classes():
-    """Labels of y missing from classes are refused, on the first partial_fit
-    call as on later ones, with scikit-learn's message."""
+    """Labels not in classes are refused, first call or later, in sklearn's words."""
     X, y = _data()
     clf = _clf()
     mlp = MLPClassifier(hidden_layer_sizes=(16,), random_state=0)
@@ -141,8 +140,7 @@ def test_partial_fit_refuses_labels_not_in_classes():
 
 
 def test_partial_fit_refuses_changed_classes():
-    """classes that differ from the first partial_fit call's are refused with
-    scikit-learn's message."""
+    """A changed classes= in partial_fit is refused with scikit-learn's message."""
     X, y = _data()
     clf = _clf().partial_fit(X, y, classes=[0, 1, 2])
     mlp = MLPClassifier(hidden_layer_sizes=(16,), random_state=0)

@@ -222,9 +222,7 @@ def _fit_with_progress_bar():
 
 
 def test_skops_file_leaves_callbacks_out():
-    """A model fitted with callbacks set is saved without them: its file asks to
-    trust only skdropout's types, and loads as the same model with none set,
-    which predicts, resumes and refits (with callbacks set anew) as the original."""
+    """Callbacks stay out of a skops file, which loads with skdropout's types only."""
     est, X, y = _fit_with_progress_bar()
     data = sio.dumps(est)
     assert set(sio.get_untrusted_types(data=data)) <= set(SKDROPOUT_TYPES)
@@ -242,9 +240,7 @@ def test_skops_file_leaves_callbacks_out():
 
 
 def test_pickle_keeps_callbacks():
-    """pickle keeps the callbacks, as it does for scikit-learn's estimators (a
-    clone sent to a joblib worker keeps its callbacks); the model refits with
-    them."""
+    """pickle keeps the callbacks, as for scikit-learn's estimators, and refits."""
     from sklearn.linear_model import LogisticRegression
 
     est, X, y = _fit_with_progress_bar()

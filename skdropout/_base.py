@@ -132,12 +132,12 @@ class BaseDropoutMLP(SolverMixin, CallbackSupport, BaseEstimator, ABC):
         if not hasattr(sizes, "__iter__"):
             sizes = [sizes]
         sizes = list(sizes)
-        if not all(
-            isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes
-        ):
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in sizes):
             raise ValueError(
                 f"hidden_layer_sizes must be positive integers, got {sizes}."
             )
+        if any(s <= 0 for s in sizes):  # scikit-learn's words
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return [int(s) for s in sizes]
 
     def _check_params(self, hidden_layer_sizes):

@@ -213,7 +213,7 @@ def test_per_layer_rates(Estimator, make_data):
         (dict(input_dropout=1.0), r"'input_dropout' parameter .* range"),
         (dict(solver="lbfgs"), "solver='lbfgs' cannot be used with dropout"),
         (dict(solver="lbfgs", dropout=0, input_dropout=0.2), "input_dropout=0.2"),
-        (dict(hidden_layer_sizes=(4, 0)), "hidden_layer_sizes must be positive"),
+        (dict(hidden_layer_sizes=(4, 0)), "hidden_layer_sizes must be > 0"),
         (dict(hidden_layer_sizes=(4, 2.5)), "hidden_layer_sizes must be positive"),
         (dict(alpha=-1), "'alpha' parameter"),
     ],
@@ -223,6 +223,15 @@ def test_bad_parameters(Estimator, make_data, params, message):
     X, y = make_data()
     with pytest.raises(ValueError, match=message):
         _small(Estimator, **params).fit(X, y)
+
+
+def test_non_positive_layer_size_message_is_sklearns():
+    """A hidden layer of size 0 is refused with scikit-learn's exact message."""
+    X, y = _classification()
+    with pytest.raises(ValueError) as info:
+        MLPClassifier(hidden_layer_sizes=(4, 0)).fit(X, y)
+    with pytest.raises(ValueError, match="^" + re.escape(str(info.value)) + "$"):
+        DropoutMLPClassifier(hidden_layer_sizes=(4, 0)).fit(X, y)
 
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)

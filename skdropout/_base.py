@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 from skdropout._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from skdropout._callbacks import (
     TRANSIENT_ATTRIBUTES,
-    CallbackSupportMixin,
+    CallbackSupport,
     root_context,
 )
 from skdropout._dropout import NOISES, check_rates, draw_masks
@@ -51,7 +51,7 @@ def _check_positive_sum(weights, name):
         )
 
 
-class BaseDropoutMLP(SolverMixin, CallbackSupportMixin, BaseEstimator, ABC):
+class BaseDropoutMLP(SolverMixin, CallbackSupport, BaseEstimator, ABC):
     """Base class of the dropout multilayer perceptrons.
 
     Do not use it directly: use :class:`~skdropout.DropoutMLPClassifier` or
@@ -133,12 +133,12 @@ class BaseDropoutMLP(SolverMixin, CallbackSupportMixin, BaseEstimator, ABC):
         if not hasattr(sizes, "__iter__"):
             sizes = [sizes]
         sizes = list(sizes)
-        if not all(
-            isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes
-        ):
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) for s in sizes):
             raise ValueError(
                 f"hidden_layer_sizes must be positive integers, got {sizes}."
             )
+        if any(s <= 0 for s in sizes):  # scikit-learn's words
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return [int(s) for s in sizes]
 
     def _check_params(self, hidden_layer_sizes):
@@ -256,10 +256,10 @@ class BaseDropoutMLP(SolverMixin, CallbackSupportMixin, BaseEstimator, ABC):
             self._fit_lbfgs(X, Y, sample_weight, callbacks)
 
         if not self._finite_model(X, Y):
-            raise ValueError(
-                f"{NON_FINITE_MESSAGE} (Here the weights, or the network's output "
-                "or loss on the training data, overflow.) Scale the input data "
-                "(for example with StandardScaler), or lower learning_rate_init."
+            raise ValueError(  # scikit-learn's words, then the advice
+                f"{NON_FINITE_MESSAGE} The weights, or the model's output or loss "
+                "on the training data, overflow: scale the input (for example "
+                "with StandardScaler) or lower learning_rate_init."
             )
         self._after_fit(X, Y, sample_weight, validation)
         callbacks.call_on_fit_task_end(
@@ -393,8 +393,10 @@ class BaseDropoutMLP(SolverMixin, CallbackSupportMixin, BaseEstimator, ABC):
                 "early_stopping=True needs a validation set: set "
                 "validation_fraction > 0 or pass X_val and y_val to fit."
             )
-        # scikit-learn stratifies only single-output classification.
-        stratify = Y if is_classifier(self) and Y.shape[1] == 1 else None
+        # scikit-learn stratifies only single-output classification, on y encoded
+        # as bool: the same split, and the same error naming the same classes when
+        # one has too few members.
+        stratify = Y.astype(bool) if is_classifier(self) and Y.shape[1] == 1 else None
         arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
         parts = train_test_split(
             *arrays,

@@ -16,8 +16,9 @@ except ImportError:  # scikit-learn < 1.9
         """Stand-in for scikit-learn < 1.9, which has no callback API."""
 
 
-#: Attributes the callback API sets on an estimator during a fit; they are not
-#: part of the fitted model (a failed fit must neither save nor restore them).
+#: Attributes the callback API sets on an estimator; they are not part of the
+#: fitted model (a failed fit must neither save nor restore them, and a skops
+#: file leaves them out).
 TRANSIENT_ATTRIBUTES = frozenset(
     {
         "_skl_callbacks",
@@ -26,6 +27,29 @@ TRANSIENT_ATTRIBUTES = frozenset(
         "_parent_callback_ctx",
     }
 )
+
+
+class CallbackSupport(CallbackSupportMixin):
+    """scikit-learn's callback support, with the callbacks kept out of skops files.
+
+    A callback is a runtime hook, not part of the fitted model, and its type is
+    code that a skops file would ask its reader to trust. skops saves what
+    ``__getstate__`` returns, which leaves out the callback API's attributes.
+    pickle, copy and joblib go through ``__reduce_ex__``, which puts them back, as
+    scikit-learn keeps them: a clone pickled to a joblib worker and the copy
+    handed to a callback at each epoch keep their callbacks.
+    """
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        return {k: v for k, v in state.items() if k not in TRANSIENT_ATTRIBUTES}
+
+    def __reduce_ex__(self, protocol):
+        reduced = super().__reduce_ex__(protocol)  # its state from __getstate__
+        hooks = {k: v for k, v in vars(self).items() if k in TRANSIENT_ATTRIBUTES}
+        if not hooks:
+            return reduced
+        return (*reduced[:2], {**reduced[2], **hooks}, *reduced[3:])
 
 
 class _NoCallbacks:

@@ -42,6 +42,16 @@ def _unseen(labels, classes):
     return [label for label in np.asarray(labels).tolist() if label not in known]
 
 
+def _check_known_labels(y, classes):
+    """Refuse labels of y that are not classes, in scikit-learn's words."""
+    seen = unique_labels(y)
+    if _unseen(seen, classes):
+        raise ValueError(
+            "`y` has classes not in `self.classes_`. "
+            f"`self.classes_` has {classes}. 'y' has {seen}."
+        )
+
+
 @fill()
 class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
     """Multi-layer perceptron classifier with dropout.
@@ -207,6 +217,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             else:
                 _check_targets(np.asarray(classes), "classes")
                 self._label_binarizer = LabelBinarizer().fit(classes)
+                _check_known_labels(y, self._label_binarizer.classes_)
             self.classes_ = self._label_binarizer.classes_
         elif not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)
@@ -215,22 +226,19 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             if incremental and classes is not None:
                 if not np.array_equal(np.unique(classes), self.classes_):
                     raise ValueError(
-                        f"`classes={classes!r}` is not the same as on the first call "
-                        f"to partial_fit, which gave {self.classes_}."
+                        f"`classes={classes!r}` is not the same as on last call "
+                        f"to partial_fit, was: {self.classes_!r}"
                     )
-            seen = unique_labels(y)
             if self.warm_start and not incremental:
+                seen = unique_labels(y)
                 if set(seen) != set(self.classes_):
                     raise ValueError(
                         "warm_start can only be used where `y` has the same "
                         "classes as in the previous call to fit. Previously "
                         f"got {self.classes_}, `y` has {seen}"
                     )
-            elif _unseen(seen, self.classes_):
-                raise ValueError(
-                    "`y` has classes not in `self.classes_`. "
-                    f"`self.classes_` has {self.classes_}. 'y' has {seen}."
-                )
+            else:
+                _check_known_labels(y, self.classes_)
         Y = self._label_binarizer.transform(y).astype(X.dtype, copy=False)
         return X, Y
 

@@ -15,6 +15,7 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -221,7 +222,7 @@ def test_per_layer_rates(Estimator, make_data):
         (dict(input_dropout=1.0), r"'input_dropout' parameter .* range"),
         (dict(solver="lbfgs"), "solver='lbfgs' cannot be used with dropout"),
         (dict(solver="lbfgs", dropout=0, input_dropout=0.2), "input_dropout=0.2"),
-        (dict(hidden_layer_sizes=(4, 0)), "hidden_layer_sizes must be positive"),
+        (dict(hidden_layer_sizes=(4, 0)), "hidden_layer_sizes must be > 0"),
         (dict(hidden_layer_sizes=(4, 2.5)), "hidden_layer_sizes must be positive"),
         (dict(alpha=-1), "'alpha' parameter"),
     ],
@@ -231,6 +232,15 @@ def test_bad_parameters(Estimator, make_data, params, message):
     X, y = make_data()
     with pytest.raises(ValueError, match=message):
         _small(Estimator, **params).fit(X, y)
+
+
+def test_non_positive_layer_size_message_is_sklearns():
+    """A hidden layer of size 0 is refused with scikit-learn's exact message."""
+    X, y = _classification()
+    with pytest.raises(ValueError) as info:
+        MLPClassifier(hidden_layer_sizes=(4, 0)).fit(X, y)
+    with pytest.raises(ValueError, match="^" + re.escape(str(info.value)) + "$"):
+        DropoutMLPClassifier(hidden_layer_sizes=(4, 0)).fit(X, y)
 
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)
@@ -364,6 +374,18 @@ def test_early_stopping_stops_and_restores_best(Estimator, make_data):
     assert est.score(X_val, y_val) == pytest.approx(est.best_validation_score_)
 
 
+@pytest.mark.parametrize("labels", [[0, 1], ["no", "yes"]], ids=["int", "str"])
+def test_stratified_split_too_few_members_message_is_sklearns(labels):
+    """A class too small for the stratified split gets scikit-learn's exact error."""
+    X = [[1, 2], [2, 3], [3, 4], [4, 5]]
+    y = np.array(labels)[[0, 0, 0, 1]]
+    with pytest.raises(ValueError) as info:
+        MLPClassifier(early_stopping=True).fit(X, y)
+    assert "Classes with too few members are" in str(info.value)
+    with pytest.raises(ValueError, match="^" + re.escape(str(info.value)) + "$"):
+        DropoutMLPClassifier(early_stopping=True).fit(X, y)
+
+
 @pytest.mark.parametrize("Estimator, make_data", CASES)
 def test_partial_fit_refuses_early_stopping(Estimator, make_data):
     """partial_fit with early_stopping=True raises, as in scikit-learn."""
@@ -405,6 +427,30 @@ def test_divergence_on_unfitted_leaves_it_unfitted(Estimator, make_data):
     assert not hasattr(est, "coefs_")
     with pytest.raises(NotFittedError):
         est.predict(X)
+
+
+def test_non_finite_weights_message_starts_as_sklearns():
+    """Weights that overflow raise a message that begins with scikit-learn's."""
+    X, y = _regression()
+    params = dict(hidden_layer_sizes=(16, 8), solver="sgd", momentum=0.0,
+                  learning_rate_init=1e300, batch_size=len(X), max_iter=1,
+                  random_state=0)  # fmt: skip
+    with np.errstate(all="ignore"), pytest.raises(ValueError) as info:
+        MLPRegressor(**params).fit(X * 1e10, y)
+    assert str(info.value).startswith("Solver produced non-finite parameter weights")
+    with pytest.raises(ValueError, match="^" + re.escape(str(info.value))):
+        DropoutMLPRegressor(dropout=0, **params).fit(X * 1e10, y)
+
+
+def test_divergence_message_starts_as_sklearns():
+    """A loss that overflows mid-training raises scikit-learn's message first."""
+    X, y = _regression()
+    params = dict(hidden_layer_sizes=(16, 8), solver="sgd", momentum=0.0,
+                  learning_rate_init=1e12, max_iter=5, random_state=0)  # fmt: skip
+    with np.errstate(all="ignore"), pytest.raises(ValueError) as info:
+        MLPRegressor(**params).fit(X * 1e3, y)
+    with pytest.raises(ValueError, match="^" + re.escape(str(info.value))):
+        DropoutMLPRegressor(dropout=0, **params).fit(X * 1e3, y)
 
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)

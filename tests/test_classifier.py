@@ -1,9 +1,12 @@
 """DropoutMLPClassifier: targets, probabilities, partial_fit classes, class weights."""
 
+import re
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_classification, make_multilabel_classification
+from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from skdropout import DropoutMLPClassifier
@@ -107,9 +110,44 @@ def test_partial_fit_classes():
     assert clf.predict_proba(X).shape[1] == 3
     with pytest.raises(ValueError, match="classes not in"):
         clf.partial_fit(X, np.where(y == 2, 7, y))
-    with pytest.raises(ValueError, match="not the same as on the first call"):
+    with pytest.raises(ValueError, match="not the same as on last call"):
         clf.partial_fit(X, y, classes=[0, 1, 2, 3])
     clf.partial_fit(X, y, classes=[2, 1, 0])  # the same set is fine
+
+
+def _sklearn_error(call):
+    """The message of the ValueError that ``call`` raises."""
+    with pytest.raises(ValueError) as info:
+        call()
+    return str(info.value)
+
+
+def test_partial_fit_refuses_labels_not_in_classes():
+    """Labels not in classes are refused, first call or later, in sklearn's words."""
+    X, y = _data()
+    clf = _clf()
+    mlp = MLPClassifier(hidden_layer_sizes=(16,), random_state=0)
+    first = _sklearn_error(lambda: mlp.partial_fit(X, y, classes=[0, 1]))
+    with pytest.raises(ValueError, match=re.escape(first)):
+        clf.partial_fit(X, y, classes=[0, 1])
+    assert not hasattr(clf, "classes_")
+    mlp = MLPClassifier(hidden_layer_sizes=(16,), random_state=0)
+    mlp.partial_fit(X, y, classes=[0, 1, 2])
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    later = _sklearn_error(lambda: mlp.partial_fit(X, np.where(y == 2, 7, y)))
+    with pytest.raises(ValueError, match=re.escape(later)):
+        clf.partial_fit(X, np.where(y == 2, 7, y))
+
+
+def test_partial_fit_refuses_changed_classes():
+    """A changed classes= in partial_fit is refused with scikit-learn's message."""
+    X, y = _data()
+    clf = _clf().partial_fit(X, y, classes=[0, 1, 2])
+    mlp = MLPClassifier(hidden_layer_sizes=(16,), random_state=0)
+    mlp.partial_fit(X, y, classes=[0, 1, 2])
+    message = _sklearn_error(lambda: mlp.partial_fit(X, y, classes=[0, 1, 2, 3]))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        clf.partial_fit(X, y, classes=[0, 1, 2, 3])
 
 
 def test_warm_start_with_other_classes_is_refused():

@@ -406,7 +406,7 @@ def _bad_calls(Estimator, X, y):
     if Estimator is DropoutMLPClassifier:
         calls += [
             ("classes not in", (X, np.where(y == 2, 7, y)), {}),
-            ("not the same as on the first call", (X, y), {"classes": [0, 1]}),
+            ("not the same as on last call", (X, y), {"classes": [0, 1]}),
             ("Unknown label type", (X, y + 0.5), {}),
         ]
     else:

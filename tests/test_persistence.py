@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_array_equal
+from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -207,6 +208,48 @@ def test_pipeline_needs_only_skdropout_types():
     assert_array_equal(
         sio.loads(data, trusted=SKDROPOUT_TYPES).predict_proba(X), pipe.predict_proba(X)
     )
+
+
+def _fit_with_progress_bar():
+    """A classifier fitted with a ProgressBar set, and its data."""
+    pytest.importorskip("sklearn.callback")
+    pytest.importorskip("rich")
+    from sklearn.callback import ProgressBar
+
+    X, y = _classification()
+    est = DropoutMLPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    return est.set_callbacks(ProgressBar()).fit(X, y), X, y
+
+
+def test_skops_file_leaves_callbacks_out():
+    """Callbacks stay out of a skops file, which loads with skdropout's types only."""
+    est, X, y = _fit_with_progress_bar()
+    data = sio.dumps(est)
+    assert set(sio.get_untrusted_types(data=data)) <= set(SKDROPOUT_TYPES)
+    loaded = sio.loads(data, trusted=SKDROPOUT_TYPES)
+    assert len(est._skl_callbacks) == 1  # dumping changed nothing
+    without = pickle.loads(pickle.dumps(est)).set_callbacks()
+    _same_state(without, loaded)
+    for ours, theirs in zip(_predictions(est, X), _predictions(loaded, X)):
+        assert_array_equal(ours, theirs)
+    for model in (without, loaded):
+        model.partial_fit(X, y)
+    _same_state(without, loaded)
+    loaded.set_callbacks(*est._skl_callbacks).fit(X, y)
+    assert_array_equal(loaded.coefs_[0], clone(est).fit(X, y).coefs_[0])
+
+
+def test_pickle_keeps_callbacks():
+    """pickle keeps the callbacks, as for scikit-learn's estimators, and refits."""
+    from sklearn.linear_model import LogisticRegression
+
+    est, X, y = _fit_with_progress_bar()
+    restored = pickle.loads(pickle.dumps(est))
+    _same_state(est, restored)
+    assert type(restored._skl_callbacks[0]) is type(est._skl_callbacks[0])
+    sklearn_est = LogisticRegression().set_callbacks(type(est._skl_callbacks[0])())
+    assert len(pickle.loads(pickle.dumps(sklearn_est))._skl_callbacks) == 1
+    assert_array_equal(restored.fit(X, y).coefs_[0], est.coefs_[0])
 
 
 def _tamper(data, edit):

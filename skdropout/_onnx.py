@@ -224,21 +224,14 @@ def _apply(scope, container, op_type, inputs, output=None, **attributes):
 def _class_labels(scope, estimator):
     """The labels as an ONNX label tensor holds them: (values, is_string).
 
-    Integer, boolean and integer-valued float classes become int64 (skl2onnx's
-    convention, which ZipMap needs), every other type a string.
+    Integer, boolean and float classes become int64 (skl2onnx's convention,
+    which ZipMap needs; scikit-learn's classifiers take float labels only when
+    they are integers), every other type a string.
     """
     from skl2onnx.common.utils_classifier import get_label_classes
 
     classes = np.asarray(get_label_classes(scope, estimator))
-    if classes.dtype.kind in "biu":
-        return classes.astype(np.int64), False
-    if classes.dtype.kind == "f":
-        if not np.array_equal(classes, np.round(classes)):
-            raise ValueError(
-                "ONNX labels are integers or strings, and these classes are "
-                f"floats that are not integers: {classes}. Train on integer or "
-                "string labels to export the model."
-            )
+    if classes.dtype.kind in "biuf":
         return classes.astype(np.int64), False
     return np.array([str(c).encode("utf-8") for c in classes]), True
 

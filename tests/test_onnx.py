@@ -4,6 +4,7 @@ target, output activation, hidden activation and input precision.
 
 Skipped without the ``onnx`` extra (skl2onnx, onnxruntime), which CI installs."""
 
+import importlib.util
 import subprocess
 import sys
 
@@ -22,9 +23,15 @@ from skdropout._activations import HIDDEN_ACTIVATIONS
 from skdropout._losses import OUTPUT_ACTIVATIONS
 from skdropout._onnx import ONNX_ACTIVATIONS
 
-_REASON = 'the onnx extra is not installed (pip install "skdropout[onnx]")'
-skl2onnx = pytest.importorskip("skl2onnx", reason=_REASON)
-ort = pytest.importorskip("onnxruntime", reason=_REASON)
+# Skip only where the extra is absent: a broken install (skl2onnx 1.19.0 lacks
+# a subpackage, which importorskip would take for absence) fails loudly.
+if not all(importlib.util.find_spec(name) for name in ("skl2onnx", "onnxruntime")):
+    pytest.skip(
+        'the onnx extra is not installed (pip install "skdropout[onnx]")',
+        allow_module_level=True,
+    )
+import onnxruntime as ort  # noqa: E402
+import skl2onnx  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

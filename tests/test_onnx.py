@@ -5,8 +5,10 @@ target, output activation, hidden activation and input precision.
 Skipped without the ``onnx`` extra (skl2onnx, onnxruntime), which CI installs."""
 
 import importlib.util
+import runpy
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -235,3 +237,15 @@ def test_output_class_labels_and_nocl_options():
 
     label, _ = _run(clf, X, {id(clf[-1]): {"zipmap": False, "nocl": True}})
     assert_array_equal(label, np.searchsorted(clf[-1].classes_, clf.predict(X)))
+
+
+def test_example_round_trip_runs(tmp_path, monkeypatch, capsys):
+    """examples/onnx_export.py, which the user guide shows, runs and its ONNX
+    predictions agree with the pipelines'."""
+    example = Path(__file__).parents[1] / "examples" / "onnx_export.py"
+    monkeypatch.chdir(tmp_path)  # it writes a .onnx file
+    runpy.run_path(str(example), run_name="__main__")
+    printed = capsys.readouterr().out
+    assert "labels as predict's: True" in printed
+    assert "regressor output shape: (200, 1)" in printed
+    assert (tmp_path / "iris_dropout_mlp.onnx").stat().st_size > 0

@@ -424,13 +424,13 @@ def register_onnx_converters():
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from skdropout import DropoutMLPClassifier, register_onnx_converters
-    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]], dtype=np.float32)
-    >>> clf = DropoutMLPClassifier(max_iter=5, random_state=0).fit(X, [0, 0, 1, 1])
-    >>> register_onnx_converters()  # doctest: +SKIP
+    With ``pipeline`` a fitted pipeline ending in a dropout MLP and ``X`` its
+    data (see ``examples/onnx_export.py`` for the whole round trip):
+
     >>> from skl2onnx import to_onnx  # doctest: +SKIP
-    >>> onx = to_onnx(clf, X[:1], options={"zipmap": False})  # doctest: +SKIP
+    >>> from skdropout import register_onnx_converters
+    >>> register_onnx_converters()  # doctest: +SKIP
+    >>> onx = to_onnx(pipeline, X[:1], options={"zipmap": False})  # doctest: +SKIP
     """
     try:
         from skl2onnx import update_registered_converter

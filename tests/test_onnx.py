@@ -249,3 +249,28 @@ def test_example_round_trip_runs(tmp_path, monkeypatch, capsys):
     assert "labels as predict's: True" in printed
     assert "regressor output shape: (200, 1)" in printed
     assert (tmp_path / "iris_dropout_mlp.onnx").stat().st_size > 0
+
+
+@pytest.mark.parametrize("target_opset", [9, 13])
+def test_older_opsets(target_opset):
+    """The graph converts for older opsets too (Softmax changed in opset 13)."""
+    clf = _fit(DropoutMLPClassifier((5,), max_iter=20), TARGETS["multiclass-int"])
+    onx = skl2onnx.to_onnx(
+        clf, X[:1], options={"zipmap": False}, target_opset=target_opset
+    )
+    assert {o.version for o in onx.opset_import if o.domain == ""} == {target_opset}
+    session = ort.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    label, proba = session.run(None, {"X": X})
+    assert_array_equal(label, clf.predict(X))
+    assert_allclose(proba, clf.predict_proba(X), **TOL)
+
+
+def test_integer_input_is_cast():
+    """An int64 input is cast to float32 before the network."""
+    X_int = np.round(3 * X).astype(np.int64)
+    clf = DropoutMLPClassifier((5,), max_iter=20, random_state=0).fit(X_int, _a)
+    label, proba = _run(clf, X_int, {"zipmap": False})
+    assert_array_equal(label, clf.predict(X_int))
+    assert_allclose(proba, clf.predict_proba(X_int), **TOL)

@@ -51,19 +51,25 @@ from skdropout._classifier import DropoutMLPClassifier
 from skdropout._regressor import DropoutMLPRegressor
 
 
+def _apply(scope, container, op_type, inputs, output=None, **attributes):
+    """Add one node; return its output's name (a new one unless ``output``)."""
+    if output is None:
+        output = scope.get_unique_variable_name(op_type.lower())
+    container.add_node(
+        op_type,
+        inputs,
+        [output],
+        name=scope.get_unique_operator_name(op_type),
+        **attributes,
+    )
+    return output
+
+
 def _node(op_type, **attributes):
     """An emitter of one ONNX node ``op_type`` applied to a tensor."""
 
     def emit(scope, container, name):
-        result = scope.get_unique_variable_name(op_type.lower())
-        container.add_node(
-            op_type,
-            [name],
-            [result],
-            name=scope.get_unique_operator_name(op_type),
-            **attributes,
-        )
-        return result
+        return _apply(scope, container, op_type, [name], **attributes)
 
     emit.__doc__ = f"Add an ONNX {op_type} node on ``name``; return its output."
     return emit
@@ -149,20 +155,8 @@ def add_network(
         container.add_initializer(
             intercept_name, proto, intercept.shape, intercept.ravel()
         )
-        product = scope.get_unique_variable_name(f"matmul{i}")
-        container.add_node(
-            "MatMul",
-            [name, coef_name],
-            [product],
-            name=scope.get_unique_operator_name("MatMul"),
-        )
-        name = scope.get_unique_variable_name(f"z{i}")
-        container.add_node(
-            "Add",
-            [product, intercept_name],
-            [name],
-            name=scope.get_unique_operator_name("Add"),
-        )
+        product = _apply(scope, container, "MatMul", [name, coef_name])
+        name = _apply(scope, container, "Add", [product, intercept_name])
         layer_activation = activation if i < len(coefs) - 1 else out_activation
         if layer_activation is not None:
             name = ONNX_ACTIVATIONS[layer_activation](scope, container, name)
@@ -189,15 +183,7 @@ def _input_as(scope, operator, container, dtype):
     wanted = DoubleTensorType if dtype == np.float64 else FloatTensorType
     if isinstance(operator.inputs[0].type, wanted):
         return name
-    cast = scope.get_unique_variable_name("cast_input")
-    container.add_node(
-        "Cast",
-        [name],
-        [cast],
-        name=scope.get_unique_operator_name("Cast"),
-        to=_proto_type(dtype),
-    )
-    return cast
+    return _apply(scope, container, "Cast", [name], to=_proto_type(dtype))
 
 
 def _add_constant(scope, container, name, value, dtype):
@@ -205,20 +191,6 @@ def _add_constant(scope, container, name, value, dtype):
     full_name = scope.get_unique_variable_name(name)
     container.add_initializer(full_name, _proto_type(dtype), [], [value])
     return full_name
-
-
-def _apply(scope, container, op_type, inputs, output=None, **attributes):
-    """Add one node; return its output's name (a new one unless ``output``)."""
-    if output is None:
-        output = scope.get_unique_variable_name(op_type.lower())
-    container.add_node(
-        op_type,
-        inputs,
-        [output],
-        name=scope.get_unique_operator_name(op_type),
-        **attributes,
-    )
-    return output
 
 
 def _class_labels(scope, estimator):

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -23,7 +24,7 @@ from skdropout import (
 )
 from skdropout._activations import HIDDEN_ACTIVATIONS
 from skdropout._losses import OUTPUT_ACTIVATIONS
-from skdropout._onnx import ONNX_ACTIVATIONS
+from skdropout._onnx import ONNX_ACTIVATIONS, add_network
 
 # Skip only where the extra is absent: a broken install (skl2onnx 1.19.0 lacks
 # a subpackage, which importorskip would take for absence) fails loudly.
@@ -274,3 +275,54 @@ def test_integer_input_is_cast():
     label, proba = _run(clf, X_int, {"zipmap": False})
     assert_array_equal(label, clf.predict(X_int))
     assert_allclose(proba, clf.predict_proba(X_int), **TOL)
+
+
+class _MeanOfNetworks(RegressorMixin, BaseEstimator):
+    """An ensemble averaging fitted regressors: the shape of a future CV class."""
+
+    def __init__(self, members):
+        self.members = members
+
+    def predict(self, X):
+        return np.mean([m.predict(X) for m in self.members], axis=0)
+
+
+def _mean_of_networks_shapes(operator):
+    from skl2onnx.common.data_types import FloatTensorType
+
+    n_rows = operator.inputs[0].get_first_dimension()
+    n_outputs = operator.raw_operator.members[0].n_outputs_
+    operator.outputs[0].type = FloatTensorType([n_rows, n_outputs])
+
+
+def _convert_mean_of_networks(scope, operator, container):
+    outputs = [
+        add_network(
+            scope, container, operator.inputs[0].full_name, m.coefs_,
+            m.intercepts_, m.activation, m.out_activation_, np.float32,
+        )
+        for m in operator.raw_operator.members
+    ]  # fmt: skip
+    container.add_node(
+        "Mean", outputs, [operator.outputs[0].full_name], name="mean_of_networks"
+    )
+
+
+def test_add_network_builds_each_member_of_an_ensemble():
+    """add_network emits one network's graph, so an estimator that averages
+    several networks converts by calling it once per member."""
+    members = [
+        DropoutMLPRegressor(
+            loss, hidden_layer_sizes=(5,), activation=activation, max_iter=20
+        ).fit(X, np.abs(X[:, 0]))
+        for loss, activation in [("squared_error", "tanh"), ("poisson", "relu")]
+    ]
+    skl2onnx.update_registered_converter(
+        _MeanOfNetworks,
+        "SkdropoutTestMeanOfNetworks",
+        _mean_of_networks_shapes,
+        _convert_mean_of_networks,
+    )
+    ensemble = _MeanOfNetworks(members)
+    (output,) = _run(ensemble, X)
+    assert_allclose(output.ravel(), ensemble.predict(X), **TOL)

@@ -5,6 +5,7 @@
 from skdropout._classifier import DropoutMLPClassifier
 from skdropout._display import LossCurveDisplay
 from skdropout._fit_blocks import fit_blocks
+from skdropout._onnx import register_onnx_converters
 from skdropout._regressor import DropoutMLPRegressor
 
 __version__ = "0.1.0.dev0"
@@ -14,5 +15,6 @@ __all__ = [
     "DropoutMLPRegressor",
     "LossCurveDisplay",
     "fit_blocks",
+    "register_onnx_converters",
     "__version__",
 ]

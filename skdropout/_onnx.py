@@ -1,0 +1,427 @@
+"""Export to ONNX: skl2onnx converters for the dropout MLPs.
+
+skl2onnx finds a converter by the exact class of each step of a pipeline, and
+knows none for a third-party estimator until it is registered. skl2onnx's
+documented way for third-party estimators is ``update_registered_converter``;
+:func:`register_onnx_converters` makes that call for both estimators. It is an
+explicit call, not an import-time side effect: skdropout imports without
+skl2onnx, and importing it changes no other library's state.
+
+The graph is the network without dropout, the one ``predict`` uses: dropout,
+Gaussian noise and max-norm act only during training, so nothing random is
+exported. It is written here node by node rather than by skl2onnx's MLP
+converter, which knows neither the exponential output of the Poisson loss nor
+activations that skl2onnx has not heard of.
+
+Activations are a registry, as in ``_activations``: ``ONNX_ACTIVATIONS`` maps
+each activation's name to a function ``emit(scope, container, name)`` that adds
+the ONNX nodes computing it on the tensor ``name`` and returns the name of the
+result. A new activation in ``_activations.HIDDEN_ACTIVATIONS`` (or a new
+output activation in ``_losses.OUTPUT_ACTIVATIONS``) needs an entry here:
+``tests/test_onnx.py`` iterates both and fails until it is written, and a
+conversion meeting a name without an entry raises ``NotImplementedError``
+naming it. An entry only has to match the NumPy function's values (in float32
+and float64); skl2onnx picks each operator's version for the target opset.
+
+:func:`add_network` emits one network's forward pass from its weights and
+activations alone, so an estimator made of several networks (an ensemble that
+averages its members) can call it once per member and combine the outputs.
+
+Inputs may be float32 or float64 (``DoubleTensorType``; pass float64 data to
+``to_onnx``); the graph computes in the input's precision, with the weights cast
+to it. The outputs follow skl2onnx's conventions for classifiers and regressors:
+
+- classifier: ``label`` (int64 for integer, boolean or integer-valued float
+  classes, string otherwise; shape (N,), or (N, n_labels) 0/1 for multilabel
+  targets) and ``probabilities`` (N, n_classes) in the order of ``classes_``,
+  as ``predict_proba`` gives them; with the default ``zipmap=True`` the
+  probabilities become a list of ``{class: probability}`` dicts, which ONNX
+  Runtime computes in float32 only, so with float64 input they are float32
+  there. Options ``zipmap`` (True, False, 'columns'), ``nocl`` and
+  ``output_class_labels`` work as for skl2onnx's classifiers.
+- regressor: ``variable`` of shape (N, n_outputs), also (N, 1) for one output
+  where ``predict`` returns shape (N,), as skl2onnx's regressors do.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+
+from skdropout._classifier import DropoutMLPClassifier
+from skdropout._regressor import DropoutMLPRegressor
+
+
+def _apply(scope, container, op_type, inputs, output=None, **attributes):
+    """Add one node; return its output's name (a new one unless ``output``)."""
+    if output is None:
+        output = scope.get_unique_variable_name(op_type.lower())
+    container.add_node(
+        op_type,
+        inputs,
+        [output],
+        name=scope.get_unique_operator_name(op_type),
+        **attributes,
+    )
+    return output
+
+
+def _node(op_type, **attributes):
+    """An emitter of one ONNX node ``op_type`` applied to a tensor."""
+
+    def emit(scope, container, name):
+        return _apply(scope, container, op_type, [name], **attributes)
+
+    emit.__doc__ = f"Add an ONNX {op_type} node on ``name``; return its output."
+    return emit
+
+
+def _identity(scope, container, name):
+    """f(z) = z: no node, the tensor itself."""
+    return name
+
+
+#: The ONNX nodes of each activation of ``_activations.ACTIVATIONS``, hidden and
+#: output alike: ``emit(scope, container, name) -> name of the result``.
+ONNX_ACTIVATIONS = {
+    "identity": _identity,
+    "logistic": _node("Sigmoid"),
+    "tanh": _node("Tanh"),
+    "relu": _node("Relu"),
+    "softmax": _node("Softmax", axis=1),
+    "exp": _node("Exp"),
+}
+
+
+def _check_activation(name):
+    if name not in ONNX_ACTIVATIONS:
+        raise NotImplementedError(
+            f"The activation {name!r} has no ONNX converter, so this model cannot "
+            "be exported: add an entry to skdropout._onnx.ONNX_ACTIVATIONS (the "
+            "ONNX nodes that compute it)."
+        )
+
+
+def _proto_type(dtype):
+    from onnx import TensorProto
+
+    return TensorProto.DOUBLE if np.dtype(dtype) == np.float64 else TensorProto.FLOAT
+
+
+def add_network(
+    scope, container, input_name, coefs, intercepts, activation, out_activation, dtype
+):
+    """Emit the nodes of one network's forward pass without dropout.
+
+    Parameters
+    ----------
+    scope : skl2onnx.common._topology.Scope
+        The converter's scope, which names the new tensors and nodes.
+    container : skl2onnx.common._container.ModelComponentContainer
+        The converter's container, which receives the nodes and weights.
+    input_name : str
+        The input tensor, of shape (N, n_features) and type ``dtype``.
+    coefs, intercepts : list of ndarray
+        The weights and biases of each layer (``coefs_``, ``intercepts_``).
+    activation : str
+        The hidden activation, a key of ``ONNX_ACTIVATIONS``.
+    out_activation : str or None
+        The output activation, a key of ``ONNX_ACTIVATIONS``; None leaves the
+        output linear (the logits).
+    dtype : {numpy.float32, numpy.float64}
+        The precision of the computation; the weights are cast to it.
+
+    Returns
+    -------
+    output_name : str
+        The network's output, of shape (N, n_outputs).
+
+    Raises
+    ------
+    NotImplementedError
+        If an activation has no entry in ``ONNX_ACTIVATIONS``; nothing is added
+        to the graph then.
+    """
+    _check_activation(activation)
+    if out_activation is not None:
+        _check_activation(out_activation)
+    proto = _proto_type(dtype)
+    name = input_name
+    for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
+        coef = np.asarray(coef, dtype=dtype)
+        intercept = np.asarray(intercept, dtype=dtype).reshape(1, -1)
+        coef_name = scope.get_unique_variable_name(f"coef{i}")
+        intercept_name = scope.get_unique_variable_name(f"intercept{i}")
+        container.add_initializer(coef_name, proto, coef.shape, coef.ravel())
+        container.add_initializer(
+            intercept_name, proto, intercept.shape, intercept.ravel()
+        )
+        product = _apply(scope, container, "MatMul", [name, coef_name])
+        name = _apply(scope, container, "Add", [product, intercept_name])
+        layer_activation = activation if i < len(coefs) - 1 else out_activation
+        if layer_activation is not None:
+            name = ONNX_ACTIVATIONS[layer_activation](scope, container, name)
+    return name
+
+
+# -- helpers of the converters ---------------------------------------------------
+
+
+def _input_dtype(operator):
+    """float64 for a double input, float32 for any other."""
+    from skl2onnx.common.data_types import DoubleTensorType
+
+    if isinstance(operator.inputs[0].type, DoubleTensorType):
+        return np.float64
+    return np.float32
+
+
+def _input_as(scope, operator, container, dtype):
+    """The input tensor, cast to ``dtype`` unless it has that type already."""
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+
+    name = operator.inputs[0].full_name
+    wanted = DoubleTensorType if dtype == np.float64 else FloatTensorType
+    if isinstance(operator.inputs[0].type, wanted):
+        return name
+    return _apply(scope, container, "Cast", [name], to=_proto_type(dtype))
+
+
+def _add_constant(scope, container, name, value, dtype):
+    """A scalar initializer of ``dtype``; return its name."""
+    full_name = scope.get_unique_variable_name(name)
+    container.add_initializer(full_name, _proto_type(dtype), [], [value])
+    return full_name
+
+
+def _class_labels(scope, estimator):
+    """The labels as an ONNX label tensor holds them: (values, is_string).
+
+    Integer, boolean and float classes become int64 (skl2onnx's convention,
+    which ZipMap needs; scikit-learn's classifiers take float labels only when
+    they are integers), every other type a string.
+    """
+    from skl2onnx.common.utils_classifier import get_label_classes
+
+    classes = np.asarray(get_label_classes(scope, estimator))
+    if classes.dtype.kind in "biuf":
+        return classes.astype(np.int64), False
+    return np.array([str(c).encode("utf-8") for c in classes]), True
+
+
+def _zipmap_probabilities(scope, estimator):
+    """Whether the probabilities go into an ONNX ZipMap, which takes float only."""
+    return scope.get_options(estimator, dict(zipmap=True))["zipmap"] is True
+
+
+def _is_multilabel(estimator):
+    return estimator._label_binarizer.y_type_.startswith("multilabel")
+
+
+# -- shape calculators -----------------------------------------------------------
+
+
+def _classifier_shapes(operator):
+    """Types and shapes of the classifier's outputs: labels, probabilities."""
+    from skl2onnx.common.data_types import (
+        DoubleTensorType,
+        FloatTensorType,
+        Int64TensorType,
+        StringTensorType,
+    )
+    from skl2onnx.common.utils import (
+        check_input_and_output_numbers,
+        check_input_and_output_types,
+    )
+
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
+    check_input_and_output_types(
+        operator,
+        good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType],
+    )
+    estimator = operator.raw_operator
+    n_rows = operator.inputs[0].get_first_dimension()
+    classes, is_string = _class_labels(operator.scope_inst, estimator)
+    if _is_multilabel(estimator):
+        operator.outputs[0].type = Int64TensorType([n_rows, len(classes)])
+    else:
+        label_type = StringTensorType if is_string else Int64TensorType
+        operator.outputs[0].type = label_type([n_rows])
+    double = _input_dtype(operator) == np.float64 and not _zipmap_probabilities(
+        operator.scope_inst, estimator
+    )
+    proba_type = DoubleTensorType if double else FloatTensorType
+    operator.outputs[1].type = proba_type([n_rows, len(classes)])
+
+
+def _regressor_shapes(operator):
+    """Type and shape of the regressor's output: (N, n_outputs)."""
+    from skl2onnx.common.data_types import (
+        DoubleTensorType,
+        FloatTensorType,
+        Int64TensorType,
+    )
+    from skl2onnx.common.utils import (
+        check_input_and_output_numbers,
+        check_input_and_output_types,
+    )
+
+    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
+    check_input_and_output_types(
+        operator,
+        good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType],
+    )
+    n_rows = operator.inputs[0].get_first_dimension()
+    double = _input_dtype(operator) == np.float64
+    output_type = DoubleTensorType if double else FloatTensorType
+    operator.outputs[0].type = output_type([n_rows, operator.raw_operator.n_outputs_])
+
+
+# -- converters ------------------------------------------------------------------
+
+
+def _convert_classifier(scope, operator, container):
+    """The classifier's graph: the network, its probabilities, its labels."""
+    from onnx import TensorProto
+
+    estimator = operator.raw_operator
+    dtype = _input_dtype(operator)
+    output = add_network(
+        scope,
+        container,
+        _input_as(scope, operator, container, dtype),
+        estimator.coefs_,
+        estimator.intercepts_,
+        estimator.activation,
+        estimator.out_activation_,
+        dtype,
+    )
+    label_name, proba_name = (v.full_name for v in operator.outputs)
+    multilabel = _is_multilabel(estimator)
+    n_classes = len(estimator.classes_)
+
+    # The probabilities, as predict_proba gives them.
+    if n_classes == 1:  # trained on one class: it is certain
+        zero = _apply(scope, container, "Sub", [output, output])
+        one = _add_constant(scope, container, "one", 1, dtype)
+        proba = _apply(scope, container, "Add", [zero, one])
+    elif n_classes == 2 and not multilabel:  # one logistic output
+        one = _add_constant(scope, container, "one", 1, dtype)
+        negative = _apply(scope, container, "Sub", [one, output])
+        proba = _apply(scope, container, "Concat", [negative, output], axis=1)
+    else:  # softmax, or one logistic output per label
+        proba = output
+    if _zipmap_probabilities(scope, estimator) and dtype == np.float64:
+        _apply(scope, container, "Cast", [proba], proba_name, to=TensorProto.FLOAT)
+    else:
+        _apply(scope, container, "Identity", [proba], proba_name)
+
+    # The labels, as predict decodes them (LabelBinarizer.inverse_transform).
+    if multilabel or n_classes == 2:  # 1, or the positive class, where p > 0.5
+        half = _add_constant(scope, container, "half", 0.5, dtype)
+        above = _apply(scope, container, "Greater", [output, half])
+    if multilabel:
+        _apply(scope, container, "Cast", [above], label_name, to=TensorProto.INT64)
+        return
+    if n_classes == 2:
+        index = _apply(scope, container, "Cast", [above], to=TensorProto.INT64)
+        flat = scope.get_unique_variable_name("flat")
+        container.add_initializer(flat, TensorProto.INT64, [1], [-1])
+        index = _apply(scope, container, "Reshape", [index, flat])
+    else:  # the most probable class (the first of equals, as numpy's argmax)
+        index = _apply(scope, container, "ArgMax", [proba], axis=1, keepdims=0)
+    classes, is_string = _class_labels(scope, estimator)
+    classes_name = scope.get_unique_variable_name("classes")
+    container.add_initializer(
+        classes_name,
+        TensorProto.STRING if is_string else TensorProto.INT64,
+        [len(classes)],
+        classes.tolist(),
+    )
+    _apply(scope, container, "Gather", [classes_name, index], label_name, axis=0)
+
+
+def _convert_regressor(scope, operator, container):
+    """The regressor's graph: the network's output, shape (N, n_outputs)."""
+    estimator = operator.raw_operator
+    dtype = _input_dtype(operator)
+    output = add_network(
+        scope,
+        container,
+        _input_as(scope, operator, container, dtype),
+        estimator.coefs_,
+        estimator.intercepts_,
+        estimator.activation,
+        estimator.out_activation_,
+        dtype,
+    )
+    _apply(scope, container, "Identity", [output], operator.outputs[0].full_name)
+
+
+_CLASSIFIER_OPTIONS = {
+    "zipmap": [True, False, "columns"],
+    "nocl": [True, False],
+    "output_class_labels": [False, True],
+}
+
+
+def register_onnx_converters():
+    """Register the ONNX converters of the dropout MLPs with skl2onnx.
+
+    After this call, ``skl2onnx.to_onnx`` converts a :class:`DropoutMLPClassifier`
+    or :class:`DropoutMLPRegressor`, alone or as a step of a pipeline, to an ONNX
+    graph of the network without dropout. Calling it again changes nothing.
+    Needs the ``onnx`` extra: ``pip install "skdropout[onnx]"``.
+
+    skl2onnx finds converters by exact class: a subclass of these estimators
+    needs its own ``skl2onnx.update_registered_converter`` call.
+
+    Raises
+    ------
+    ImportError
+        If skl2onnx is not installed.
+
+    See Also
+    --------
+    skl2onnx.update_registered_converter : The registration this function makes.
+
+    Notes
+    -----
+    The classifier's outputs are ``label`` and ``probabilities`` and take
+    skl2onnx's classifier options (``zipmap`` True, False or 'columns',
+    ``nocl``, ``output_class_labels``); the regressor's output ``variable``
+    has shape (n_samples, n_outputs), (n_samples, 1) for one output, as
+    skl2onnx's regressors have. float32 and float64 inputs are supported; with
+    float64 input and ``zipmap=True`` the probabilities are float32, the only
+    type ONNX's ZipMap takes.
+
+    Examples
+    --------
+    With ``pipeline`` a fitted pipeline ending in a dropout MLP and ``X`` its
+    data (see ``examples/onnx_export.py`` for the whole round trip):
+
+    >>> from skl2onnx import to_onnx  # doctest: +SKIP
+    >>> from skdropout import register_onnx_converters
+    >>> register_onnx_converters()  # doctest: +SKIP
+    >>> onx = to_onnx(pipeline, X[:1], options={"zipmap": False})  # doctest: +SKIP
+    """
+    try:
+        from skl2onnx import update_registered_converter
+    except ImportError as error:
+        raise ImportError(
+            "register_onnx_converters needs skl2onnx; install it with "
+            '`pip install "skdropout[onnx]"`.'
+        ) from error
+
+    update_registered_converter(
+        DropoutMLPClassifier,
+        "SkdropoutDropoutMLPClassifier",
+        _classifier_shapes,
+        _convert_classifier,
+        options=_CLASSIFIER_OPTIONS,
+    )
+    update_registered_converter(
+        DropoutMLPRegressor,
+        "SkdropoutDropoutMLPRegressor",
+        _regressor_shapes,
+        _convert_regressor,
+    )

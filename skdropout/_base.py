@@ -34,6 +34,7 @@ from skdropout._network import (
     sample_outputs,
 )
 from skdropout._optimizers import OPTIMIZERS
+from skdropout._schedules import DROPOUT_SCHEDULES, LR_SCHEDULES
 from skdropout._solvers import NON_FINITE_MESSAGE, SolverMixin
 
 _STOCHASTIC_SOLVERS = tuple(OPTIMIZERS)
@@ -75,7 +76,9 @@ class BaseDropoutMLP(SolverMixin, CallbackSupport, BaseEstimator, ABC):
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [
+            StrOptions({"constant", "invscaling", "adaptive", *LR_SCHEDULES})
+        ],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -96,6 +99,10 @@ class BaseDropoutMLP(SolverMixin, CallbackSupport, BaseEstimator, ABC):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "learning_rate_warmup": [Interval(Real, 0, 1, closed="left")],
+        "dropout_schedule": [StrOptions(set(DROPOUT_SCHEDULES))],
+        "early_stopping_metric": [StrOptions({"score", "loss"})],
     }
 
     # -- hooks for the subclasses ------------------------------------------------
@@ -125,6 +132,11 @@ class BaseDropoutMLP(SolverMixin, CallbackSupport, BaseEstimator, ABC):
     def _finalize_sample_weight(self, Y, sample_weight, incremental):
         """Fold per-class weights into the sample weights (classifier only)."""
         return sample_weight
+
+    def _training_targets(self, Y):
+        """The targets the network is trained on (the classifier smooths its
+        labels here); validation and the fitted-model checks use ``Y``."""
+        return Y
 
     # -- parameters ---------------------------------------------------------------
 
@@ -248,12 +260,13 @@ class BaseDropoutMLP(SolverMixin, CallbackSupport, BaseEstimator, ABC):
         callbacks.call_on_fit_task_begin(
             estimator=self, X=X, y=y_train, metadata=metadata
         )
+        Y_fit = self._training_targets(Y)
         if stochastic:
             self._fit_stochastic(
-                X, Y, sample_weight, validation, incremental, callbacks
+                X, Y_fit, sample_weight, validation, incremental, callbacks
             )
         else:
-            self._fit_lbfgs(X, Y, sample_weight, callbacks)
+            self._fit_lbfgs(X, Y_fit, sample_weight, callbacks)
 
         if not self._finite_model(X, Y):
             raise ValueError(  # scikit-learn's words, then the advice

@@ -3,11 +3,13 @@ the predict methods."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
@@ -75,6 +77,14 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         of the per-label weights), as in scikit-learn's forests. 'balanced' is not
         supported by ``partial_fit``, which does not see all the data.
 
+    label_smoothing : float, default=0.0
+        Label smoothing (Szegedy et al., 2016), in [0, 1): the network is
+        trained on targets moved toward the uniform distribution, ``(1 -
+        label_smoothing) * y + label_smoothing / K`` with K the number of
+        classes (K = 2 for each output of a binary or multilabel target), which
+        keeps it from pushing its logits to extremes. The validation loss and
+        score, and the fitted-model checks, use the true labels.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -119,6 +129,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
     _parameter_constraints: dict = {
         **BaseDropoutMLP._parameter_constraints,
         "class_weight": [StrOptions({"balanced"}), dict, list, None],
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -152,7 +163,12 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        weight_decay=0.0,
+        learning_rate_warmup=0.0,
+        dropout_schedule="constant",
+        early_stopping_metric="score",
         class_weight=None,
+        label_smoothing=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -183,6 +199,11 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.class_weight = class_weight
+        self.weight_decay = weight_decay
+        self.learning_rate_warmup = learning_rate_warmup
+        self.dropout_schedule = dropout_schedule
+        self.early_stopping_metric = early_stopping_metric
+        self.label_smoothing = label_smoothing
 
     # -- hooks --------------------------------------------------------------------
 
@@ -191,6 +212,14 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         if self._label_binarizer.y_type_ == "multiclass":
             return "log_loss"  # softmax output
         return "binary_log_loss"  # one logistic output per label
+
+    def _training_targets(self, Y):
+        if not self.label_smoothing:
+            return Y
+        n_classes = Y.shape[1] if self._loss == "log_loss" else 2
+        smoothed = Y * (1 - self.label_smoothing)
+        smoothed += self.label_smoothing / n_classes
+        return smoothed.astype(Y.dtype, copy=False)
 
     def _validate_input(self, X, y, incremental, reset, classes=None):
         X, y = validate_data(

@@ -63,11 +63,16 @@ batch_size : int, default='auto'
     Size of minibatches for stochastic optimizers; 'auto' means
     ``min(200, n_samples)``. Ignored by 'lbfgs'.
 
-learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-    Learning rate schedule for 'sgd': 'constant' keeps ``learning_rate_init``;
-    'invscaling' uses ``learning_rate_init / pow(t, power_t)``; 'adaptive' keeps
-    it while the loss keeps decreasing and divides it by 5 whenever
-    ``n_iter_no_change`` epochs fail to improve by ``tol``.
+learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, default='constant'
+    Learning rate schedule. scikit-learn's three apply to 'sgd' only:
+    'constant' keeps ``learning_rate_init``; 'invscaling' uses
+    ``learning_rate_init / pow(t, power_t)``; 'adaptive' keeps it while the
+    loss keeps decreasing and divides it by 5 whenever ``n_iter_no_change``
+    epochs fail to improve by ``tol``. 'cosine' applies to 'sgd' and 'adam':
+    the rate is ``learning_rate_init * 0.5 * (1 + cos(pi * progress))`` at every
+    minibatch, progress going from 0 to 1 over ``max_iter`` epochs
+    (Loshchilov and Hutter, 2017), after the warm-up of
+    ``learning_rate_warmup``.
 
 learning_rate_init : float, default=0.001
     The initial learning rate ('sgd' and 'adam').
@@ -130,7 +135,37 @@ n_iter_no_change : int, default=10
     ('sgd' and 'adam').
 
 max_fun : int, default=15000
-    Maximum number of loss function calls ('lbfgs' only).""",
+    Maximum number of loss function calls ('lbfgs' only).
+
+weight_decay : float, default=0.0
+    Decoupled weight decay (AdamW, Loshchilov and Hutter, 2019): at every step
+    the weights (not the intercepts) are multiplied by ``1 - lr * weight_decay``,
+    ``lr`` being the current learning rate (before Adam's bias correction), and
+    then take the optimizer's step. Unlike ``alpha``, whose gradient Adam
+    rescales per weight, it shrinks every weight at the same relative rate.
+    'sgd' and 'adam' only.
+
+learning_rate_warmup : float, default=0.0
+    Share of the ``max_iter`` epochs over which the learning rate rises
+    linearly from 0 to its schedule's start, at every minibatch ('sgd' and
+    'adam'); the schedule then runs over the remaining epochs. 0 means no
+    warm-up.
+
+dropout_schedule : {'constant', 'flat_cosine'}, default='constant'
+    How the drop rates of ``dropout`` and ``input_dropout`` change over the
+    ``max_iter`` epochs: 'constant' keeps them; 'flat_cosine' keeps them for
+    the first half and then lowers them along half a cosine to 0 at the end,
+    as RealMLP does (Holzmueller et al., 2024), so that the last epochs
+    fine-tune the network without noise. Monte Carlo dropout uses the full
+    rates.
+
+early_stopping_metric : {'score', 'loss'}, default='score'
+    What early stopping watches on the validation set: 'score' the
+    estimator's ``score`` (accuracy, R2), as scikit-learn's MLP does; 'loss'
+    the validation loss (log-loss, squared error or Poisson deviance, without
+    dropout), a smoother and more sensitive signal, as
+    HistGradientBoosting's ``scoring='loss'``. With 'loss',
+    ``best_validation_score_`` holds the negated best validation loss.""",
     "fitted_attributes": """\
 loss_ : float
     The training loss of the last epoch (with dropout, so noisier than the

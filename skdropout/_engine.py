@@ -84,11 +84,22 @@ class Trainer:
         The L2 penalty.
     max_norm : float or None
         The bound of each hidden unit's incoming weights, after every step.
+    weight_decay : float, default=0.0
+        Decoupled weight decay (see ``_update.Update``).
+    horizon : int, default=1
+        The epochs over which the schedules run: progress is 1 after them.
+    lr_schedule : callable or None, default=None
+        The learning rate's factor as a function of progress, set on the
+        optimizer before every step; None leaves the optimizer's own.
+    dropout_schedule : callable or None, default=None
+        The drop rates' factor as a function of progress, set before every
+        epoch; None keeps ``rates`` and ``input_rate``.
     """
 
     def __init__(
         self, coefs, intercepts, optimizer_factory, n_rows, activation, loss,
-        rates, input_rate, noise, alpha, max_norm,
+        rates, input_rate, noise, alpha, max_norm, weight_decay=0.0, horizon=1,
+        lr_schedule=None, dropout_schedule=None,
     ):  # fmt: skip
         layer_units = [coefs[0].shape[0], *(c.shape[1] for c in coefs)]
         self.layout = Layout(layer_units, coefs[0].dtype)
@@ -98,13 +109,17 @@ class Trainer:
         self.step = TrainingStep(
             self.layout, n_rows, activation, loss, rates, input_rate, noise
         )
-        self.update = Update(self.layout, self.optimizer, alpha)
+        self.update = Update(self.layout, self.optimizer, alpha, weight_decay)
         self.alpha = alpha
         self.max_norm = max_norm
+        self.rates, self.input_rate = tuple(rates), input_rate
+        self.horizon = horizon
+        self.lr_schedule, self.dropout_schedule = lr_schedule, dropout_schedule
 
-    def epoch(self, X, Y, sample_weight, batch_size, order, rng):
+    def epoch(self, X, Y, sample_weight, batch_size, order, rng, done=0):
         """One pass over the rows in ``order`` (an index array, or None for the
-        rows as they are), a step per minibatch of ``batch_size`` rows.
+        rows as they are), a step per minibatch of ``batch_size`` rows, after
+        ``done`` epochs of the schedules' ``horizon``.
 
         Returns
         -------
@@ -113,8 +128,16 @@ class Trainer:
             L2 term on the weights it saw.
         """
         n_samples = X.shape[0]
+        if self.dropout_schedule is not None:
+            factor = self.dropout_schedule(done / self.horizon)
+            self.step.set_rates([r * factor for r in self.rates],
+                                self.input_rate * factor)  # fmt: skip
+        n_batches = -(-n_samples // batch_size)
         total = 0.0
-        for batch in gen_batches(n_samples, batch_size):
+        for i, batch in enumerate(gen_batches(n_samples, batch_size)):
+            if self.lr_schedule is not None:
+                progress = (done + i / n_batches) / self.horizon
+                self.optimizer.lr_factor = self.lr_schedule(progress)
             idx = batch if order is None else order[batch]
             sw_batch = None if sample_weight is None else sample_weight[idx]
             if sw_batch is not None and not sw_batch.sum() > 0:

@@ -27,6 +27,9 @@ import numpy as np
 class SGD:
     """Stochastic gradient descent with (Nesterov) momentum.
 
+    ``lr_factor`` (1 unless a schedule sets it before a step) multiplies the
+    learning rate.
+
     Parameters
     ----------
     size : int
@@ -42,6 +45,7 @@ class SGD:
 
     state = ("velocities",)
     n_scratch = 1
+    lr_factor = 1.0
 
     def __init__(
         self,
@@ -69,7 +73,7 @@ class SGD:
         overwrite); ``state`` and ``scratch`` are stretches of the same size."""
         (velocity,) = state
         (scaled,) = scratch
-        np.multiply(grad, self.learning_rate, out=scaled)
+        np.multiply(grad, self.learning_rate * self.lr_factor, out=scaled)
         velocity *= self.momentum
         velocity -= scaled
         if self.nesterov:
@@ -106,6 +110,9 @@ class SGD:
 class Adam:
     """Adam (Kingma and Ba, 2014).
 
+    ``lr_factor`` (1 unless a schedule sets it before a step) multiplies the
+    step size.
+
     Parameters
     ----------
     size : int
@@ -117,6 +124,7 @@ class Adam:
 
     state = ("ms", "vs")
     n_scratch = 1
+    lr_factor = 1.0
 
     def __init__(
         self,
@@ -142,7 +150,10 @@ class Adam:
         b1, b2 = self.beta_1, self.beta_2
         # A Python float, so that float32 parameters are not upcast.
         self.learning_rate = (
-            self.learning_rate_init * math.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+            self.learning_rate_init
+            * self.lr_factor
+            * math.sqrt(1 - b2**self.t)
+            / (1 - b1**self.t)
         )
 
     def apply(self, param, grad, state, scratch):

@@ -131,6 +131,10 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        weight_decay=0.0,
+        learning_rate_warmup=0.0,
+        dropout_schedule="constant",
+        early_stopping_metric="score",
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -161,6 +165,10 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.weight_decay = weight_decay
+        self.learning_rate_warmup = learning_rate_warmup
+        self.dropout_schedule = dropout_schedule
+        self.early_stopping_metric = early_stopping_metric
 
     # -- hooks --------------------------------------------------------------------
 

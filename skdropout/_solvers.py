@@ -18,6 +18,12 @@ from skdropout._lbfgs import minimize_lbfgs
 from skdropout._losses import LOSSES
 from skdropout._network import loss_and_grads
 from skdropout._optimizers import OPTIMIZERS
+from skdropout._schedules import (
+    DROPOUT_SCHEDULES,
+    LR_SCHEDULES,
+    constant,
+    with_warmup,
+)
 
 #: scikit-learn's message for non-finite weights, which skdropout's errors start
 #: with, so that code matching on it keeps working.
@@ -63,13 +69,25 @@ class SolverMixin:
         batch_size = self._batch_size(n_samples)
         continuing = incremental and hasattr(self, "_optimizer")
         rates, input_rate, noise = self._noise_spec
+        lr_schedule = LR_SCHEDULES.get(self.learning_rate)
+        if self.learning_rate_warmup:
+            lr_schedule = with_warmup(
+                lr_schedule or constant, self.learning_rate_warmup
+            )
+        dropout_schedule = None
+        if self.dropout_schedule != "constant":
+            dropout_schedule = DROPOUT_SCHEDULES[self.dropout_schedule]
         trainer = Trainer(
             self.coefs_, self.intercepts_,
             (lambda size, dtype: self._optimizer) if continuing
             else self._make_optimizer,
             batch_size, self.activation, self._loss, rates, input_rate, noise,
-            self.alpha, self.max_norm,
+            self.alpha, self.max_norm, self.weight_decay, self.max_iter,
+            lr_schedule, dropout_schedule,
         )  # fmt: skip
+        # Epochs of the schedules done before this call: a fit starts them
+        # afresh; partial_fit calls continue them, one epoch per call.
+        done = len(self.loss_curve_) if incremental else 0
         # The estimator's parameters are the trainer's packed ones from here on.
         self.coefs_, self.intercepts_ = trainer.coefs, trainer.intercepts
         self._optimizer = trainer.optimizer
@@ -98,7 +116,9 @@ class SolverMixin:
                 order = None
                 if self.shuffle:
                     order = sample_idx = sample_idx[rng.permutation(n_samples)]
-                self.loss_ = trainer.epoch(X, Y, sample_weight, batch_size, order, rng)
+                self.loss_ = trainer.epoch(
+                    X, Y, sample_weight, batch_size, order, rng, done + self.n_iter_
+                )
                 self.n_iter_ += 1
                 self.t_ += n_samples
                 self.loss_curve_.append(self.loss_)
@@ -176,6 +196,8 @@ class SolverMixin:
         on the training loss; a new best validation score keeps its weights."""
         if validated:
             score = self.validation_scores_[-1]
+            if self.early_stopping_metric == "loss":
+                score = -self.validation_loss_curve_[-1]
             if self.early_stopping:
                 if rule.observe(score):
                     self._best_weights = self._snapshot_weights()

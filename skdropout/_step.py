@@ -141,18 +141,31 @@ class TrainingStep:
         units.append(layout.coef_shapes[-1][1])
         self.loss = loss
         self.out_activation = ACTIVATIONS[OUTPUT_ACTIVATIONS[loss]]
-        self.input_rate, self.noise = input_rate, noise
-        self.layers = [
-            _Layer(activation, rate, noise, n_rows, width, dtype)
-            for width, rate in zip(units[1:-1], rates)
-        ]
+        self.activation, self.noise = activation, noise
+        self._units, self._n_rows, self._dtype = units, n_rows, dtype
+        self.rates = self.input_rate = None
+        self.set_rates(rates, input_rate)
         self.X = np.empty((n_rows, units[0]), dtype=dtype)
         self.Y = np.empty((n_rows, units[-1]), dtype=dtype)
-        self.input = np.empty_like(self.X) if input_rate else None
         self.A = [np.empty((n_rows, width), dtype=dtype) for width in units[1:]]
         self.deltas = [np.empty_like(A) for A in self.A]
         self.grads = layout.zeros()
         self.coef_grads, self.intercept_grads = layout.views(self.grads)
+
+    def set_rates(self, rates, input_rate):
+        """Drop rates for the next minibatches (a dropout schedule changes them
+        between epochs); each layer's case is chosen again only if they
+        changed."""
+        rates, input_rate = tuple(rates), float(input_rate)
+        if (rates, input_rate) == (self.rates, self.input_rate):
+            return
+        self.rates, self.input_rate = rates, input_rate
+        self.layers = [
+            _Layer(self.activation, rate, self.noise, self._n_rows, width, self._dtype)
+            for width, rate in zip(self._units[1:-1], rates)
+        ]
+        shape = (self._n_rows, self._units[0])
+        self.input = np.empty(shape, dtype=self._dtype) if input_rate else None
 
     def gather(self, X, Y, idx):
         """The minibatch of rows ``idx`` (an index array or a slice)."""

@@ -51,11 +51,18 @@ class Update:
         A rule of ``_optimizers``, its state flat arrays of ``layout.size``.
     alpha : float
         The L2 penalty of the weights (the intercepts are not decayed).
+    weight_decay : float, default=0.0
+        Decoupled weight decay (Loshchilov and Hutter, 2019): before the rule's
+        step, the weights are multiplied by ``1 - lr * weight_decay``, ``lr``
+        being the optimizer's ``learning_rate_init`` times its ``lr_factor``
+        (as PyTorch's AdamW). The intercepts are not decayed.
     """
 
-    def __init__(self, layout, optimizer, alpha):
+    def __init__(self, layout, optimizer, alpha, weight_decay=0.0):
         self.optimizer = optimizer
         self.spans = layout.spans(alpha)
+        self.weight_decay = weight_decay
+        self._weights = layout.weights
         self.block = max(1, BLOCK_BYTES // layout.dtype.itemsize)
         width = min(self.block, layout.size)
         # The finished gradient, then the rule's own scratch.
@@ -74,8 +81,12 @@ class Update:
         optimizer = self.optimizer
         optimizer.start_step()
         states = [getattr(optimizer, name) for name in optimizer.state]
+        shrink = 1.0 - (
+            optimizer.learning_rate_init * optimizer.lr_factor * self.weight_decay
+        )
         sq_norm = 0.0
         for span, decay in self.spans:
+            decoupled = self.weight_decay and span == self._weights
             for start in range(span.start, span.stop, self.block):
                 stop = min(start + self.block, span.stop)
                 scratch = self._scratch[:, : stop - start]
@@ -83,6 +94,8 @@ class Update:
                 sq_norm += finish_gradient(
                     param, grads[start:stop], scratch[0], decay, divisor
                 )
+                if decoupled:
+                    param *= shrink
                 optimizer.apply(
                     param, scratch[0], [s[start:stop] for s in states], scratch[1:]
                 )

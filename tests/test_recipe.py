@@ -1,0 +1,309 @@
+"""The training recipe's parameters: schedules (exact values per step and epoch),
+decoupled weight decay and label smoothing (against hand-computed updates and
+finite differences), and early stopping on the validation loss."""
+
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS
+from skdropout._network import forward, loss_and_grads
+from skdropout._packing import Layout
+from skdropout._schedules import constant, cosine, flat_cosine, with_warmup
+from skdropout._step import TrainingStep
+from skdropout._update import Update
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _classification(n_samples=60):
+    X, y = make_classification(n_samples=n_samples, n_features=5, n_informative=3,
+                               n_classes=3, random_state=0)  # fmt: skip
+    return StandardScaler().fit_transform(X), y
+
+
+def _regression(n_samples=60):
+    X, y = make_regression(n_samples=n_samples, n_features=5, random_state=0)
+    return StandardScaler().fit_transform(X), y / y.std()
+
+
+# -- schedules ----------------------------------------------------------------------
+
+
+def test_schedule_values():
+    """cosine, flat_cosine and the warm-up take their formulas' exact values."""
+    assert [cosine(p) for p in (0, 0.5, 1, 2)] == [1.0, pytest.approx(0.5), 0.0, 0.0]
+    assert cosine(0.25) == pytest.approx(0.5 * (1 + math.cos(math.pi / 4)))
+    assert [flat_cosine(p) for p in (0, 0.25, 0.4999)] == [1.0, 1.0, 1.0]
+    assert flat_cosine(0.75) == pytest.approx(0.5)
+    assert flat_cosine(1.0) == 0.0
+    warm = with_warmup(cosine, 0.2)
+    assert [warm(p) for p in (0, 0.1)] == [0.0, pytest.approx(0.5)]
+    assert warm(0.2) == 1.0 and warm(0.6) == pytest.approx(0.5) and warm(1.0) == 0.0
+    assert with_warmup(constant, 0.5)(0.25) == 0.5
+    assert with_warmup(cosine, 0) is cosine
+
+
+def _record(monkeypatch, owner, name, read):
+    """Record ``read(self)`` at every call of ``owner.name``."""
+    original, seen = getattr(owner, name), []
+
+    def wrapper(self, *args, **kwargs):
+        seen.append(read(self))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(owner, name, wrapper)
+    return seen
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize("warmup", [0.0, 0.25])
+def test_cosine_learning_rate_per_step(solver, warmup, monkeypatch):
+    """With learning_rate='cosine', minibatch i of epoch e steps with the factor
+    schedule((e + i / n_batches) / max_iter), warm-up first."""
+    X, y = _classification()
+    seen = _record(monkeypatch, Update, "__call__", lambda u: u.optimizer.lr_factor)
+    DropoutMLPClassifier(
+        (8,), solver=solver, learning_rate="cosine", learning_rate_warmup=warmup,
+        batch_size=20, max_iter=4, tol=0, n_iter_no_change=100, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    schedule = with_warmup(cosine, warmup)
+    expected = [schedule((e + i / 3) / 4) for e in range(4) for i in range(3)]
+    assert seen == expected
+
+
+def test_warmup_alone_ramps_a_constant_rate(monkeypatch):
+    """learning_rate_warmup with the constant schedule ramps up, then keeps 1."""
+    X, y = _classification()
+    seen = _record(monkeypatch, Update, "__call__", lambda u: u.optimizer.lr_factor)
+    DropoutMLPClassifier((8,), learning_rate_warmup=0.5, batch_size=30, max_iter=2,
+                         random_state=0).fit(X, y)  # fmt: skip
+    assert seen == [0.0, 0.5, 1.0, 1.0]
+
+
+def test_flat_cosine_dropout_per_epoch(monkeypatch):
+    """dropout_schedule='flat_cosine' sets the rates of epoch e to the full rates
+    times flat_cosine(e / max_iter); MC dropout keeps the full rates."""
+    X, y = _classification()
+    seen = _record(monkeypatch, TrainingStep, "gather",
+                   lambda s: (s.rates, s.input_rate))  # fmt: skip
+    clf = DropoutMLPClassifier(
+        (8, 4), dropout=[0.5, 0.2], input_dropout=0.1, dropout_schedule="flat_cosine",
+        batch_size=60, max_iter=8, tol=0, n_iter_no_change=100, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    for e, (rates, input_rate) in enumerate(seen):
+        factor = flat_cosine(e / 8)
+        assert rates == (0.5 * factor, 0.2 * factor)
+        assert input_rate == 0.1 * factor
+    assert len(seen) == 8
+    assert seen[7][0][0] < seen[6][0][0] < seen[5][0][0] < seen[4][0][0] == 0.5
+    assert clf._noise_spec[:2] == ((0.5, 0.2), 0.1)
+
+
+def test_partial_fit_continues_the_schedules(monkeypatch):
+    """Each partial_fit call is the next epoch of the schedules."""
+    X, y = _classification()
+    seen = _record(monkeypatch, Update, "__call__", lambda u: u.optimizer.lr_factor)
+    clf = DropoutMLPClassifier((8,), learning_rate="cosine", batch_size=60,
+                               max_iter=4, random_state=0)  # fmt: skip
+    for _ in range(5):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    assert seen == [cosine(e / 4) for e in range(5)]
+
+
+# -- weight decay -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("learning_rate", ["constant", "cosine"])
+def test_weight_decay_against_a_hand_computed_sgd_step(learning_rate):
+    """One full-batch sgd step without momentum, with weight decay, is
+    W1 = W0 (1 - lr wd) - lr grad(W0) for the weights and b1 = b0 - lr grad(b0)
+    for the intercepts (lr the scheduled rate: the full rate at the first step)."""
+    X, y = _regression()
+    params = dict(hidden_layer_sizes=(6,), dropout=0, solver="sgd", momentum=0.0,
+                  learning_rate=learning_rate, learning_rate_init=0.05, alpha=0.01,
+                  batch_size=60, shuffle=False, max_iter=1, random_state=0)  # fmt: skip
+    start = DropoutMLPRegressor(**params, max_norm=None)
+    start._random_state = np.random.RandomState(0)
+    start._initialize(y.reshape(-1, 1), [5, 6, 1], np.float64)
+    coefs, intercepts = start.coefs_, start.intercepts_
+    _, coef_grads, intercept_grads, _ = loss_and_grads(
+        X, y.reshape(-1, 1), coefs, intercepts, "relu", "squared_error", 0.01
+    )
+    reg = DropoutMLPRegressor(**params, weight_decay=0.3).fit(X, y)
+    for W1, W0, g in zip(reg.coefs_, coefs, coef_grads):
+        assert_allclose(W1, W0 * (1 - 0.05 * 0.3) - 0.05 * g, rtol=1e-12)
+    for b1, b0, g in zip(reg.intercepts_, intercepts, intercept_grads):
+        assert_allclose(b1, b0 - 0.05 * g, rtol=1e-12)
+
+
+def test_weight_decay_shrinks_the_weights():
+    """Stronger decoupled weight decay gives smaller weights; 0 is the default
+    fit exactly."""
+    X, y = _classification(200)
+    norms = []
+    for wd in (0.0, 1.0, 10.0):
+        clf = DropoutMLPClassifier((16,), weight_decay=wd, max_iter=30,
+                                   random_state=0).fit(X, y)  # fmt: skip
+        norms.append(sum(float((W**2).sum()) for W in clf.coefs_))
+    assert norms[0] > norms[1] > norms[2]
+    default = DropoutMLPClassifier((16,), max_iter=30, random_state=0).fit(X, y)
+    assert sum(float((W**2).sum()) for W in default.coefs_) == norms[0]
+
+
+# -- label smoothing ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss", ["log_loss", "binary_log_loss"])
+def test_smoothed_targets_gradient_matches_finite_differences(loss):
+    """With soft (smoothed) targets the gradient of the loss is still
+    y_pred - y_smooth at the logits: finite differences agree."""
+    rng = np.random.RandomState(0)
+    n_out = 3 if loss == "log_loss" else 2
+    Y = (np.eye(n_out)[rng.randint(n_out, size=8)] if loss == "log_loss"
+         else rng.randint(2, size=(8, n_out)).astype(float))  # fmt: skip
+    k = n_out if loss == "log_loss" else 2
+    Y_smooth = Y * 0.8 + 0.2 / k
+    X = rng.normal(size=(8, 4))
+    coefs = [rng.normal(size=(4, 5)), rng.normal(size=(5, n_out))]
+    intercepts = [rng.normal(size=5), rng.normal(size=n_out)]
+    _, grads, _, _ = loss_and_grads(X, Y_smooth, coefs, intercepts, "tanh", loss, 0.0)
+
+    def value():
+        H, A = forward(X, coefs, intercepts, "tanh", OUTPUT_ACTIVATIONS[loss])
+        return LOSSES[loss](Y_smooth, A[-1])
+
+    for W, grad in zip(coefs, grads):
+        for idx in np.ndindex(W.shape):
+            original = W[idx]
+            W[idx] = original + 1e-6
+            plus = value()
+            W[idx] = original - 1e-6
+            minus = value()
+            W[idx] = original
+            assert (plus - minus) / 2e-6 == pytest.approx(grad[idx], rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_label_smoothing_against_a_hand_computed_step(n_classes, monkeypatch):
+    """One full-batch sgd step with label smoothing is the step on the targets
+    (1 - eps) y + eps / K, K = n_classes (2 per logistic output)."""
+    X, y = make_classification(n_samples=40, n_features=4, n_informative=3,
+                               n_redundant=0, n_classes=n_classes,
+                               random_state=0)  # fmt: skip
+    params = dict(hidden_layer_sizes=(6,), dropout=0, solver="sgd", momentum=0.0,
+                  learning_rate_init=0.1, batch_size=40, shuffle=False, max_iter=1,
+                  random_state=0)  # fmt: skip
+    start = []
+    original = Update.__call__
+
+    def update(self, params, *args):
+        start.append(params.copy())  # the parameters before the step
+        return original(self, params, *args)
+
+    monkeypatch.setattr(Update, "__call__", update)
+    clf = DropoutMLPClassifier(**params, label_smoothing=0.3).fit(X, y)
+    coefs, intercepts = ([v.copy() for v in views] for views in _views(clf, start[-1]))
+    if n_classes == 2:
+        Y, loss = y.reshape(-1, 1).astype(float), "binary_log_loss"
+        Y_smooth = Y * 0.7 + 0.3 / 2
+    else:
+        Y, loss = np.eye(3)[y], "log_loss"
+        Y_smooth = Y * 0.7 + 0.3 / 3
+    _, coef_grads, _, _ = loss_and_grads(X, Y_smooth, coefs, intercepts, "relu",
+                                         loss, 1e-4)  # fmt: skip
+    for W1, W0, g in zip(clf.coefs_, coefs, coef_grads):
+        assert_allclose(W1, W0 - 0.1 * g, rtol=1e-12)
+
+
+def _views(est, flat):
+    """The per-layer views of a packed copy of ``est``'s parameters."""
+    units = [est.coefs_[0].shape[0], *(c.shape[1] for c in est.coefs_)]
+    return Layout(units, flat.dtype).views(flat)
+
+
+def test_label_smoothing_keeps_probabilities_away_from_0_and_1():
+    """Smoothing bounds how confident the fitted network gets on separable data."""
+    X, y = make_classification(
+        n_samples=120, n_features=5, n_classes=3, n_informative=3, class_sep=3,
+        random_state=0,
+    )  # fmt: skip
+    sharp = DropoutMLPClassifier((32,), dropout=0, max_iter=300,
+                                 random_state=0).fit(X, y)  # fmt: skip
+    smooth = DropoutMLPClassifier((32,), dropout=0, max_iter=300, label_smoothing=0.3,
+                                  random_state=0).fit(X, y)  # fmt: skip
+    confidence = [est.predict_proba(X).max(axis=1).mean() for est in (smooth, sharp)]
+    assert confidence[0] < 0.85 < 0.95 < confidence[1]
+
+
+# -- early stopping on the validation loss ------------------------------------------
+
+
+@pytest.mark.parametrize("Estimator, make_data", [
+    (DropoutMLPClassifier, _classification), (DropoutMLPRegressor, _regression),
+])  # fmt: skip
+def test_early_stopping_on_the_validation_loss(Estimator, make_data):
+    """With early_stopping_metric='loss' the rule watches the validation loss:
+    best_validation_score_ is minus its minimum, and the weights kept are those
+    of the epoch that reached it (a fit stopped there has them)."""
+    X, y = make_data(200)
+    params = dict(hidden_layer_sizes=(16,), dropout=0.2, early_stopping=True,
+                  early_stopping_metric="loss", n_iter_no_change=5, max_iter=200,
+                  learning_rate_init=0.01,
+                  random_state=0)  # fmt: skip
+    est = Estimator(**params).fit(X, y)
+    losses = est.validation_loss_curve_
+    best = int(np.argmin(losses))
+    assert est.best_validation_score_ == -losses[best]
+    assert best + 1 < est.n_iter_ < 200  # it stopped, after its best epoch
+    twin = Estimator(**{**params, "max_iter": best + 1}).fit(X, y)
+    for a, b in zip(est.coefs_, twin.coefs_):
+        assert_array_equal(a, b)
+
+
+def test_default_metric_watches_the_score():
+    """The default early_stopping_metric='score' is scikit-learn's rule: the best
+    validation score is the maximum of validation_scores_."""
+    X, y = _classification(200)
+    est = DropoutMLPClassifier((16,), early_stopping=True, max_iter=40,
+                               random_state=0).fit(X, y)  # fmt: skip
+    assert est.best_validation_score_ == max(est.validation_scores_)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(weight_decay=-1.0), "weight_decay"),
+        (dict(learning_rate_warmup=1.0), "learning_rate_warmup"),
+        (dict(dropout_schedule="linear"), "dropout_schedule"),
+        (dict(early_stopping_metric="accuracy"), "early_stopping_metric"),
+        (dict(learning_rate="exponential"), "learning_rate"),
+        (dict(label_smoothing=1.0), "label_smoothing"),
+    ],
+)
+def test_bad_recipe_parameters(params, match):
+    """Out-of-range recipe parameters raise an error that names them."""
+    X, y = _classification()
+    with pytest.raises(ValueError, match=match):
+        DropoutMLPClassifier(**params).fit(X, y)
+
+
+def test_recipe_fit_is_reproducible():
+    """All recipe parameters at once: the same seed gives the same model."""
+    X, y = _classification(100)
+    params = dict(hidden_layer_sizes=(16,), dropout=0.15, weight_decay=0.01,
+                  learning_rate="cosine", learning_rate_warmup=0.1,
+                  dropout_schedule="flat_cosine", label_smoothing=0.1,
+                  early_stopping=True, early_stopping_metric="loss", max_iter=20,
+                  random_state=0)  # fmt: skip
+    with pytest.warns(ConvergenceWarning):
+        a = DropoutMLPClassifier(**params).fit(X, y)
+    b = DropoutMLPClassifier(**params).fit(X, y)
+    for wa, wb in zip(a.coefs_, b.coefs_):
+        assert_array_equal(wa, wb)

@@ -97,7 +97,12 @@ random_state : int, RandomState instance or None, default=None
 tol : float, default=1e-4
     Tolerance of the optimization: training stops (unless 'adaptive') when the
     loss or the validation score fails to improve by at least ``tol`` for
-    ``n_iter_no_change`` consecutive epochs.
+    ``n_iter_no_change`` consecutive epochs. Without early stopping and with
+    dropout, the rule watches the mean training loss of the last
+    ``n_iter_no_change`` epochs rather than each epoch's: dropout makes the
+    epoch's loss noisy, and the lowest of noisy values, set by a lucky epoch,
+    would stop training while the loss still falls. Without dropout it is
+    scikit-learn's rule.
 
 verbose : bool, default=False
     Whether to print progress messages to stdout.
@@ -172,7 +177,9 @@ loss_ : float
     loss of the deterministic network), L2 term included.
 
 best_loss_ : float or None
-    The lowest training loss reached; None with ``early_stopping=True``.
+    The lowest training loss reached (with dropout, the lowest mean over
+    ``n_iter_no_change`` epochs: see ``tol``); None with
+    ``early_stopping=True``.
 
 loss_curve_ : list of shape (``n_iter_``,)
     The training loss of each epoch ('sgd' and 'adam').

@@ -205,9 +205,21 @@ class SolverMixin:
             elif score > self.best_validation_score_:
                 self.best_validation_score_ = score
         if not self.early_stopping:
-            rule.observe(-self.loss_curve_[-1])
+            rule.observe(-self._watched_loss())
             self.best_loss_ = -rule.best
         self._no_improvement_count = rule.count
+
+    def _watched_loss(self):
+        """The training loss the stopping rule watches: the last epoch's, or,
+        when training is noisy (dropout), the mean over the last
+        ``n_iter_no_change`` epochs. A noisy loss's running minimum is set by
+        lucky epochs, which later ones rarely beat by ``tol`` even while the
+        loss still falls: the rule would stop too soon."""
+        rates, input_rate, _ = self._noise_spec
+        window = self.n_iter_no_change
+        if not (any(rates) or input_rate) or not np.isfinite(window):
+            return self.loss_curve_[-1]
+        return float(np.mean(self.loss_curve_[-int(window) :]))
 
     def _print_epoch(self, seconds, validation):
         """One line per epoch; it starts as scikit-learn's MLP's lines do."""

@@ -279,13 +279,19 @@ def test_validation_loss_curve(Estimator, make_data):
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)
 def test_no_validation_set(Estimator, make_data):
-    """Without a validation set the validation attributes are None."""
+    """Without a validation set the validation attributes are None, and
+    best_loss_ is the lowest mean training loss over n_iter_no_change epochs
+    (with dropout; the lowest epoch loss without)."""
     X, y = make_data()
     est = _small(Estimator).fit(X, y)
     assert est.validation_scores_ is None
     assert est.validation_loss_curve_ is None
     assert est.best_validation_score_ is None
-    assert est.best_loss_ == min(est.loss_curve_)
+    curve = est.loss_curve_
+    means = [np.mean(curve[max(0, i - 9) : i + 1]) for i in range(len(curve))]
+    assert est.best_loss_ == pytest.approx(min(means), rel=1e-12)
+    plain = _small(Estimator, dropout=0).fit(X, y)
+    assert plain.best_loss_ == min(plain.loss_curve_)
 
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)

@@ -307,3 +307,47 @@ def test_recipe_fit_is_reproducible():
     b = DropoutMLPClassifier(**params).fit(X, y)
     for wa, wb in zip(a.coefs_, b.coefs_):
         assert_array_equal(wa, wb)
+
+
+# -- the training-loss rule under dropout -------------------------------------------
+
+
+def _stop_epoch(values, tol, patience):
+    """scikit-learn's rule on a sequence: the epoch (from 1) at which it stops."""
+    best, count = np.inf, 0
+    for epoch, value in enumerate(values, start=1):
+        count = count + 1 if value > best - tol else 0
+        best = min(best, value)
+        if count > patience:
+            return epoch
+    return len(values)
+
+
+@pytest.mark.parametrize("dropout, input_dropout", [(0.5, 0.0), (0.0, 0.2)])
+def test_noisy_training_loss_rule_watches_the_window_mean(dropout, input_dropout):
+    """With dropout, the training-loss rule is scikit-learn's rule applied to
+    the mean loss of the last n_iter_no_change epochs: it stops exactly where
+    that rule stops on the window means, and best_loss_ is their minimum."""
+    X, y = _regression(200)
+    reg = DropoutMLPRegressor(
+        hidden_layer_sizes=(16,), dropout=dropout, input_dropout=input_dropout,
+        n_iter_no_change=5, tol=1e-4, learning_rate_init=0.003, max_iter=300,
+        random_state=0,
+    ).fit(X, y)  # fmt: skip
+    curve = reg.loss_curve_
+    means = [np.mean(curve[max(0, i - 4) : i + 1]) for i in range(len(curve))]
+    assert reg.n_iter_ < 300
+    assert reg.n_iter_ == _stop_epoch(means, 1e-4, 5)
+    assert reg.best_loss_ == pytest.approx(min(means), rel=1e-12)
+    assert reg.n_iter_ > _stop_epoch(curve, 1e-4, 5)  # the raw rule stops sooner
+
+
+def test_deterministic_training_loss_rule_is_scikit_learns():
+    """Without dropout the rule watches each epoch's loss, as scikit-learn."""
+    X, y = _regression(200)
+    reg = DropoutMLPRegressor(
+        hidden_layer_sizes=(16,), dropout=0, n_iter_no_change=3, tol=1e-3,
+        max_iter=300, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert reg.n_iter_ == _stop_epoch(reg.loss_curve_, 1e-3, 3) < 300
+    assert reg.best_loss_ == min(reg.loss_curve_)

@@ -8,6 +8,8 @@ estimators then have no ``set_callbacks`` method and the contexts below do nothi
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import contextlib
+
 try:
     from sklearn.callback import CallbackSupportMixin
 except ImportError:  # scikit-learn < 1.9
@@ -63,6 +65,9 @@ class _NoCallbacks:
 
     def call_on_fit_task_end(self, **kwargs):
         return False
+
+    def propagate_callback_context(self, sub_estimator):
+        return contextlib.nullcontext()
 
 
 _NO_CALLBACKS = _NoCallbacks()

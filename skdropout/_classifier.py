@@ -284,6 +284,14 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             )
         return y_val, self._label_binarizer.transform(y_val)
 
+    def _encode(self, y):
+        """Labels in the network's encoding (an unknown label: a row of zeros)."""
+        return self._label_binarizer.transform(np.asarray(y))
+
+    def _ensemble_output(self, X):
+        """What the CV estimators average over members: the probabilities."""
+        return self.predict_proba(X)
+
     def _decode(self, output):
         if output.shape[1] == 1:
             output = output.ravel()

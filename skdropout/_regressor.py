@@ -211,6 +211,14 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         self._check_targets(y_val, "y_val")
         return y_val, y_val.reshape(len(y_val), -1)
 
+    def _encode(self, y):
+        y = np.asarray(y, dtype=float)
+        return y.reshape(len(y), -1)
+
+    def _ensemble_output(self, X):
+        """What the CV estimators average over members: the predictions."""
+        return self.predict(X)
+
     def _decode(self, output):
         return output.ravel() if output.shape[1] == 1 else output
 

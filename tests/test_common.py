@@ -2,7 +2,12 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+from skdropout import (
+    DropoutMLPClassifier,
+    DropoutMLPClassifierCV,
+    DropoutMLPRegressor,
+    DropoutMLPRegressorCV,
+)
 
 ESTIMATORS = [
     # The defaults (dropout=0.5, adam).
@@ -37,6 +42,47 @@ ESTIMATORS = [
     DropoutMLPRegressor(
         dropout_noise="gaussian", max_norm=3.0, mc_passes=5, random_state=0
     ),
+    # The training recipe's parameters, all at once. (Early stopping, which
+    # the recipe also uses, needs more rows than some checks have, as with
+    # scikit-learn's MLP; tests/test_recipe.py covers it.)
+    DropoutMLPClassifier(
+        dropout=0.15,
+        weight_decay=0.1,
+        learning_rate="cosine",
+        learning_rate_warmup=0.05,
+        dropout_schedule="flat_cosine",
+        label_smoothing=0.1,
+        early_stopping_metric="loss",
+        random_state=0,
+    ),
+    DropoutMLPRegressor(
+        dropout=0.15,
+        weight_decay=0.1,
+        learning_rate="cosine",
+        learning_rate_warmup=0.05,
+        dropout_schedule="flat_cosine",
+        early_stopping_metric="loss",
+        random_state=0,
+    ),
+    # The CV estimators, small (their defaults fit 15 networks of 2 x 256),
+    # without early stopping (see above) and with a rate that fits the checks'
+    # few rows in 100 epochs.
+    DropoutMLPClassifierCV(
+        hidden_layer_sizes=(16,),
+        dropouts=(0.0, 0.2),
+        cv=2,
+        early_stopping=False,
+        learning_rate_init=0.01,
+        random_state=0,
+    ),
+    DropoutMLPRegressorCV(
+        hidden_layer_sizes=(16,),
+        dropouts=(0.0, 0.2),
+        cv=2,
+        early_stopping=False,
+        learning_rate_init=0.01,
+        random_state=0,
+    ),
 ]
 
 _WEIGHTS_VS_REPEATS = (
@@ -50,7 +96,8 @@ _WEIGHTS_VS_REPEATS = (
 def expected_failed_checks(estimator):
     """The checks that cannot pass, with the reason."""
     params = estimator.get_params()
-    if params["dropout"] == 0 and params["input_dropout"] == 0:
+    dropouts = params.get("dropouts", [params.get("dropout")])
+    if all(d == 0 for d in dropouts) and params["input_dropout"] == 0:
         return {}
     return {
         "check_sample_weight_equivalence_on_dense_data": _WEIGHTS_VS_REPEATS,

@@ -1,0 +1,316 @@
+"""The search built in: cross-validated dropout MLPs whose fold models are kept
+and averaged.
+
+The plain estimators' fit is reused as it is (as ``LogisticRegressionCV`` reuses
+``LogisticRegression``'s path): every candidate of the grid of dropout rates and
+weight decays is fitted on the training part of every fold, with early stopping
+on an inner split of that training part, and scored on the fold's held-out part,
+which it never saw, so the cross-validated scores stay honest. The fold models of
+the best candidate are kept and their predictions averaged: no refit is needed
+(``refit=True`` gives GridSearchCV's behaviour instead). ``ensemble='greedy'``
+builds the average from all candidates by greedy ensemble selection on the
+out-of-fold predictions (Caruana et al., 2004).
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import time
+from itertools import product
+from numbers import Integral
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator, clone, is_classifier
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from threadpoolctl import threadpool_limits
+
+from skdropout._callbacks import CallbackSupport, root_context
+from skdropout._dropout import check_rates
+from skdropout._losses import LOSSES
+
+#: The parameters the CV estimators add to those of the plain ones.
+CV_PARAMETERS = ("dropouts", "weight_decays", "cv", "scoring", "refit",
+                 "ensemble", "n_jobs")  # fmt: skip
+
+#: Ensemble selection: rounds of adding one member (with replacement).
+_GREEDY_ROUNDS = 25
+
+
+def _fit_member(estimator, X, y, train, test, scorer, limit_threads, context, announce):
+    """Fit one candidate on one fold; return the model, its held-out score,
+    its out-of-fold predictions and its fit time. ``announce``, if not None, is
+    printed with the score, the epochs and the time."""
+    start = time.perf_counter()
+    with context.propagate_callback_context(estimator):
+        context.call_on_fit_task_begin(estimator=estimator)
+        with threadpool_limits(1 if limit_threads else None):
+            estimator.fit(_rows(X, train), y[train])
+        context.call_on_fit_task_end(estimator=estimator)
+    fit_time = time.perf_counter() - start
+    X_test = _rows(X, test)
+    score = scorer(estimator, X_test, y[test])
+    predictions = estimator._ensemble_output(X_test)
+    if announce is not None:
+        print(f"{announce}: score={score:.6g}, {estimator.n_iter_} epochs, "
+              f"{fit_time:.2f}s")  # fmt: skip
+    return estimator, score, predictions, fit_time
+
+
+def _rows(X, idx):
+    return X[idx]
+
+
+class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
+    """Shared machinery of the CV estimators: the search over (dropout,
+    weight_decay), the kept fold models and the averaged predictions. The
+    subclasses name the plain estimator (``_plain``) and how outputs average."""
+
+    _cv_constraints = {
+        "dropouts": ["array-like"],
+        "weight_decays": ["array-like"],
+        "cv": ["cv_object"],
+        "scoring": [StrOptions({"loss"}), callable, str, None],
+        "refit": ["boolean"],
+        "ensemble": [StrOptions({"best", "greedy"})],
+        "n_jobs": [Integral, None],
+    }
+
+    # -- the search ---------------------------------------------------------------
+
+    def _plain_params(self):
+        """The members' parameters: every one of the plain estimator's but the
+        two the candidates set; members print their epochs only with
+        ``verbose > 1``."""
+        names = set(self._plain._get_param_names()) - {"dropout", "weight_decay"}
+        params = {name: getattr(self, name) for name in names}
+        params["verbose"] = int(self.verbose) > 1
+        return params
+
+    def _candidates(self, n_hidden):
+        dropouts = list(self.dropouts)
+        weight_decays = [float(w) for w in self.weight_decays]
+        if not dropouts or not weight_decays:
+            raise ValueError(
+                "dropouts and weight_decays need at least one value each; got "
+                f"dropouts={self.dropouts!r}, weight_decays={self.weight_decays!r}."
+            )
+        for dropout in dropouts:
+            check_rates(dropout, n_hidden, "dropouts")
+        for weight_decay in weight_decays:
+            if not weight_decay >= 0:
+                raise ValueError(
+                    "weight_decays must hold non-negative numbers; got "
+                    f"{self.weight_decays!r}."
+                )
+        return [
+            {"dropout": d, "weight_decay": w}
+            for d, w in product(dropouts, weight_decays)
+        ]
+
+    def _scorer(self):
+        if self.scoring in (None, "loss"):
+            return _LossScorer()
+        return check_scoring(self._plain(), scoring=self.scoring)
+
+    def fit(self, X, y):
+        """Fit every candidate on every fold, keep the fold models and choose.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The targets.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_params()
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            y_numeric=not is_classifier(self),
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        base = self._plain(**self._plain_params())
+        n_hidden = len(base._hidden_layer_sizes())
+        candidates = self._candidates(n_hidden)
+        cv = check_cv(self.cv, y, classifier=is_classifier(self))
+        splits = list(cv.split(X, y))
+        scorer = self._scorer()
+        pairs = list(product(range(len(candidates)), range(len(splits))))
+        # As GridSearchCV: a search task whose fits are its subtasks (made
+        # here, not in the parallel loop), then the refit.
+        callbacks = root_context(self, 1 + bool(self.refit))
+        callbacks.call_on_fit_task_begin(estimator=self, X=X, y=y)
+        search = callbacks.subcontext(
+            task_name="search", max_subtasks=len(pairs), sequential_subtasks=False
+        ).call_on_fit_task_begin(estimator=self)
+        contexts = [
+            search.subcontext(task_name="candidate-split-fit", task_id=i)
+            for i in range(len(pairs))
+        ]
+        n_jobs = self.n_jobs
+        parallel = Parallel(n_jobs=n_jobs)
+        if self.verbose:
+            print(
+                f"[{type(self).__name__}] {len(candidates)} candidates x "
+                f"{len(splits)} folds = {len(pairs)} fits"
+            )
+        name = type(self).__name__
+        results = parallel(
+            delayed(_fit_member)(
+                clone(base).set_params(**candidates[c]), X, y, *splits[k], scorer,
+                n_jobs not in (None, 1), context,
+                f"[{name}] candidate {c + 1}/{len(candidates)} {candidates[c]}, "
+                f"fold {k + 1}/{len(splits)}" if self.verbose else None,
+            )
+            for (c, k), context in zip(pairs, contexts)
+        )  # fmt: skip
+        search.call_on_fit_task_end(estimator=self)
+        self._record(candidates, splits, pairs, results, y)
+
+        if self.refit:
+            self.best_estimator_ = clone(base).set_params(**self.best_params_)
+            context = callbacks.subcontext(task_name="refit-with-best-params")
+            start = time.perf_counter()
+            with context.propagate_callback_context(self.best_estimator_):
+                context.call_on_fit_task_begin(estimator=self)
+                self.best_estimator_.fit(X, y)
+                context.call_on_fit_task_end(estimator=self)
+            self.refit_time_ = time.perf_counter() - start
+            self.estimators_ = [self.best_estimator_]
+            self.ensemble_weights_ = np.ones(1)
+        callbacks.call_on_fit_task_end(estimator=self, X=X, y=y)
+        return self
+
+    def _record(self, candidates, splits, pairs, results, y):
+        """cv_results_, the choice, the members and the out-of-fold
+        predictions, from the fits' results."""
+        n_candidates, n_splits = len(candidates), len(splits)
+        scores = np.empty((n_candidates, n_splits))
+        times = np.empty((n_candidates, n_splits))
+        epochs = np.empty((n_candidates, n_splits), dtype=int)
+        models = [[None] * n_splits for _ in range(n_candidates)]
+        self._set_output_space(y, [r[0] for r in results])
+        oof = None
+        for (c, k), (model, score, predictions, fit_time) in zip(pairs, results):
+            scores[c, k], times[c, k], epochs[c, k] = score, fit_time, model.n_iter_
+            models[c][k] = model
+            predictions = self._align(model, predictions)
+            if oof is None:
+                oof = np.empty((n_candidates, len(y), *predictions.shape[1:]))
+            oof[c, splits[k][1]] = predictions
+        mean = scores.mean(axis=1)
+        # Plain arrays where GridSearchCV has masked ones: a skops file then
+        # needs no numpy.ma type trusted.
+        dropouts = np.empty(n_candidates, dtype=object)
+        dropouts[:] = [c["dropout"] for c in candidates]
+        if all(isinstance(d, (int, float)) for d in dropouts):
+            dropouts = dropouts.astype(float)
+        results_ = {
+            "params": candidates,
+            "param_dropout": dropouts,
+            "param_weight_decay": np.array([c["weight_decay"] for c in candidates]),
+        }
+        for k in range(n_splits):
+            results_[f"split{k}_test_score"] = scores[:, k]
+        results_["mean_test_score"] = mean
+        results_["std_test_score"] = scores.std(axis=1)
+        ranks = np.empty(n_candidates, dtype=np.int32)
+        ranks[:] = _dense_ranks(mean)
+        results_["rank_test_score"] = ranks
+        results_["mean_fit_time"] = times.mean(axis=1)
+        results_["std_fit_time"] = times.std(axis=1)
+        for k in range(n_splits):
+            results_[f"split{k}_n_iter"] = epochs[:, k]
+        results_["mean_n_iter"] = epochs.mean(axis=1)
+        self.cv_results_ = results_
+        # As LogisticRegressionCV's: the epochs of every fit.
+        self.n_iter_ = epochs
+
+        self.best_index_ = int(np.argmax(np.where(np.isnan(mean), -np.inf, mean)))
+        self.best_params_ = dict(candidates[self.best_index_])
+        self.best_score_ = float(mean[self.best_index_])
+        self.dropout_ = self.best_params_["dropout"]
+        self.weight_decay_ = self.best_params_["weight_decay"]
+        self.n_splits_ = n_splits
+        if self.ensemble == "greedy":
+            weights = self._greedy_weights(oof, y)
+        else:
+            weights = np.zeros(n_candidates)
+            weights[self.best_index_] = 1.0
+        self.candidate_weights_ = weights
+        chosen = np.flatnonzero(weights)
+        self.estimators_ = [models[c][k] for c in chosen for k in range(n_splits)]
+        self.ensemble_weights_ = np.repeat(weights[chosen], n_splits) / n_splits
+        self.oof_predictions_ = np.tensordot(weights, oof, axes=1)
+
+    def _greedy_weights(self, oof, y):
+        """Caruana et al.'s ensemble selection with replacement: start from the
+        best candidate, then repeatedly add the one whose addition gives the
+        lowest loss of the averaged out-of-fold predictions."""
+        counts = np.zeros(len(oof))
+        counts[self.best_index_] = 1
+        total = oof[self.best_index_].copy()
+        for n in range(1, _GREEDY_ROUNDS):
+            losses = [self._oof_loss(y, (total + member) / (n + 1)) for member in oof]
+            best = int(np.nanargmin(losses))
+            counts[best] += 1
+            total += oof[best]
+        return counts / counts.sum()
+
+    # -- prediction ---------------------------------------------------------------
+
+    def _averaged_output(self, X):
+        check_is_fitted(self)
+        total = None
+        for weight, member in zip(self.ensemble_weights_, self.estimators_):
+            output = weight * self._align(member, member._ensemble_output(X))
+            total = output if total is None else total + output
+        return total
+
+    def _set_output_space(self, y, models):
+        """Hook: the classifier fixes its classes here."""
+
+    def _align(self, model, output):
+        """Hook: the classifier maps a member's columns onto ``classes_``."""
+        return output
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _dense_ranks(values):
+    """scikit-learn's test-score ranks: 1 for the best, ties share the lowest
+    rank (``scipy.stats.rankdata(-values, method='min')``), NaN last."""
+    from scipy.stats import rankdata
+
+    filled = np.where(np.isnan(values), -np.inf, values)
+    return rankdata(-filled, method="min").astype(np.int32)
+
+
+class _LossScorer:
+    """The default scoring: minus the estimator's own loss on held-out data (the
+    log-loss, the squared error or the Poisson deviance, as its training loss
+    without the L2 term)."""
+
+    def __call__(self, estimator, X, y):
+        return -estimator._held_out_loss(X, y)
+
+
+def loss_of(estimator, Y, output):
+    """The training loss of ``estimator`` on encoded targets."""
+    return LOSSES[estimator._loss](Y, output)

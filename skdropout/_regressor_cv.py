@@ -1,0 +1,314 @@
+"""DropoutMLPRegressorCV: the regressor with the search built in."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from skdropout._cv import BaseDropoutMLPCV
+from skdropout._losses import LOSSES
+from skdropout._regressor import DropoutMLPRegressor
+
+
+class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
+    """Dropout MLP regressor with the search of the drop rate and the weight
+    decay built in, and its fold models averaged.
+
+    Every candidate (a drop rate of ``dropouts`` and a weight decay of
+    ``weight_decays``) is fitted on the training part of every fold, stopping
+    early on an inner split of it, and scored on the fold's held-out part. The
+    best candidate's fold models are kept, and ``predict`` averages their
+    predictions; ``predict(X, return_std=True)`` adds their spread to their
+    Monte Carlo dropout uncertainty.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        The loss of every member (see :class:`~skdropout.DropoutMLPRegressor`).
+
+    dropouts : array-like, default=(0.0, 0.15, 0.3)
+        The candidate drop rates of the hidden units: each a float or one value
+        per hidden layer (as ``dropout``).
+
+    weight_decays : array-like of float, default=(0.0,)
+        The candidate decoupled weight decays (as ``weight_decay``). Every
+        pair of a drop rate and a weight decay is a candidate.
+
+    cv : int, cross-validation generator or iterable, default=5
+        The folds, as scikit-learn's ``check_cv`` reads them: an int is a
+        KFold of that many folds (not shuffled).
+
+    scoring : 'loss', str or callable, default='loss'
+        How a candidate's fold model is scored on the fold's held-out part
+        (higher is better): 'loss' is minus the network's loss there
+        (the squared error or the Poisson deviance, without dropout or L2
+        term); any other value is a scikit-learn scorer (``check_scoring``).
+
+    refit : bool, default=False
+        False: predict with the average of the chosen candidate's fold models
+        (no refit, as pytabkit's RealMLP bags its fold models and as
+        ``LogisticRegressionCV(refit=False)`` averages its folds). True: refit
+        the chosen candidate on all the data and predict with it alone, as
+        ``GridSearchCV`` does.
+
+    ensemble : {'best', 'greedy'}, default='best'
+        Which fold models are averaged (``refit=False``): 'best' those of the
+        best candidate; 'greedy' those of the candidates picked by greedy
+        ensemble selection with replacement (Caruana et al., 2004), 25 rounds
+        from the best candidate, each adding the candidate whose fold models'
+        out-of-fold predictions most lower the squared error or the Poisson
+        deviance of the average; ``candidate_weights_`` gives each candidate's
+        share.
+
+    n_jobs : int, default=None
+        Fits run in parallel with joblib (-1: all cores). With more than one
+        job, each fit is held to one BLAS thread, so that the jobs do not
+        oversubscribe the cores.
+
+    hidden_layer_sizes, activation, ... : see :class:`~skdropout.DropoutMLPRegressor`
+        Every other parameter of :class:`~skdropout.DropoutMLPRegressor`, with the same
+        meaning, except ``dropout`` and ``weight_decay``, which the candidates
+        set. The defaults differ: they are the training recipe of the best
+        tabular MLPs (see Notes), not scikit-learn's.
+
+    Attributes
+    ----------
+    dropout_ : float or tuple
+        The drop rate of the best candidate.
+
+    weight_decay_ : float
+        The weight decay of the best candidate.
+
+    best_params_ : dict
+        The best candidate: ``{'dropout': ..., 'weight_decay': ...}``.
+
+    best_index_ : int
+        Its index in ``cv_results_['params']``.
+
+    best_score_ : float
+        Its mean cross-validated score.
+
+    cv_results_ : dict of ndarray
+        As ``GridSearchCV``'s: ``params``, ``param_dropout``,
+        ``param_weight_decay``, ``split{k}_test_score``, ``mean_test_score``,
+        ``std_test_score``, ``rank_test_score``, ``mean_fit_time``,
+        ``std_fit_time``, and each fold model's epochs (``split{k}_n_iter``,
+        ``mean_n_iter``).
+
+    estimators_ : list of DropoutMLPRegressor
+        The members whose outputs are averaged: the fold models of the chosen
+        candidate(s), or, with ``refit=True``, the refitted model alone.
+
+    ensemble_weights_ : ndarray of shape (len(estimators_),)
+        Each member's weight in the average (they sum to 1).
+
+    candidate_weights_ : ndarray of shape (n_candidates,)
+        Each candidate's share of the fold-model average (1 for the best with
+        ``ensemble='best'``).
+
+    oof_predictions_ : ndarray
+        Out-of-fold predictions, of shape (n_samples,) or (n_samples,
+        n_outputs): each sample's from the fold models that did not train on
+        it, averaged with ``candidate_weights_``.
+
+    best_estimator_ : DropoutMLPRegressor
+        The refitted best candidate; only with ``refit=True``.
+
+    n_splits_ : int
+        The number of folds.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string feature names.
+
+    See Also
+    --------
+    DropoutMLPRegressor : One network, with the drop rate given.
+    DropoutMLPClassifierCV : The same search for classification.
+    sklearn.linear_model.RidgeCV : The idiom followed here.
+
+    Notes
+    -----
+    **The defaults.** ``hidden_layer_sizes=(256, 256)``, ``batch_size=256``,
+    ``learning_rate='cosine'`` with ``learning_rate_init=0.002``,
+    ``dropout_schedule='flat_cosine'``, ``alpha=0``, ``max_iter=100``, and
+    early stopping on the validation loss (``early_stopping=True``,
+    ``early_stopping_metric='loss'``, ``validation_fraction=0.2``,
+    ``n_iter_no_change=100``: in effect, the best epoch of the run is kept).
+
+    **Honest scores.** Each fold model stops early on an inner split of its
+    fold's training part (``validation_fraction`` of it), never on the fold's
+    held-out part, which only scores it: the cross-validated scores in
+    ``cv_results_`` are estimates of the error on new data, as
+    ``GridSearchCV``'s are, not scores the search was tuned on. The score of
+    the chosen candidate (``best_score_``) is, like any maximum over
+    candidates, slightly optimistic.
+
+    **Cost.** ``len(dropouts) * len(weight_decays) * n_splits`` fits, and no
+    refit unless ``refit=True``; prediction runs every kept fold model.
+
+    References
+    ----------
+    .. [1] N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever and R.
+       Salakhutdinov, "Dropout: A Simple Way to Prevent Neural Networks from
+       Overfitting", JMLR 15, 2014.
+    .. [2] R. Caruana, A. Niculescu-Mizil, G. Crew and A. Ksikes, "Ensemble
+       Selection from Libraries of Models", ICML 2004.
+    .. [3] D. Holzmueller, L. Grinsztajn and I. Steinwart, "Better by Default:
+       Strong Pre-Tuned MLPs and Boosted Trees on Tabular Data", NeurIPS 2024.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skdropout import DropoutMLPRegressorCV
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = make_pipeline(
+    ...     StandardScaler(),
+    ...     DropoutMLPRegressorCV(
+    ...         hidden_layer_sizes=(32,), dropouts=[0.0, 0.3], cv=3, max_iter=20,
+    ...         random_state=0,
+    ...     ),
+    ... ).fit(X, y / y.std())
+    >>> mean, std = reg.predict(X[:2], return_std=True)
+    >>> mean.shape, std.shape
+    ((2,), (2,))
+    """
+
+    _plain = DropoutMLPRegressor
+    _parameter_constraints: dict = {
+        **{
+            k: v
+            for k, v in DropoutMLPRegressor._parameter_constraints.items()
+            if k not in ("dropout", "weight_decay")
+        },
+        **BaseDropoutMLPCV._cv_constraints,
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(256, 256),
+        activation="relu",
+        *,
+        dropouts=(0.0, 0.15, 0.3),
+        weight_decays=(0.0,),
+        cv=5,
+        scoring="loss",
+        refit=False,
+        ensemble="best",
+        n_jobs=None,
+        input_dropout=0.0,
+        dropout_noise="bernoulli",
+        max_norm=None,
+        mc_passes=100,
+        solver="adam",
+        alpha=0.0,
+        batch_size=256,
+        learning_rate="cosine",
+        learning_rate_init=0.002,
+        power_t=0.5,
+        max_iter=100,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=True,
+        validation_fraction=0.2,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=100,
+        max_fun=15000,
+        learning_rate_warmup=0.0,
+        dropout_schedule="flat_cosine",
+        early_stopping_metric="loss",
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropouts = dropouts
+        self.weight_decays = weight_decays
+        self.cv = cv
+        self.scoring = scoring
+        self.refit = refit
+        self.ensemble = ensemble
+        self.n_jobs = n_jobs
+        self.input_dropout = input_dropout
+        self.dropout_noise = dropout_noise
+        self.max_norm = max_norm
+        self.mc_passes = mc_passes
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.learning_rate_warmup = learning_rate_warmup
+        self.dropout_schedule = dropout_schedule
+        self.early_stopping_metric = early_stopping_metric
+
+    def _oof_loss(self, y, predictions):
+        Y = np.asarray(y, dtype=float).reshape(len(y), -1)
+        return LOSSES[self.loss](Y, predictions.reshape(len(y), -1))
+
+    def predict(self, X, return_std=False):
+        """The average of the members' predictions.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        return_std : bool, default=False
+            Whether to return the predictive standard deviation too: the
+            members' own (Monte Carlo dropout and observation noise, see
+            :meth:`DropoutMLPRegressor.predict`) combined with their spread,
+            ``var = sum_i w_i (std_i**2 + (mean_i - mean)**2)``.
+
+        Returns
+        -------
+        y_mean : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The averaged predictions.
+
+        y_std : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predictive standard deviation; only with ``return_std=True``.
+        """
+        if not return_std:
+            return self._averaged_output(X)
+        check_is_fitted(self)
+        pairs = [member.predict(X, return_std=True) for member in self.estimators_]
+        weights = self.ensemble_weights_
+        mean = sum(w * m for w, (m, _) in zip(weights, pairs))
+        variance = sum(
+            w * (s.astype(np.float64) ** 2 + (m - mean) ** 2)
+            for w, (m, s) in zip(weights, pairs)
+        )
+        return mean, np.sqrt(variance).astype(mean.dtype)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

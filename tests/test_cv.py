@@ -1,0 +1,247 @@
+"""DropoutMLPClassifierCV and DropoutMLPRegressorCV: the search, the kept fold
+models and their average, and agreement with GridSearchCV and
+cross_val_predict."""
+
+import pickle
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.datasets import make_classification, make_regression
+from sklearn.model_selection import (
+    GridSearchCV,
+    KFold,
+    StratifiedKFold,
+    cross_val_predict,
+    cross_validate,
+)
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skdropout import (
+    DropoutMLPClassifier,
+    DropoutMLPClassifierCV,
+    DropoutMLPRegressor,
+    DropoutMLPRegressorCV,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+SMALL = dict(hidden_layer_sizes=(8,), max_iter=8, batch_size=32, random_state=0)
+GRID = dict(dropouts=[0.0, 0.3], weight_decays=[0.0, 0.1])
+
+
+def _classification(n_classes=3):
+    X, y = make_classification(n_samples=90, n_features=5, n_informative=3,
+                               n_classes=n_classes, random_state=0)  # fmt: skip
+    return StandardScaler().fit_transform(X), y
+
+
+def _regression():
+    X, y = make_regression(n_samples=90, n_features=5, noise=5.0, random_state=0)
+    return StandardScaler().fit_transform(X), y / y.std()
+
+
+CASES = [
+    pytest.param(DropoutMLPClassifierCV, DropoutMLPClassifier, _classification,
+                 StratifiedKFold, id="classifier"),
+    pytest.param(DropoutMLPRegressorCV, DropoutMLPRegressor, _regression, KFold,
+                 id="regressor"),
+]  # fmt: skip
+
+
+def _output(est, X):
+    return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_prediction_is_the_mean_of_the_fold_models(CV, Plain, make_data, Splitter):
+    """The ensemble of the best candidate's fold models predicts their mean."""
+    X, y = make_data()
+    search = CV(**SMALL, **GRID, cv=3).fit(X, y)
+    assert len(search.estimators_) == 3
+    outputs = np.stack([_output(m, X) for m in search.estimators_])
+    assert_allclose(_output(search, X), outputs.mean(axis=0), rtol=1e-13, atol=1e-15)
+    for member in search.estimators_:
+        assert member.get_params()["dropout"] == search.dropout_
+        assert member.get_params()["weight_decay"] == search.weight_decay_
+
+
+def _loss_scorer(est, X, y):
+    return -est._held_out_loss(X, y)
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_refit_equals_grid_search(CV, Plain, make_data, Splitter):
+    """refit=True is GridSearchCV over the same candidates, folds and seeds: the
+    same split scores, the same choice and the same refitted weights."""
+    X, y = make_data()
+    folds = Splitter(3, shuffle=True, random_state=1)
+    search = CV(**SMALL, **GRID, cv=folds, refit=True).fit(X, y)
+    plain = Plain(**SMALL, **_recipe_rest(search))
+    grid = GridSearchCV(
+        plain, {"dropout": GRID["dropouts"], "weight_decay": GRID["weight_decays"]},
+        cv=folds, scoring=_loss_scorer,
+    ).fit(X, y)  # fmt: skip
+    for k in range(3):
+        key = f"split{k}_test_score"
+        assert_allclose(search.cv_results_[key], grid.cv_results_[key], rtol=1e-12)
+    assert_array_equal(search.cv_results_["rank_test_score"],
+                       grid.cv_results_["rank_test_score"])  # fmt: skip
+    assert search.best_params_ == grid.best_params_
+    assert search.best_score_ == pytest.approx(grid.best_score_, rel=1e-12)
+    for a, b in zip(search.best_estimator_.coefs_, grid.best_estimator_.coefs_):
+        assert_array_equal(a, b)
+    assert_array_equal(_output(search, X), _output(grid, X))
+
+
+def _recipe_rest(search):
+    """The members' parameters of ``search`` other than the searched two."""
+    params = search._plain_params()
+    return {k: v for k, v in params.items() if k not in SMALL}
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_oof_predictions_equal_cross_val_predict(CV, Plain, make_data, Splitter):
+    """The out-of-fold predictions are cross_val_predict's for the chosen
+    candidate on the same folds."""
+    X, y = make_data()
+    folds = Splitter(3, shuffle=True, random_state=2)
+    search = CV(**SMALL, **GRID, cv=folds).fit(X, y)
+    chosen = Plain(**SMALL, **_recipe_rest(search), **search.best_params_)
+    method = "predict_proba" if hasattr(search, "predict_proba") else "predict"
+    expected = cross_val_predict(chosen, X, y, cv=folds, method=method)
+    assert_allclose(search.oof_predictions_, expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_cv_results_have_grid_search_keys(CV, Plain, make_data, Splitter):
+    """cv_results_ has GridSearchCV's keys, one entry per candidate, and the
+    epochs of every fold model; best_* and the chosen values agree."""
+    X, y = make_data()
+    search = CV(**SMALL, **GRID, cv=2).fit(X, y)
+    results = search.cv_results_
+    for key in ("params", "split0_test_score", "split1_test_score",
+                "mean_test_score", "std_test_score", "rank_test_score",
+                "mean_fit_time", "std_fit_time", "split0_n_iter", "mean_n_iter",
+                "param_dropout", "param_weight_decay"):  # fmt: skip
+        assert len(results[key]) == 4, key
+    best = search.best_index_
+    assert results["rank_test_score"][best] == 1
+    assert search.best_score_ == results["mean_test_score"][best]
+    assert search.best_params_ == results["params"][best]
+    assert (search.dropout_, search.weight_decay_) == tuple(
+        results["params"][best].values()
+    )
+    assert np.all((results["split0_n_iter"] >= 1) & (results["split0_n_iter"] <= 8))
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_greedy_ensemble_lowers_the_oof_loss(CV, Plain, make_data, Splitter):
+    """ensemble='greedy' weights candidates (summing to 1) so that the averaged
+    out-of-fold predictions' loss is at most the best single candidate's."""
+    X, y = make_data()
+    best = CV(**SMALL, **GRID, cv=3).fit(X, y)
+    greedy = CV(**SMALL, **GRID, cv=3, ensemble="greedy").fit(X, y)
+    assert greedy.candidate_weights_.sum() == pytest.approx(1.0)
+    assert greedy.ensemble_weights_.sum() == pytest.approx(1.0)
+    assert len(greedy.estimators_) == 3 * np.count_nonzero(greedy.candidate_weights_)
+    assert (
+        greedy._oof_loss(y, greedy.oof_predictions_)
+        <= best._oof_loss(y, best.oof_predictions_) + 1e-12
+    )
+    outputs = [w * _output(m, X) for w, m in
+               zip(greedy.ensemble_weights_, greedy.estimators_)]  # fmt: skip
+    assert_allclose(_output(greedy, X), np.sum(outputs, axis=0), rtol=1e-12)
+
+
+def test_regressor_std_combines_members_and_their_spread():
+    """predict(X, return_std=True): var = sum w (std_i^2 + (mean_i - mean)^2)."""
+    X, y = _regression()
+    search = DropoutMLPRegressorCV(**SMALL, dropouts=[0.3], cv=3).fit(X, y)
+    mean, std = search.predict(X[:5], return_std=True)
+    pairs = [m.predict(X[:5], return_std=True) for m in search.estimators_]
+    means = np.array([p[0] for p in pairs])
+    variance = np.mean([p[1] ** 2 for p in pairs], axis=0) + means.var(axis=0)
+    assert_allclose(mean, means.mean(axis=0), rtol=1e-13)
+    assert_allclose(std, np.sqrt(variance), rtol=1e-12)
+    assert (std > 0).all()
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_parallel_fits_equal_sequential_ones(CV, Plain, make_data, Splitter):
+    """n_jobs=2 gives the sequential search's scores and predictions."""
+    X, y = make_data()
+    one = CV(**SMALL, **GRID, cv=2).fit(X, y)
+    two = CV(**SMALL, **GRID, cv=2, n_jobs=2).fit(X, y)
+    assert_array_equal(one.cv_results_["mean_test_score"],
+                       two.cv_results_["mean_test_score"])  # fmt: skip
+    assert_array_equal(_output(one, X), _output(two, X))
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_pipeline_clone_pickle_and_cross_validate(CV, Plain, make_data, Splitter):
+    """In a Pipeline, cloned, pickled, and inside cross_validate."""
+    X, y = make_data()
+    pipe = make_pipeline(StandardScaler(), CV(**SMALL, dropouts=[0.0, 0.2], cv=2))
+    fitted = clone(pipe).fit(X, y)
+    copy = pickle.loads(pickle.dumps(fitted))
+    assert_array_equal(copy.predict(X), fitted.predict(X))
+    scores = cross_validate(pipe, X, y, cv=2)["test_score"]
+    assert np.isfinite(scores).all()
+
+
+def test_skops_round_trip_needs_only_skdropout_types():
+    """A fitted CV estimator saved with skops asks to trust only skdropout's
+    own types, and loads to the same predictions."""
+    sio = pytest.importorskip("skops.io", reason="skops is in the test extra")
+    X, y = _classification()
+    search = DropoutMLPClassifierCV(**SMALL, dropouts=[0.0, 0.2], cv=2).fit(X, y)
+    dumped = sio.dumps(search)
+    untrusted = sio.get_untrusted_types(data=dumped)
+    assert all(name.startswith("skdropout.") for name in untrusted), untrusted
+    loaded = sio.loads(dumped, trusted=untrusted)
+    assert_array_equal(loaded.predict_proba(X), search.predict_proba(X))
+
+
+def test_verbose_names_each_candidate_and_fold(capsys):
+    """verbose=True prints one line per fit naming the candidate and the fold."""
+    X, y = _classification()
+    DropoutMLPClassifierCV(**SMALL, dropouts=[0.0, 0.2], cv=2, verbose=True).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    assert "2 candidates x 2 folds = 4 fits" in lines[0]
+    assert sum("candidate 2/2" in line and "fold 2/2" in line for line in lines) == 1
+    assert not any(line.startswith("Iteration") for line in lines)
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        (dict(dropouts=[]), ValueError, "dropouts"),
+        (dict(dropouts=[1.5]), ValueError, "dropouts"),
+        (dict(weight_decays=[-1.0]), ValueError, "weight_decays"),
+        (dict(ensemble="stacking"), ValueError, "ensemble"),
+        (dict(cv="five"), ValueError, "cv"),
+    ],
+)
+def test_bad_search_parameters(params, error, match):
+    """Bad candidate lists or options raise errors that name the parameter."""
+    X, y = _classification()
+    with pytest.raises(error, match=match):
+        DropoutMLPClassifierCV(**{**SMALL, **params}).fit(X, y)
+
+
+def test_classes_and_multilabel():
+    """String labels come back as strings; multilabel targets average each
+    label's probability and threshold it at 0.5."""
+    X, y = _classification()
+    labels = np.array(["a", "b", "c"])[y]
+    search = DropoutMLPClassifierCV(**SMALL, dropouts=[0.1], cv=2).fit(X, labels)
+    assert_array_equal(search.classes_, ["a", "b", "c"])
+    assert set(search.predict(X)) <= {"a", "b", "c"}
+    Y = np.column_stack([y == 0, y == 1]).astype(int)
+    multi = DropoutMLPClassifierCV(**SMALL, dropouts=[0.1], cv=2).fit(X, Y)
+    proba = multi.predict_proba(X)
+    assert proba.shape == (90, 2)
+    assert_array_equal(multi.predict(X), (proba > 0.5).astype(int))

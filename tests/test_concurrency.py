@@ -22,7 +22,7 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-import skdropout._base as base
+import skdropout._prediction as prediction
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 
 N_THREADS = 8
@@ -33,7 +33,7 @@ N_ROUNDS = 4
 def interleave(monkeypatch):
     """Chunks of 64 rows (for a layer of 32 units) and a thread switch every
     microsecond; one BLAS thread per Python thread, on a small machine."""
-    monkeypatch.setattr(base, "_PREDICT_CHUNK_VALUES", 64 * 32)
+    monkeypatch.setattr(prediction, "_PREDICT_CHUNK_VALUES", 64 * 32)
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
     with threadpool_limits(1):

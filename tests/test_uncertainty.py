@@ -115,11 +115,11 @@ def test_predict_mc_default_passes(fitted_1d):
 
 def test_predict_mc_in_chunks(fitted_1d, monkeypatch):
     """Small chunks give passes with the same statistics as one chunk."""
-    import skdropout._base
+    import skdropout._prediction
 
     X = np.linspace(-2, 2, 50)[:, None]
     whole = fitted_1d.predict_mc(X, n_passes=400)
-    monkeypatch.setattr(skdropout._base, "_PREDICT_CHUNK_VALUES", 128 * 7)
+    monkeypatch.setattr(skdropout._prediction, "_PREDICT_CHUNK_VALUES", 128 * 7)
     chunked = fitted_1d.predict_mc(X, n_passes=400)
     assert not np.array_equal(whole, chunked)  # other masks...
     # ... of the same distribution: means agree within a few standard errors.

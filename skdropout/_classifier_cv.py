@@ -284,11 +284,11 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         full[:, np.searchsorted(self.classes_, model.classes_)] = output
         return full
 
-    def _oof_loss(self, y, proba):
+    def _oof_loss(self, y, proba, sample_weight=None):
         if self._multilabel:
-            return LOSSES["binary_log_loss"](y, proba)
+            return LOSSES["binary_log_loss"](y, proba, sample_weight)
         Y = (np.asarray(y).reshape(-1, 1) == self.classes_).astype(float)
-        return LOSSES["log_loss"](Y, proba)
+        return LOSSES["log_loss"](Y, proba, sample_weight)
 
     def predict_proba(self, X):
         """The average of the members' probabilities.

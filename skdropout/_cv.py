@@ -15,21 +15,27 @@ out-of-fold predictions (Caruana et al., 2004).
 # SPDX-License-Identifier: BSD-3-Clause
 
 import time
+import warnings
 from itertools import product
 from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, clone, is_classifier
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 from threadpoolctl import threadpool_limits
 
 from skdropout._callbacks import CallbackSupport, root_context
 from skdropout._dropout import check_rates
-from skdropout._losses import LOSSES
 
 #: The parameters the CV estimators add to those of the plain ones.
 CV_PARAMETERS = ("dropouts", "weight_decays", "cv", "scoring", "refit",
@@ -39,28 +45,37 @@ CV_PARAMETERS = ("dropouts", "weight_decays", "cv", "scoring", "refit",
 _GREEDY_ROUNDS = 25
 
 
-def _fit_member(estimator, X, y, train, test, scorer, limit_threads, context, announce):
+def _fit_member(
+    estimator, X, y, sample_weight, train, test, scorer, limit_threads, context,
+    announce,
+):  # fmt: skip
     """Fit one candidate on one fold; return the model, its held-out score,
     its out-of-fold predictions and its fit time. ``announce``, if not None, is
     printed with the score, the epochs and the time."""
     start = time.perf_counter()
-    with context.propagate_callback_context(estimator):
+    weights = {}
+    if sample_weight is not None:
+        weights = {"sample_weight": sample_weight[train]}
+    with context.propagate_callback_context(estimator), warnings.catch_warnings():
+        # The recipe runs every epoch of its schedule and keeps the best one:
+        # reaching max_iter is the plan, not a failure to converge.
+        warnings.filterwarnings("ignore", "Stochastic Optimizer: Maximum iter",
+                                ConvergenceWarning)  # fmt: skip
         context.call_on_fit_task_begin(estimator=estimator)
         with threadpool_limits(1 if limit_threads else None):
-            estimator.fit(_rows(X, train), y[train])
+            estimator.fit(X[train], y[train], **weights)
         context.call_on_fit_task_end(estimator=estimator)
     fit_time = time.perf_counter() - start
-    X_test = _rows(X, test)
-    score = scorer(estimator, X_test, y[test])
+    X_test = X[test]
+    if sample_weight is None:
+        score = scorer(estimator, X_test, y[test])
+    else:
+        score = scorer(estimator, X_test, y[test], sample_weight=sample_weight[test])
     predictions = estimator._ensemble_output(X_test)
     if announce is not None:
         print(f"{announce}: score={score:.6g}, {estimator.n_iter_} epochs, "
               f"{fit_time:.2f}s")  # fmt: skip
     return estimator, score, predictions, fit_time
-
-
-def _rows(X, idx):
-    return X[idx]
 
 
 class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
@@ -115,7 +130,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             return _LossScorer()
         return check_scoring(self._plain(), scoring=self.scoring)
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit every candidate on every fold, keep the fold models and choose.
 
         Parameters
@@ -124,6 +139,9 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             The input data.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights: each fold model is fitted with those of its
+            training part and scored with those of its held-out part.
 
         Returns
         -------
@@ -142,6 +160,10 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, ensure_non_negative=True
+            )
         base = self._plain(**self._plain_params())
         n_hidden = len(base._hidden_layer_sizes())
         candidates = self._candidates(n_hidden)
@@ -170,7 +192,8 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         name = type(self).__name__
         results = parallel(
             delayed(_fit_member)(
-                clone(base).set_params(**candidates[c]), X, y, *splits[k], scorer,
+                clone(base).set_params(**candidates[c]), X, y, sample_weight,
+                *splits[k], scorer,
                 n_jobs not in (None, 1), context,
                 f"[{name}] candidate {c + 1}/{len(candidates)} {candidates[c]}, "
                 f"fold {k + 1}/{len(splits)}" if self.verbose else None,
@@ -178,7 +201,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             for (c, k), context in zip(pairs, contexts)
         )  # fmt: skip
         search.call_on_fit_task_end(estimator=self)
-        self._record(candidates, splits, pairs, results, y)
+        self._record(candidates, splits, pairs, results, y, sample_weight)
 
         if self.refit:
             self.best_estimator_ = clone(base).set_params(**self.best_params_)
@@ -186,7 +209,10 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             start = time.perf_counter()
             with context.propagate_callback_context(self.best_estimator_):
                 context.call_on_fit_task_begin(estimator=self)
-                self.best_estimator_.fit(X, y)
+                weights = (
+                    {} if sample_weight is None else {"sample_weight": sample_weight}
+                )
+                self.best_estimator_.fit(X, y, **weights)
                 context.call_on_fit_task_end(estimator=self)
             self.refit_time_ = time.perf_counter() - start
             self.estimators_ = [self.best_estimator_]
@@ -194,7 +220,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         callbacks.call_on_fit_task_end(estimator=self, X=X, y=y)
         return self
 
-    def _record(self, candidates, splits, pairs, results, y):
+    def _record(self, candidates, splits, pairs, results, y, sample_weight):
         """cv_results_, the choice, the members and the out-of-fold
         predictions, from the fits' results."""
         n_candidates, n_splits = len(candidates), len(splits)
@@ -246,7 +272,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         self.weight_decay_ = self.best_params_["weight_decay"]
         self.n_splits_ = n_splits
         if self.ensemble == "greedy":
-            weights = self._greedy_weights(oof, y)
+            weights = self._greedy_weights(oof, y, sample_weight)
         else:
             weights = np.zeros(n_candidates)
             weights[self.best_index_] = 1.0
@@ -256,7 +282,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         self.ensemble_weights_ = np.repeat(weights[chosen], n_splits) / n_splits
         self.oof_predictions_ = np.tensordot(weights, oof, axes=1)
 
-    def _greedy_weights(self, oof, y):
+    def _greedy_weights(self, oof, y, sample_weight):
         """Caruana et al.'s ensemble selection with replacement: start from the
         best candidate, then repeatedly add the one whose addition gives the
         lowest loss of the averaged out-of-fold predictions."""
@@ -264,7 +290,10 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         counts[self.best_index_] = 1
         total = oof[self.best_index_].copy()
         for n in range(1, _GREEDY_ROUNDS):
-            losses = [self._oof_loss(y, (total + member) / (n + 1)) for member in oof]
+            losses = [
+                self._oof_loss(y, (total + member) / (n + 1), sample_weight)
+                for member in oof
+            ]
             best = int(np.nanargmin(losses))
             counts[best] += 1
             total += oof[best]
@@ -307,10 +336,5 @@ class _LossScorer:
     log-loss, the squared error or the Poisson deviance, as its training loss
     without the L2 term)."""
 
-    def __call__(self, estimator, X, y):
-        return -estimator._held_out_loss(X, y)
-
-
-def loss_of(estimator, Y, output):
-    """The training loss of ``estimator`` on encoded targets."""
-    return LOSSES[estimator._loss](Y, output)
+    def __call__(self, estimator, X, y, sample_weight=None):
+        return -estimator._held_out_loss(X, y, sample_weight)

@@ -65,10 +65,11 @@ class PredictionMixin:
         with np.errstate(over="ignore"):
             return self._predict_output(X, logits)
 
-    def _held_out_loss(self, X, y):
+    def _held_out_loss(self, X, y, sample_weight=None):
         """The loss of the network (no dropout, no L2 term) on held-out data,
         the CV estimators' default score (negated)."""
-        return LOSSES[self._loss](self._encode(y), self._forward(X))
+        output = self._forward(X)
+        return LOSSES[self._loss](self._encode(y), output, sample_weight)
 
     def _sample_outputs(self, X, n_passes, random_state):
         """Monte Carlo dropout on validated X: (n_passes, n_samples, n_outputs)."""

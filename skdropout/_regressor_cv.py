@@ -270,9 +270,9 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         self.dropout_schedule = dropout_schedule
         self.early_stopping_metric = early_stopping_metric
 
-    def _oof_loss(self, y, predictions):
+    def _oof_loss(self, y, predictions, sample_weight=None):
         Y = np.asarray(y, dtype=float).reshape(len(y), -1)
-        return LOSSES[self.loss](Y, predictions.reshape(len(y), -1))
+        return LOSSES[self.loss](Y, predictions.reshape(len(y), -1), sample_weight)
 
     def predict(self, X, return_std=False):
         """The average of the members' predictions.

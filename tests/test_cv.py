@@ -245,3 +245,22 @@ def test_classes_and_multilabel():
     proba = multi.predict_proba(X)
     assert proba.shape == (90, 2)
     assert_array_equal(multi.predict(X), (proba > 0.5).astype(int))
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_sample_weight_reaches_the_fits_and_the_scores(CV, Plain, make_data, Splitter):
+    """Unit weights give the unweighted search exactly; other weights are
+    passed to each fold model's fit (its own weights) and to its score."""
+    X, y = make_data()
+    folds = Splitter(3, shuffle=True, random_state=0)
+    plain = CV(**SMALL, dropouts=[0.2], cv=folds).fit(X, y)
+    ones = CV(**SMALL, dropouts=[0.2], cv=folds).fit(X, y, np.ones(len(y)))
+    assert_array_equal(_output(plain, X), _output(ones, X))
+    weights = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    weighted = CV(**SMALL, dropouts=[0.2], cv=folds).fit(X, y, weights)
+    train, test = next(folds.split(X, y))
+    member = Plain(**SMALL, **_recipe_rest(weighted), dropout=0.2, weight_decay=0.0)
+    member.fit(X[train], y[train], sample_weight=weights[train])
+    assert_array_equal(_output(weighted.estimators_[0], X), _output(member, X))
+    expected = -member._held_out_loss(X[test], y[test], weights[test])
+    assert weighted.cv_results_["split0_test_score"][0] == pytest.approx(expected)

@@ -1,0 +1,81 @@
+"""
+=======================================================
+The search built in: DropoutMLPClassifierCV's candidates
+=======================================================
+
+:class:`~skdropout.DropoutMLPClassifierCV` fits every candidate drop rate and
+weight decay on every fold, keeps the fold models of the best one and averages
+their probabilities: no refit. This example shows the cross-validated log-loss of
+each candidate with the chosen one marked, and compares, on held-out data, the
+averaged fold models with the same candidate refitted once on all the training
+data (``refit=True``, what ``GridSearchCV`` does).
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+# %%
+# The data and the search
+# -----------------------
+# The breast cancer data ships with scikit-learn. A quarter is held out to
+# compare the two ways of predicting.
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.datasets import load_breast_cancer
+from sklearn.metrics import log_loss
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skdropout import DropoutMLPClassifierCV
+
+X, y = load_breast_cancer(return_X_y=True)
+X_train, X_test, y_train, y_test = train_test_split(
+    X, y, test_size=0.25, stratify=y, random_state=0
+)
+params = dict(
+    hidden_layer_sizes=(64, 64),
+    dropouts=(0.0, 0.15, 0.3, 0.5),
+    weight_decays=(0.0, 1.0),
+    max_iter=60,
+    random_state=0,
+)
+averaged = make_pipeline(StandardScaler(), DropoutMLPClassifierCV(**params))
+averaged.fit(X_train, y_train)
+search = averaged[-1]
+print("chosen:", search.best_params_)
+print(f"cross-validated log-loss of the chosen candidate: {-search.best_score_:.4f}")
+
+# %%
+# The candidates' scores
+# ----------------------
+# One bar per candidate: the mean log-loss over the 5 folds (lower is better),
+# with the folds' standard deviation. Each fold model stopped early on part of
+# its own training data, so the held-out fold that scores it was never used to
+# train or stop it.
+results = search.cv_results_
+labels = [f"p={c['dropout']}\nwd={c['weight_decay']}" for c in results["params"]]
+losses = -results["mean_test_score"]
+colors = ["tab:orange" if i == search.best_index_ else "tab:blue"
+          for i in range(len(losses))]  # fmt: skip
+fig, ax = plt.subplots(figsize=(8, 4))
+ax.bar(range(len(losses)), losses, yerr=results["std_test_score"], color=colors)
+ax.set_xticks(range(len(losses)), labels, fontsize=8)
+ax.set_ylabel("cross-validated log-loss")
+ax.set_title("Each candidate (dropout p, weight decay wd); orange: chosen")
+ax.set_ylim(0, losses.max() * 1.3)
+fig.tight_layout()
+
+# %%
+# Averaged fold models or one refitted model
+# ------------------------------------------
+# The same search with ``refit=True`` predicts with the best candidate refitted
+# on all the training data. The average of the five fold models is an ensemble
+# of networks trained on different data from different initial weights.
+refitted = make_pipeline(
+    StandardScaler(), DropoutMLPClassifierCV(**params, refit=True)
+).fit(X_train, y_train)
+for name, model in (("5 fold models, averaged", averaged), ("refitted", refitted)):
+    proba = model.predict_proba(X_test)
+    accuracy = np.mean(model.predict(X_test) == y_test)
+    print(f"{name:>24}: test log-loss {log_loss(y_test, proba):.4f}, "
+          f"accuracy {accuracy:.3f}")  # fmt: skip

@@ -48,7 +48,9 @@ to it. The outputs follow skl2onnx's conventions for classifiers and regressors:
 import numpy as np
 
 from skdropout._classifier import DropoutMLPClassifier
+from skdropout._classifier_cv import DropoutMLPClassifierCV
 from skdropout._regressor import DropoutMLPRegressor
+from skdropout._regressor_cv import DropoutMLPRegressorCV
 
 
 def _apply(scope, container, op_type, inputs, output=None, **attributes):
@@ -214,6 +216,8 @@ def _zipmap_probabilities(scope, estimator):
 
 
 def _is_multilabel(estimator):
+    if hasattr(estimator, "_multilabel"):  # a CV estimator
+        return estimator._multilabel
     return estimator._label_binarizer.y_type_.startswith("multilabel")
 
 
@@ -273,61 +277,104 @@ def _regressor_shapes(operator):
     n_rows = operator.inputs[0].get_first_dimension()
     double = _input_dtype(operator) == np.float64
     output_type = DoubleTensorType if double else FloatTensorType
-    operator.outputs[0].type = output_type([n_rows, operator.raw_operator.n_outputs_])
+    first = _members(operator.raw_operator)[0][1]
+    operator.outputs[0].type = output_type([n_rows, first.n_outputs_])
 
 
 # -- converters ------------------------------------------------------------------
 
 
-def _convert_classifier(scope, operator, container):
-    """The classifier's graph: the network, its probabilities, its labels."""
-    from onnx import TensorProto
+def _members(estimator):
+    """(weight, network) pairs: a plain estimator is its own single member; a CV
+    estimator's members are its kept fold models, with their weights."""
+    if hasattr(estimator, "ensemble_weights_"):
+        return list(zip(estimator.ensemble_weights_, estimator.estimators_))
+    return [(1.0, estimator)]
 
-    estimator = operator.raw_operator
-    dtype = _input_dtype(operator)
-    output = add_network(
+
+def _network(scope, container, input_name, estimator, dtype):
+    return add_network(
         scope,
         container,
-        _input_as(scope, operator, container, dtype),
+        input_name,
         estimator.coefs_,
         estimator.intercepts_,
         estimator.activation,
         estimator.out_activation_,
         dtype,
     )
-    label_name, proba_name = (v.full_name for v in operator.outputs)
-    multilabel = _is_multilabel(estimator)
-    n_classes = len(estimator.classes_)
 
-    # The probabilities, as predict_proba gives them.
+
+def _weighted_sum(scope, container, members, emit, dtype):
+    """``sum_i w_i * emit(member_i)``: one member's output as it is."""
+    if len(members) == 1:
+        return emit(members[0][1])
+    terms = []
+    for weight, member in members:
+        scale = _add_constant(scope, container, "weight", float(weight), dtype)
+        terms.append(_apply(scope, container, "Mul", [emit(member), scale]))
+    return _apply(scope, container, "Sum", terms)
+
+
+def _member_probabilities(scope, container, input_name, member, dtype):
+    """One plain classifier's predict_proba."""
+    output = _network(scope, container, input_name, member, dtype)
+    n_classes = len(member.classes_)
     if n_classes == 1:  # trained on one class: it is certain
         zero = _apply(scope, container, "Sub", [output, output])
         one = _add_constant(scope, container, "one", 1, dtype)
-        proba = _apply(scope, container, "Add", [zero, one])
-    elif n_classes == 2 and not multilabel:  # one logistic output
+        return _apply(scope, container, "Add", [zero, one])
+    if n_classes == 2 and not _is_multilabel(member):  # one logistic output
         one = _add_constant(scope, container, "one", 1, dtype)
         negative = _apply(scope, container, "Sub", [one, output])
-        proba = _apply(scope, container, "Concat", [negative, output], axis=1)
-    else:  # softmax, or one logistic output per label
-        proba = output
+        return _apply(scope, container, "Concat", [negative, output], axis=1)
+    return output  # softmax, or one logistic output per label
+
+
+def _convert_classifier(scope, operator, container):
+    """The classifier's graph: the network(s), the probabilities (averaged over
+    a CV estimator's members), the labels."""
+    from onnx import TensorProto
+
+    estimator = operator.raw_operator
+    dtype = _input_dtype(operator)
+    input_name = _input_as(scope, operator, container, dtype)
+    members = _members(estimator)
+    for _, member in members:
+        if not np.array_equal(member.classes_, estimator.classes_):
+            raise NotImplementedError(
+                "A fold model of this CV estimator saw fewer classes than the "
+                "estimator; its ONNX export is not supported."
+            )
+    proba = _weighted_sum(
+        scope, container, members,
+        lambda m: _member_probabilities(scope, container, input_name, m, dtype),
+        dtype,
+    )  # fmt: skip
+    label_name, proba_name = (v.full_name for v in operator.outputs)
     if _zipmap_probabilities(scope, estimator) and dtype == np.float64:
         _apply(scope, container, "Cast", [proba], proba_name, to=TensorProto.FLOAT)
     else:
         _apply(scope, container, "Identity", [proba], proba_name)
 
-    # The labels, as predict decodes them (LabelBinarizer.inverse_transform).
-    if multilabel or n_classes == 2:  # 1, or the positive class, where p > 0.5
+    # The labels, as predict decodes them: 1 where p > 0.5 (multilabel), the
+    # positive class where its probability exceeds 0.5 (binary), else the most
+    # probable class (the first of equals, as numpy's argmax).
+    multilabel = _is_multilabel(estimator)
+    n_classes = len(estimator.classes_)
+    if multilabel or n_classes == 2:
         half = _add_constant(scope, container, "half", 0.5, dtype)
-        above = _apply(scope, container, "Greater", [output, half])
     if multilabel:
+        above = _apply(scope, container, "Greater", [proba, half])
         _apply(scope, container, "Cast", [above], label_name, to=TensorProto.INT64)
         return
     if n_classes == 2:
+        column = scope.get_unique_variable_name("column")
+        container.add_initializer(column, TensorProto.INT64, [], [1])
+        positive = _apply(scope, container, "Gather", [proba, column], axis=1)
+        above = _apply(scope, container, "Greater", [positive, half])
         index = _apply(scope, container, "Cast", [above], to=TensorProto.INT64)
-        flat = scope.get_unique_variable_name("flat")
-        container.add_initializer(flat, TensorProto.INT64, [1], [-1])
-        index = _apply(scope, container, "Reshape", [index, flat])
-    else:  # the most probable class (the first of equals, as numpy's argmax)
+    else:
         index = _apply(scope, container, "ArgMax", [proba], axis=1, keepdims=0)
     classes, is_string = _class_labels(scope, estimator)
     classes_name = scope.get_unique_variable_name("classes")
@@ -341,19 +388,15 @@ def _convert_classifier(scope, operator, container):
 
 
 def _convert_regressor(scope, operator, container):
-    """The regressor's graph: the network's output, shape (N, n_outputs)."""
+    """The regressor's graph: the network's output (averaged over a CV
+    estimator's members), shape (N, n_outputs)."""
     estimator = operator.raw_operator
     dtype = _input_dtype(operator)
-    output = add_network(
-        scope,
-        container,
-        _input_as(scope, operator, container, dtype),
-        estimator.coefs_,
-        estimator.intercepts_,
-        estimator.activation,
-        estimator.out_activation_,
-        dtype,
-    )
+    input_name = _input_as(scope, operator, container, dtype)
+    output = _weighted_sum(
+        scope, container, _members(estimator),
+        lambda m: _network(scope, container, input_name, m, dtype), dtype,
+    )  # fmt: skip
     _apply(scope, container, "Identity", [output], operator.outputs[0].full_name)
 
 
@@ -412,16 +455,18 @@ def register_onnx_converters():
             '`pip install "skdropout[onnx]"`.'
         ) from error
 
-    update_registered_converter(
-        DropoutMLPClassifier,
-        "SkdropoutDropoutMLPClassifier",
-        _classifier_shapes,
-        _convert_classifier,
-        options=_CLASSIFIER_OPTIONS,
-    )
-    update_registered_converter(
-        DropoutMLPRegressor,
-        "SkdropoutDropoutMLPRegressor",
-        _regressor_shapes,
-        _convert_regressor,
-    )
+    for Classifier in (DropoutMLPClassifier, DropoutMLPClassifierCV):
+        update_registered_converter(
+            Classifier,
+            f"Skdropout{Classifier.__name__}",
+            _classifier_shapes,
+            _convert_classifier,
+            options=_CLASSIFIER_OPTIONS,
+        )
+    for Regressor in (DropoutMLPRegressor, DropoutMLPRegressorCV):
+        update_registered_converter(
+            Regressor,
+            f"Skdropout{Regressor.__name__}",
+            _regressor_shapes,
+            _convert_regressor,
+        )

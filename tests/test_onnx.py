@@ -19,7 +19,9 @@ from sklearn.preprocessing import StandardScaler
 
 from skdropout import (
     DropoutMLPClassifier,
+    DropoutMLPClassifierCV,
     DropoutMLPRegressor,
+    DropoutMLPRegressorCV,
     register_onnx_converters,
 )
 from skdropout._activations import HIDDEN_ACTIVATIONS
@@ -326,3 +328,38 @@ def test_add_network_builds_each_member_of_an_ensemble():
     ensemble = _MeanOfNetworks(members)
     (output,) = _run(ensemble, X)
     assert_allclose(output.ravel(), ensemble.predict(X), **TOL)
+
+
+CV_TARGETS = ["binary-strings", "multiclass-int", "multilabel"]
+
+
+@pytest.mark.parametrize("ensemble", ["best", "greedy"])
+@pytest.mark.parametrize("target", CV_TARGETS)
+def test_cv_classifier_exports_the_average_of_its_members(target, ensemble):
+    """A DropoutMLPClassifierCV exports as the weighted average of its fold
+    models: labels equal predict's, probabilities predict_proba's."""
+    y = TARGETS[target]
+    search = DropoutMLPClassifierCV(
+        hidden_layer_sizes=(5,), dropouts=[0.0, 0.3], cv=2, max_iter=10,
+        ensemble=ensemble, random_state=0,
+    )  # fmt: skip
+    clf = _fit(search, y)
+    assert len(clf[-1].estimators_) >= 2
+    label, proba = _run(clf, X, {id(clf[-1]): {"zipmap": False}})
+    expected = clf.predict(X)
+    assert_array_equal(label, expected.astype(np.int64) if
+                       expected.dtype.kind in "biuf" else expected)  # fmt: skip
+    assert_allclose(proba, clf.predict_proba(X), **TOL)
+
+
+@pytest.mark.parametrize("n_outputs", [1, 2])
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+def test_cv_regressor_exports_the_average_of_its_members(loss, n_outputs):
+    """A DropoutMLPRegressorCV exports as the average of its fold models."""
+    y = np.abs(X[:, :n_outputs]).squeeze()
+    search = DropoutMLPRegressorCV(loss, hidden_layer_sizes=(5,), dropouts=[0.2],
+                                   cv=3, max_iter=10, random_state=0)  # fmt: skip
+    reg = _fit(search, y)
+    (output,) = _run(reg, X)
+    assert output.shape == (len(X), n_outputs)
+    assert_allclose(output, reg.predict(X).reshape(len(X), -1), **TOL)

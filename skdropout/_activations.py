@@ -32,6 +32,32 @@ def relu(X):
     return np.maximum(X, 0, out=X)
 
 
+#: The slope of leaky_relu for negative inputs (PyTorch's and Keras' default).
+LEAKY_SLOPE = 0.01
+
+#: SELU's constants (Klambauer et al., 2017), which make a layer keep inputs of
+#: mean 0 and variance 1 at mean 0 and variance 1.
+SELU_ALPHA = 1.6732632423543772
+SELU_SCALE = 1.0507009873554805
+
+
+def leaky_relu(X):
+    """Leaky rectified linear unit in place: f(z) = z for z > 0, else 0.01 z."""
+    return np.maximum(X, LEAKY_SLOPE * X, out=X)
+
+
+def selu(X):
+    """Scaled exponential linear unit in place: f(z) = scale * z for z > 0, else
+    scale * alpha * (exp(z) - 1)."""
+    negative = np.minimum(X, 0)
+    np.expm1(negative, out=negative)
+    negative *= SELU_ALPHA
+    np.maximum(X, 0, out=X)
+    X += negative
+    X *= SELU_SCALE
+    return X
+
+
 def softmax(X):
     """Row-wise softmax in place, shifted by the row maximum for stability."""
     X -= X.max(axis=1, keepdims=True)
@@ -50,12 +76,14 @@ ACTIVATIONS = {
     "logistic": logistic,
     "tanh": tanh,
     "relu": relu,
+    "leaky_relu": leaky_relu,
+    "selu": selu,
     "softmax": softmax,
     "exp": exp,
 }
 
 #: The activations a hidden layer may use (the ``activation`` parameter).
-HIDDEN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+HIDDEN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "selu")
 
 
 def identity_derivative(H, delta):
@@ -78,11 +106,23 @@ def relu_derivative(H, delta):
     delta[H <= 0] = 0
 
 
+def leaky_relu_derivative(H, delta):
+    """f'(z) = 1 where H > 0, else 0.01 (H has the sign of z)."""
+    delta[H <= 0] *= LEAKY_SLOPE
+
+
+def selu_derivative(H, delta):
+    """f'(z) = scale where H > 0, else scale * alpha * exp(z) = H + scale * alpha."""
+    delta *= np.where(H > 0, SELU_SCALE, H + SELU_SCALE * SELU_ALPHA)
+
+
 DERIVATIVES = {
     "identity": identity_derivative,
     "logistic": logistic_derivative,
     "tanh": tanh_derivative,
     "relu": relu_derivative,
+    "leaky_relu": leaky_relu_derivative,
+    "selu": selu_derivative,
 }
 
 
@@ -103,9 +143,29 @@ def logistic_gate(H, out):
     out *= H
 
 
+def leaky_relu_gate(H, out):
+    """Write f'(z) for leaky_relu (1 where H > 0, else 0.01) into ``out``."""
+    np.greater(H, 0, out=out, casting="unsafe")
+    out *= 1 - LEAKY_SLOPE
+    out += LEAKY_SLOPE
+
+
+def selu_gate(H, out):
+    """Write f'(z) for selu (scale where H > 0, else H + scale * alpha) into
+    ``out``."""
+    np.add(H, SELU_SCALE * SELU_ALPHA, out=out)
+    np.copyto(out, SELU_SCALE, where=H > 0, casting="unsafe")
+
+
 #: The derivatives written into an array (a "gate" the error is multiplied by),
 #: for the fast training step. Identity has none: its derivative is 1.
-GATES = {"relu": relu_gate, "tanh": tanh_gate, "logistic": logistic_gate}
+GATES = {
+    "relu": relu_gate,
+    "tanh": tanh_gate,
+    "logistic": logistic_gate,
+    "leaky_relu": leaky_relu_gate,
+    "selu": selu_gate,
+}
 
 
 def log_logistic_proba(Z):

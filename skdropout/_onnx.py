@@ -47,6 +47,7 @@ to it. The outputs follow skl2onnx's conventions for classifiers and regressors:
 
 import numpy as np
 
+from skdropout._activations import LEAKY_SLOPE, SELU_ALPHA, SELU_SCALE
 from skdropout._classifier import DropoutMLPClassifier
 from skdropout._classifier_cv import DropoutMLPClassifierCV
 from skdropout._regressor import DropoutMLPRegressor
@@ -89,6 +90,8 @@ ONNX_ACTIVATIONS = {
     "logistic": _node("Sigmoid"),
     "tanh": _node("Tanh"),
     "relu": _node("Relu"),
+    "leaky_relu": _node("LeakyRelu", alpha=LEAKY_SLOPE),
+    "selu": _node("Selu", alpha=SELU_ALPHA, gamma=SELU_SCALE),
     "softmax": _node("Softmax", axis=1),
     "exp": _node("Exp"),
 }

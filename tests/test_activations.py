@@ -19,6 +19,10 @@ FORMULAS = {
     "logistic": lambda z: 1.0 / (1.0 + np.exp(-z)),
     "tanh": lambda z: (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z)),
     "relu": lambda z: np.where(z > 0, z, 0.0),
+    "leaky_relu": lambda z: np.where(z > 0, z, 0.01 * z),
+    "selu": lambda z: (
+        1.0507009873554805 * np.where(z > 0, z, 1.6732632423543772 * (np.exp(z) - 1))
+    ),
     "softmax": lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True),
     "exp": np.exp,
 }

@@ -14,6 +14,7 @@ out-of-fold predictions (Caruana et al., 2004).
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import copy
 import time
 import warnings
 from itertools import product
@@ -168,6 +169,12 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         n_hidden = len(base._hidden_layer_sizes())
         candidates = self._candidates(n_hidden)
         cv = check_cv(self.cv, y, classifier=is_classifier(self))
+        if isinstance(self.cv, Integral):
+            # Shuffled (scikit-learn's int cv is not): the fold models are the
+            # ensemble, and on data sorted by time or group, contiguous folds
+            # would train each on a different part of the population.
+            cv.shuffle = True
+            cv.random_state = copy.deepcopy(self.random_state)
         splits = list(cv.split(X, y))
         scorer = self._scorer()
         pairs = list(product(range(len(candidates)), range(len(splits))))

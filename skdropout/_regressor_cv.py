@@ -36,8 +36,11 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         pair of a drop rate and a weight decay is a candidate.
 
     cv : int, cross-validation generator or iterable, default=3
-        The folds, as scikit-learn's ``check_cv`` reads them: an int is a
-        KFold of that many folds (not shuffled).
+        The folds, as scikit-learn's ``check_cv`` reads them, except that an
+        int is a *shuffled* KFold of that many folds, seeded by
+        ``random_state``: the fold models are the ensemble, and on data sorted
+        by time or group, contiguous folds would train each on a different part
+        of the population.
 
     scoring : 'loss', str or callable, default='loss'
         How a candidate's fold model is scored on the fold's held-out part

@@ -264,3 +264,16 @@ def test_sample_weight_reaches_the_fits_and_the_scores(CV, Plain, make_data, Spl
     assert_array_equal(_output(weighted.estimators_[0], X), _output(member, X))
     expected = -member._held_out_loss(X[test], y[test], weights[test])
     assert weighted.cv_results_["split0_test_score"][0] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_int_cv_is_shuffled_with_random_state(CV, Plain, make_data, Splitter):
+    """cv=3 means Splitter(3, shuffle=True, random_state=random_state): the
+    out-of-fold predictions are those of that splitter's folds."""
+    X, y = make_data()
+    by_int = CV(**SMALL, dropouts=[0.2], cv=3).fit(X, y)
+    folds = Splitter(3, shuffle=True, random_state=0)
+    by_splitter = CV(**SMALL, dropouts=[0.2], cv=folds).fit(X, y)
+    assert_array_equal(by_int.oof_predictions_, by_splitter.oof_predictions_)
+    unshuffled = CV(**SMALL, dropouts=[0.2], cv=Splitter(3)).fit(X, y)
+    assert not np.array_equal(by_int.oof_predictions_, unshuffled.oof_predictions_)

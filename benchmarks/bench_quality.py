@@ -257,10 +257,12 @@ def _crc(indices):
 # -- results files ----------------------------------------------------------------
 
 
+def _protocol(record):
+    return record["folds"], record["max_rows"], record["seed"]
+
+
 def _key(record):
-    return tuple(
-        record[k] for k in ("dataset", "contender", "folds", "max_rows", "seed", "fold")
-    )
+    return record["dataset"], record["contender"], _protocol(record), record["fold"]
 
 
 def merge(records, new):
@@ -329,27 +331,26 @@ def _table(header, rows):
     return [line.format(*header)] + [line.format(*map(str, row)) for row in rows]
 
 
-def dataset_table(name, task, contenders, complete, records, clf_metric):
+def dataset_table(name, task, contenders, records, folds):
     """Lines of one data set's table: mean (sd) of the scores over folds, mean fit
-    seconds per fold, median epochs, warnings, and failures."""
+    seconds per fold, median epochs, warnings, and failures. A contender that
+    has fewer folds scored (--only-folds, failures) says how many."""
     metrics = ["log_loss", "accuracy"] if task == CLASSIFICATION else ["r2"]
     header = ["contender", *metrics, "fit s", "epochs", "warnings"]
     rows, failed = [], []
     for c in contenders:
-        rs = complete.get((name, c))
-        if rs is None:
-            errors = [
-                r["error"]
-                for r in records
-                if r["dataset"] == name and r["contender"] == c and r["error"]
-            ]
-            if errors:
-                failed.append(f"  {c} failed: {errors[0]}")
+        mine = [r for r in records if r["dataset"] == name and r["contender"] == c]
+        rs = [r for r in mine if r["error"] is None]
+        errors = [r["error"] for r in mine if r["error"] is not None]
+        if errors:
+            failed.append(f"  {c} failed on {len(errors)} folds: {errors[0]}")
+        if not rs:
             continue
-        cells = [c]
+        cells = [c if len(rs) == folds else f"{c} ({len(rs)}/{folds} folds)"]
         for m in metrics:
             values = [r["scores"][m] for r in rs]
-            cells.append(f"{np.mean(values):.4f} ({np.std(values, ddof=1):.4f})")
+            sd = f"{np.std(values, ddof=1):.4f}" if len(values) > 1 else "-"
+            cells.append(f"{np.mean(values):.4f} ({sd})")
         cells.append(f"{np.mean([r['fit_time'] for r in rs]):.1f}")
         iters = [r["n_iter"] for r in rs if r.get("n_iter") is not None]
         cells.append(f"{statistics.median(iters):g}" if iters else "-")
@@ -366,8 +367,11 @@ def _warning_summary(rs):
     return f"{conv} conv" + (f", {other} other" if other else "")
 
 
-def summary(datasets, contenders, complete, folds, clf_metric):
-    """Lines of the summary over data sets."""
+def summary(datasets, contenders, ours, records, folds, clf_metric):
+    """Lines of the summary over data sets. Ranks, gaps, wins, ties and losses
+    count the data sets where a contender scored every fold; fit seconds, epochs
+    and warnings count every fold scored."""
+    complete = _complete(records, folds)
     tasks = {d: DATASETS[d].task for d in datasets}
     errs = {
         (d, c): _fold_errors(rs, primary(tasks[d], clf_metric))
@@ -395,8 +399,7 @@ def summary(datasets, contenders, complete, folds, clf_metric):
     ]
     rows = []
     for c in contenders:
-        mine = [rs for (d, cc), rs in complete.items() if cc == c and d in tasks]
-        fits = [r for rs in mine for r in rs]
+        fits = [r for r in records if r["contender"] == c and r["error"] is None]
         gaps = [
             (errs[d, c].mean() - errs[d, REFERENCE].mean()) / errs[d, REFERENCE].mean()
             for d in datasets
@@ -424,8 +427,9 @@ def summary(datasets, contenders, complete, folds, clf_metric):
             f"{REFERENCE}: the median over data sets of (error - error of "
             f"{REFERENCE}) / error of {REFERENCE}, the error being the primary "
             f"metric as log-loss, 1 - accuracy or 1 - R2 (+ = worse than "
-            f"{REFERENCE}); epochs: n_iter_ of the final model (an MLP's epochs, "
-            "HGB's boosting iterations); conv. warnings: fits with at least one "
+            f"{REFERENCE}); fit s total: the sum over every fold fitted; epochs: "
+            "n_iter_ of the final model (an MLP's epochs, HGB's boosting "
+            "iterations); conv. warnings: fits with at least one "
             "ConvergenceWarning (inner fits of a search included)."
         ),
         "",
@@ -433,7 +437,7 @@ def summary(datasets, contenders, complete, folds, clf_metric):
     ]
 
     # Wins / ties / losses of skdropout's contenders against each baseline.
-    ours = [c for c in contenders if CONTENDERS.get(c, Contender(None)).ours]
+    ours = [c for c in contenders if c in ours]
     baselines = [c for c in contenders if c not in ours]
     if ours and baselines:
         lines += [
@@ -477,30 +481,37 @@ def _average_ranks(values):
     return ranks
 
 
-def report(records, datasets, contenders, folds, max_rows, clf_metric, tables=True):
-    """Lines of the report: a table per data set (unless not ``tables``), then
-    the summary."""
+def report(
+    records, datasets, contenders, protocol, clf_metric, tables=True, totals=True
+):
+    """Lines of the report on the records of one protocol (folds, max rows,
+    seed): a table per data set, then the summary. ``contenders=None`` takes
+    all those in the records, the registry's first."""
+    folds = protocol[0]
     records = [
         r
         for r in records
-        if r["folds"] == folds
-        and r["max_rows"] == max_rows
+        if _protocol(r) == protocol
         and r["dataset"] in datasets
-        and r["contender"] in contenders
+        and (contenders is None or r["contender"] in contenders)
     ]
     _check_pairing(records)
-    complete = _complete(records, folds)
-    contenders = [c for c in contenders if any(cc == c for _, cc in complete)]
-    datasets = [d for d in datasets if any(dd == d for dd, _ in complete)]
+    present = list(dict.fromkeys(r["contender"] for r in records))
+    if contenders is None:
+        contenders = [c for c in CONTENDERS if c in present]
+        contenders += [c for c in present if c not in CONTENDERS]
+    ours = {r["contender"] for r in records if r["ours"]}
+    contenders = [c for c in contenders if c in present]
+    datasets = [d for d in datasets if any(r["dataset"] == d for r in records)]
     lines = []
     for d in datasets if tables else []:
         lines += ["", _dataset_line(d, records)]
-        lines += dataset_table(
-            d, DATASETS[d].task, contenders, complete, records, clf_metric
-        )
-    lines += ["", *summary(datasets, contenders, complete, folds, clf_metric)]
+        lines += dataset_table(d, DATASETS[d].task, contenders, records, folds)
+    if not totals:
+        return lines
+    lines += ["", *summary(datasets, contenders, ours, records, folds, clf_metric)]
     alphas = [
-        r["best_params"] for rs in complete.values() for r in rs if r.get("best_params")
+        r["best_params"] for r in records if r["error"] is None and r.get("best_params")
     ]
     if alphas:
         chosen = [next(iter(p.values())) for p in alphas]
@@ -566,6 +577,13 @@ def parse_args(argv=None):
         "1000 rows (flags given explicitly win)",
     )
     p.add_argument(
+        "--only-folds",
+        type=int,
+        metavar="N",
+        help="fit only the first N of the folds, to time a run (the summary "
+        "counts only data sets with every fold)",
+    )
+    p.add_argument(
         "--n-jobs", type=int, default=1, help="folds fitted in parallel (joblib)"
     )
     p.add_argument(
@@ -573,7 +591,9 @@ def parse_args(argv=None):
         type=int,
         help="BLAS (and torch) threads per job (default: cores // n-jobs)",
     )
-    p.add_argument("--seed", type=int, default=0, help="splitter and estimators")
+    p.add_argument(
+        "--seed", type=int, help="of the splitter and the estimators (default 0)"
+    )
     p.add_argument(
         "--clf-metric",
         choices=["log_loss", "accuracy"],
@@ -595,8 +615,8 @@ def parse_args(argv=None):
     )
     p.add_argument("--list", action="store_true", help="print the data sets and exit")
     args = p.parse_args(argv)
-    quick = dict(folds=2, max_rows=1000, datasets=",".join(QUICK_DATASETS))
-    full = dict(folds=5, max_rows=10000, datasets=None)
+    quick = dict(folds=2, max_rows=1000, seed=0, datasets=",".join(QUICK_DATASETS))
+    full = dict(folds=5, max_rows=10000, seed=0, datasets=None)
     for k, v in (quick if args.quick else full).items():
         # --from takes the protocol from the files unless told
         if getattr(args, k) is None and (
@@ -609,10 +629,11 @@ def parse_args(argv=None):
         )
     except ValueError as exc:
         p.error(str(exc))
-    args.contenders = (
-        args.contenders.split(",") if args.contenders else list(CONTENDERS)
-    )
-    unknown = [c for c in args.contenders if c not in CONTENDERS]
+    if args.contenders:
+        args.contenders = args.contenders.split(",")
+    elif not args.from_:  # --from reports all the contenders of the files
+        args.contenders = list(CONTENDERS)
+    unknown = [c for c in args.contenders or [] if c not in CONTENDERS]
     if unknown and not args.from_:
         p.error(f"unknown contenders {unknown}; known: {', '.join(CONTENDERS)}")
     return args
@@ -652,25 +673,21 @@ def main(argv=None):
         for run in runs:
             print(f"  {run['started']}: {', '.join(run['contenders'])}")
         protocols = {
-            (r["folds"], r["max_rows"])
+            _protocol(r)
             for r in records
             if args.folds in (None, r["folds"])
             and args.max_rows in (None, r["max_rows"])
+            and args.seed in (None, r["seed"])
         }
         if len(protocols) != 1:
             sys.exit(
-                f"{len(protocols)} protocols (folds, max rows) match: "
-                f"{sorted(protocols)}; choose one with --folds and --max-rows"
+                f"{len(protocols)} protocols (folds, max rows, seed) match: "
+                f"{sorted(protocols)}; choose one with --folds, --max-rows, --seed"
             )
-        args.folds, args.max_rows = protocols.pop()
-        print(f"protocol: {args.folds}-fold CV, at most {args.max_rows} rows")
+        protocol = protocols.pop()
+        print("protocol: %d-fold CV, at most %d rows, seed %d" % protocol)
         lines = report(
-            records,
-            args.datasets,
-            args.contenders,
-            args.folds,
-            args.max_rows,
-            args.clf_metric,
+            records, args.datasets, args.contenders, protocol, args.clf_metric
         )
         print("\n".join(lines))
         return
@@ -701,8 +718,8 @@ def main(argv=None):
     }
     runs.append(run)
 
+    protocol = (args.folds, args.max_rows, args.seed)
     start = time.perf_counter()
-    new = []
     for d in args.datasets:
         task = DATASETS[d].task
         X, y = load(d, args.max_rows, args.seed)
@@ -710,7 +727,7 @@ def main(argv=None):
         jobs = [
             (c, k, train, test)
             for c in contenders
-            for k, (train, test) in enumerate(folds)
+            for k, (train, test) in enumerate(folds[: args.only_folds])
         ]
         results = Parallel(n_jobs=args.n_jobs)(
             delayed(run_fold)(
@@ -728,6 +745,7 @@ def main(argv=None):
             result.update(
                 dataset=d,
                 contender=c,
+                ours=CONTENDERS[c].ours,
                 fold=k,
                 folds=args.folds,
                 max_rows=args.max_rows,
@@ -735,30 +753,20 @@ def main(argv=None):
                 test_crc=_crc(test),
                 n_features=X.shape[1],
             )
-            new.append(result)
-        records = merge(records, new)
+        records = merge(records, results)
         if args.out:
             write_results(args.out, runs, records)
-        print("")
-        print(_dataset_line(d, new))
-        complete = _complete([r for r in new if r["dataset"] == d], args.folds)
-        print(
-            "\n".join(
-                dataset_table(d, task, contenders, complete, new, args.clf_metric)
+        # The table of this data set, with the contenders of earlier runs.
+        lines = report(records, [d], None, protocol, args.clf_metric, totals=False)
+        print("\n".join(lines), flush=True)
+    print(f"\nfitted in {time.perf_counter() - start:.0f} s")
+    print(
+        "\n".join(
+            report(
+                records, args.datasets, None, protocol, args.clf_metric, tables=False
             )
         )
-        sys.stdout.flush()
-    print(f"\nfitted in {time.perf_counter() - start:.0f} s")
-    lines = report(
-        new,
-        args.datasets,
-        contenders,
-        args.folds,
-        args.max_rows,
-        args.clf_metric,
-        tables=False,
     )
-    print("\n".join(lines))
 
 
 if __name__ == "__main__":

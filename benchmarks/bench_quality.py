@@ -128,6 +128,18 @@ def skdropout(task, **params):
     return for_task(task, DropoutMLPClassifier(**params), DropoutMLPRegressor(**params))
 
 
+def _skdropout_cv(task):
+    # The CV estimators, where this skdropout has them: the recipe's training,
+    # the drop rate searched by 5-fold CV, the fold models averaged.
+    import skdropout as package
+
+    if not hasattr(package, "DropoutMLPClassifierCV"):
+        return None
+    return for_task(
+        task, package.DropoutMLPClassifierCV(), package.DropoutMLPRegressorCV()
+    )
+
+
 def _realmlp_td(task):
     try:
         from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
@@ -141,16 +153,16 @@ def _realmlp_td(task):
 
 # To add a contender, add an entry and run it alone into the results file of
 # the others (--contenders NAME --out FILE). The recipe, a dict RECIPE of
-# parameters, and CV estimators would be
+# parameters, would be
 #   "skdropout-recipe": Contender(lambda task: skdropout(task, **RECIPE), ours=True),
-#   "skdropout-cv": Contender(
-#       lambda task: for_task(task, DropoutMLPClassifierCV(), DropoutMLPRegressorCV()),
-#       ours=True),
 CONTENDERS = {
     "sklearn-mlp": Contender(_sklearn_mlp),
     "sklearn-mlp-tuned-alpha": Contender(_sklearn_mlp_tuned_alpha),
     "hgb": Contender(_hgb),
     "skdropout": Contender(skdropout, ours=True),
+    "skdropout-cv": Contender(
+        _skdropout_cv, ours=True, needs="a skdropout with DropoutMLPClassifierCV"
+    ),
     "realmlp-td": Contender(_realmlp_td, needs="pytabkit (and torch)"),
 }
 REFERENCE = "hgb"  # the relative gaps are taken to it
@@ -187,8 +199,10 @@ def _set_everywhere(estimator, name, value):
     return estimator.set_params(**dict.fromkeys(keys, value))
 
 
-def _final_model(estimator):
-    """The fitted model at the end of pipelines, searches and target scalers."""
+def _nested(estimator):
+    """The fitted estimator and those inside it, outermost first: through
+    pipelines, searches (their refitted best) and target scalers."""
+    chain = [estimator]
     while True:
         if isinstance(estimator, Pipeline):
             estimator = estimator[-1]
@@ -197,7 +211,28 @@ def _final_model(estimator):
         elif hasattr(estimator, "regressor_"):
             estimator = estimator.regressor_
         else:
-            return estimator
+            return chain
+        chain.append(estimator)
+
+
+def describe_fit(estimator):
+    """What a fitted contender did: ``n_iter`` (a list: ``n_iter_`` of the final
+    model, or of each member of an ensemble like the CV estimators'), their
+    ``max_iter``, and the parameters its search chose, if any."""
+    chain = _nested(estimator)
+    final = chain[-1]
+    members = getattr(final, "estimators_", None)
+    if not (members and all(hasattr(m, "n_iter_") for m in members)):
+        members = [final]
+    n_iter = [
+        int(m.n_iter_) for m in members if np.ndim(getattr(m, "n_iter_", ())) == 0
+    ]
+    facts = {"n_iter": n_iter, "max_iter": members[0].get_params().get("max_iter")}
+    for part in chain:
+        if hasattr(part, "best_params_"):
+            facts["best_params"] = {k: float(v) for k, v in part.best_params_.items()}
+            break
+    return facts
 
 
 # -- one fold -------------------------------------------------------------------
@@ -226,10 +261,13 @@ def run_fold(model, task, X, y, train, test, threads):
                 record["predict_time"] = time.perf_counter() - start
         except Exception as exc:  # a benchmark goes on; the report says it failed
             record["error"] = f"{type(exc).__name__}: {exc}"
-    counts = {}
+    counts, first = {}, {}
     for w in caught:
-        counts[w.category.__name__] = counts.get(w.category.__name__, 0) + 1
+        name = w.category.__name__
+        counts[name] = counts.get(name, 0) + 1
+        first.setdefault(name, str(w.message)[:200])
     record["warnings"] = counts
+    record["first_warnings"] = first  # one message per category, to diagnose
     if record["error"] is not None:
         return record
 
@@ -243,13 +281,7 @@ def run_fold(model, task, X, y, train, test, threads):
     else:
         record["scores"] = {"r2": float(r2_score(y[test], y_pred))}
     record["n_inputs"] = len(estimator["prep"].get_feature_names_out())
-    final = _final_model(estimator)
-    n_iter = getattr(final, "n_iter_", None)
-    record["n_iter"] = None if n_iter is None else int(n_iter)
-    record["max_iter"] = final.get_params().get("max_iter")
-    search = estimator[-1]
-    if hasattr(search, "best_params_"):
-        record["best_params"] = {k: float(v) for k, v in search.best_params_.items()}
+    record.update(describe_fit(estimator))
     return record
 
 
@@ -368,7 +400,7 @@ def dataset_table(name, task, contenders, records, folds):
             sd = f"{np.std(values, ddof=1):.4f}" if len(values) > 1 else "-"
             cells.append(f"{np.mean(values):.4f} ({sd})")
         cells.append(f"{np.mean([r['fit_time'] for r in rs]):.1f}")
-        iters = [r["n_iter"] for r in rs if r.get("n_iter") is not None]
+        iters = [n for r in rs for n in r["n_iter"]]
         cells.append(f"{statistics.median(iters):g}" if iters else "-")
         cells.append(_warning_summary(rs))
         rows.append(cells)
@@ -421,15 +453,15 @@ def summary(datasets, contenders, ours, records, folds, clf_metric):
             for d in datasets
             if (d, c) in errs and (d, REFERENCE) in errs
         ]
-        iters = [r for r in fits if r.get("n_iter") is not None]
-        at_max = [r for r in iters if r["max_iter"] and r["n_iter"] >= r["max_iter"]]
+        iters = [(n, r["max_iter"]) for r in fits for n in r["n_iter"]]
+        at_max = [n for n, most in iters if most and n >= most]
         rows.append(
             [
                 c,
                 f"{np.mean(ranks[c]):.2f}" if ranks[c] else "-",
                 "(ref)" if c == REFERENCE else _median_pct(gaps),
                 f"{sum(r['fit_time'] for r in fits):.1f}",
-                f"{statistics.median(r['n_iter'] for r in iters):g}" if iters else "-",
+                f"{statistics.median(n for n, _ in iters):g}" if iters else "-",
                 f"{len(at_max)}/{len(iters)}" if iters else "-",
                 f"{sum(r['warnings'].get('ConvergenceWarning', 0) > 0 for r in fits)}"
                 f"/{len(fits)} fits",
@@ -445,8 +477,8 @@ def summary(datasets, contenders, ours, records, folds, clf_metric):
             f"metric as log-loss, 1 - accuracy or 1 - R2 (+ = worse than "
             f"{REFERENCE}); fit s total: the sum over every fold fitted; epochs: "
             "n_iter_ of the final model (an MLP's epochs, HGB's boosting "
-            "iterations); conv. warnings: fits with at least one "
-            "ConvergenceWarning (inner fits of a search included)."
+            "iterations; each member of an ensemble); conv. warnings: fits with "
+            "at least one ConvergenceWarning (inner fits of a search included)."
         ),
         "",
         *_table(header, rows),
@@ -531,18 +563,26 @@ def report(
     if not totals:
         return lines
     lines += ["", *summary(datasets, contenders, ours, records, folds, clf_metric)]
-    alphas = [
-        r["best_params"] for r in records if r["error"] is None and r.get("best_params")
-    ]
-    if alphas:
-        chosen = [next(iter(p.values())) for p in alphas]
-        counts = {a: chosen.count(a) for a in sorted(set(chosen))}
-        lines += [
-            "",
-            "alpha chosen by the inner search (folds): "
-            + ", ".join(f"{a:g}: {n}" for a, n in counts.items()),
-        ]
+    lines += _choices(records, contenders)
     return lines
+
+
+def _choices(records, contenders):
+    """Lines saying how often each contender's search chose each setting."""
+    lines = []
+    for c in contenders:
+        chosen = [
+            ", ".join(f"{k.split('__')[-1]}={v:g}" for k, v in r["best_params"].items())
+            for r in records
+            if r["contender"] == c and r["error"] is None and "best_params" in r
+        ]
+        if chosen:
+            counts = {p: chosen.count(p) for p in sorted(set(chosen))}
+            lines.append(
+                f"{c} chose (folds): "
+                + "; ".join(f"{p}: {n}" for p, n in counts.items())
+            )
+    return [""] + lines if lines else []
 
 
 def _dataset_line(name, records):

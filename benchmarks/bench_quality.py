@@ -140,6 +140,31 @@ def _skdropout_cv(task):
     )
 
 
+#: The recipe's drop rate when it is not searched (the middle of the CV
+#: estimators' candidates).
+RECIPE_DROPOUT = 0.15
+
+
+def _skdropout_recipe(task):
+    # One network trained with the recipe (the CV estimators' defaults), the
+    # drop rate fixed: no search, no ensemble.
+    import skdropout as package
+
+    if not hasattr(package, "DropoutMLPClassifierCV"):
+        return None
+    search = (
+        package.DropoutMLPClassifierCV()
+        if task == CLASSIFICATION
+        else package.DropoutMLPRegressorCV()
+    )
+    params = {**search._plain_params(), "dropout": RECIPE_DROPOUT}
+    return for_task(
+        task,
+        DropoutMLPClassifier(**params) if task == CLASSIFICATION else None,
+        DropoutMLPRegressor(**params) if task != CLASSIFICATION else None,
+    )
+
+
 def _realmlp_td(task):
     try:
         from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
@@ -152,14 +177,15 @@ def _realmlp_td(task):
 
 
 # To add a contender, add an entry and run it alone into the results file of
-# the others (--contenders NAME --out FILE). The recipe, a dict RECIPE of
-# parameters, would be
-#   "skdropout-recipe": Contender(lambda task: skdropout(task, **RECIPE), ours=True),
+# the others (--contenders NAME --out FILE).
 CONTENDERS = {
     "sklearn-mlp": Contender(_sklearn_mlp),
     "sklearn-mlp-tuned-alpha": Contender(_sklearn_mlp_tuned_alpha),
     "hgb": Contender(_hgb),
     "skdropout": Contender(skdropout, ours=True),
+    "skdropout-recipe": Contender(
+        _skdropout_recipe, ours=True, needs="a skdropout with the recipe parameters"
+    ),
     "skdropout-cv": Contender(
         _skdropout_cv, ours=True, needs="a skdropout with DropoutMLPClassifierCV"
     ),

@@ -136,7 +136,7 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     -----
     **The defaults** are the training recipe that ``benchmarks/bench_quality.py``
     measured on 17 real data sets (see the user guide's recipe page):
-    ``hidden_layer_sizes=(256, 256)``, ``batch_size=64``,
+    ``hidden_layer_sizes=(256,)``, ``batch_size=64``,
     ``learning_rate='cosine'`` from ``learning_rate_init=0.001``,
     ``dropout_schedule='flat_cosine'``, ``alpha=0``, ``max_iter=100``, and the
     epoch of lowest validation log-loss kept (``early_stopping=True``,
@@ -197,7 +197,7 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
 
     def __init__(
         self,
-        hidden_layer_sizes=(256, 256),
+        hidden_layer_sizes=(256,),
         activation="relu",
         *,
         dropouts=(0.0, 0.15, 0.3),

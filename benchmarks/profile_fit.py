@@ -23,7 +23,7 @@ from _common import N_FEATURES, make_X, matrix_products, teacher_classes
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from skdropout import DropoutMLPClassifier
+from skdropout import DropoutMLPClassifier, _update
 from skdropout._base import BaseDropoutMLP
 from skdropout._engine import Trainer
 from skdropout._step import TrainingStep
@@ -59,8 +59,17 @@ def main(argv=None):
     parser.add_argument("--n-samples", type=int, default=20_000)
     parser.add_argument("--n-features", type=int, default=N_FEATURES)
     parser.add_argument("--threads", type=int, default=2, help="BLAS threads")
+    parser.add_argument(
+        "--block-bytes",
+        type=int,
+        default=None,
+        help="bytes per array in the update's cache blocks (default: "
+        "_update.BLOCK_BYTES; a huge value updates whole spans at once)",
+    )
     args = parser.parse_args(argv)
     threadpool_limits(limits=args.threads)
+    if args.block_bytes is not None:
+        _update.BLOCK_BYTES = args.block_bytes
     warnings.simplefilter("ignore", ConvergenceWarning)
 
     X = make_X(args.n_samples, n_features=args.n_features, dtype=args.dtype)

@@ -1,7 +1,7 @@
 """
-=======================================================
+========================================================
 The search built in: DropoutMLPClassifierCV's candidates
-=======================================================
+========================================================
 
 :class:`~skdropout.DropoutMLPClassifierCV` fits every candidate drop rate and
 weight decay on every fold, keeps the fold models of the best one and averages

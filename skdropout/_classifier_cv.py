@@ -102,7 +102,7 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         The members whose outputs are averaged: the fold models of the chosen
         candidate(s), or, with ``refit=True``, the refitted model alone.
 
-    ensemble_weights_ : ndarray of shape (len(estimators_),)
+    ensemble_weights_ : ndarray of shape (`len(estimators_)`,)
         Each member's weight in the average (they sum to 1).
 
     candidate_weights_ : ndarray of shape (n_candidates,)
@@ -123,7 +123,7 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string feature names.
 
     See Also

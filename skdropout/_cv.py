@@ -22,7 +22,7 @@ from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, clone, is_classifier
+from sklearn.base import BaseEstimator, _fit_context, clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
@@ -48,7 +48,7 @@ _GREEDY_ROUNDS = 25
 
 def _fit_member(
     estimator, X, y, sample_weight, train, test, scorer, limit_threads, context,
-    announce,
+    announce, caller,
 ):  # fmt: skip
     """Fit one candidate on one fold; return the model, its held-out score,
     its out-of-fold predictions and its fit time. ``announce``, if not None, is
@@ -62,10 +62,11 @@ def _fit_member(
         # reaching max_iter is the plan, not a failure to converge.
         warnings.filterwarnings("ignore", "Stochastic Optimizer: Maximum iter",
                                 ConvergenceWarning)  # fmt: skip
-        context.call_on_fit_task_begin(estimator=estimator)
+        # The task is the meta-estimator's, as in GridSearchCV.
+        context.call_on_fit_task_begin(estimator=caller)
         with threadpool_limits(1 if limit_threads else None):
             estimator.fit(X[train], y[train], **weights)
-        context.call_on_fit_task_end(estimator=estimator)
+        context.call_on_fit_task_end(estimator=caller)
     fit_time = time.perf_counter() - start
     X_test = X[test]
     if sample_weight is None:
@@ -131,6 +132,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             return _LossScorer()
         return check_scoring(self._plain(), scoring=self.scoring)
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
         """Fit every candidate on every fold, keep the fold models and choose.
 
@@ -149,7 +151,6 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        self._validate_params()
         X, y = validate_data(
             self,
             X,
@@ -204,6 +205,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
                 n_jobs not in (None, 1), context,
                 f"[{name}] candidate {c + 1}/{len(candidates)} {candidates[c]}, "
                 f"fold {k + 1}/{len(splits)}" if self.verbose else None,
+                self,
             )
             for (c, k), context in zip(pairs, contexts)
         )  # fmt: skip

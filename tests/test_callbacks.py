@@ -184,3 +184,38 @@ def test_progress_bar(capsys):
     search = GridSearchCV(_clf(max_iter=2), {"dropout": [0, 0.5]}, cv=2)
     search.set_callbacks(ProgressBar(max_propagation_depth=None)).fit(X, y)
     assert search.best_estimator_.n_iter_ == 2
+
+
+@needs_callbacks
+@pytest.mark.parametrize("refit", [False, True])
+def test_cv_estimator_propagates_to_every_fit(refit):
+    """A callback set on DropoutMLPClassifierCV reaches each candidate's fit on
+    each fold (and the refit), epoch by epoch, as on GridSearchCV."""
+    from skdropout import DropoutMLPClassifierCV
+
+    X, y = _data()
+    recorder = PropagatedRecorder()
+    search = DropoutMLPClassifierCV(hidden_layer_sizes=(8,), dropouts=[0, 0.5],
+                                    cv=2, max_iter=3, refit=refit,
+                                    random_state=0)  # fmt: skip
+    search.set_callbacks(recorder).fit(X, y)
+    n_fits = 2 * 2 + refit
+    assert recorder.count("begin", "fit") == 1 + n_fits  # its own, and each fit's
+    assert recorder.count("begin", "search") == 1
+    assert recorder.count("end", "epoch") == 3 * n_fits
+    assert recorder.events[-1] == ("teardown", None, None)
+
+
+@needs_callbacks
+def test_progress_bar_on_the_cv_estimator():
+    """ProgressBar runs over a CV estimator's fits."""
+    pytest.importorskip("rich")
+    from sklearn.callback import ProgressBar
+
+    from skdropout import DropoutMLPRegressorCV
+
+    X, y = make_regression(n_samples=80, n_features=4, random_state=0)
+    search = DropoutMLPRegressorCV(hidden_layer_sizes=(8,), dropouts=[0, 0.5],
+                                   cv=2, max_iter=2, random_state=0)  # fmt: skip
+    search.set_callbacks(ProgressBar(max_propagation_depth=None)).fit(X, y / y.std())
+    assert len(search.estimators_) == 2

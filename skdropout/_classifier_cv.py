@@ -278,7 +278,7 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
 
-    def _set_output_space(self, y, models):
+    def _set_output_space(self, y):
         self._multilabel = type_of_target(y).startswith("multilabel")
         self.classes_ = np.arange(y.shape[1]) if self._multilabel else unique_labels(y)
 

@@ -237,7 +237,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         times = np.empty((n_candidates, n_splits))
         epochs = np.empty((n_candidates, n_splits), dtype=int)
         models = [[None] * n_splits for _ in range(n_candidates)]
-        self._set_output_space(y, [r[0] for r in results])
+        self._set_output_space(y)
         oof = None
         for (c, k), (model, score, predictions, fit_time) in zip(pairs, results):
             scores[c, k], times[c, k], epochs[c, k] = score, fit_time, model.n_iter_
@@ -318,7 +318,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             total = output if total is None else total + output
         return total
 
-    def _set_output_space(self, y, models):
+    def _set_output_space(self, y):
         """Hook: the classifier fixes its classes here."""
 
     def _align(self, model, output):

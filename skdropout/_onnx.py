@@ -227,6 +227,29 @@ def _is_multilabel(estimator):
 # -- shape calculators -----------------------------------------------------------
 
 
+def _check_operator(operator, n_outputs):
+    """Check one numeric input and ``n_outputs`` outputs; return the number of
+    rows (the input's first dimension)."""
+    from skl2onnx.common.data_types import (
+        DoubleTensorType,
+        FloatTensorType,
+        Int64TensorType,
+    )
+    from skl2onnx.common.utils import (
+        check_input_and_output_numbers,
+        check_input_and_output_types,
+    )
+
+    check_input_and_output_numbers(
+        operator, input_count_range=1, output_count_range=n_outputs
+    )
+    check_input_and_output_types(
+        operator,
+        good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType],
+    )
+    return operator.inputs[0].get_first_dimension()
+
+
 def _classifier_shapes(operator):
     """Types and shapes of the classifier's outputs: labels, probabilities."""
     from skl2onnx.common.data_types import (
@@ -235,18 +258,9 @@ def _classifier_shapes(operator):
         Int64TensorType,
         StringTensorType,
     )
-    from skl2onnx.common.utils import (
-        check_input_and_output_numbers,
-        check_input_and_output_types,
-    )
 
-    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=2)
-    check_input_and_output_types(
-        operator,
-        good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType],
-    )
+    n_rows = _check_operator(operator, n_outputs=2)
     estimator = operator.raw_operator
-    n_rows = operator.inputs[0].get_first_dimension()
     classes, is_string = _class_labels(operator.scope_inst, estimator)
     if _is_multilabel(estimator):
         operator.outputs[0].type = Int64TensorType([n_rows, len(classes)])
@@ -262,22 +276,9 @@ def _classifier_shapes(operator):
 
 def _regressor_shapes(operator):
     """Type and shape of the regressor's output: (N, n_outputs)."""
-    from skl2onnx.common.data_types import (
-        DoubleTensorType,
-        FloatTensorType,
-        Int64TensorType,
-    )
-    from skl2onnx.common.utils import (
-        check_input_and_output_numbers,
-        check_input_and_output_types,
-    )
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
-    check_input_and_output_numbers(operator, input_count_range=1, output_count_range=1)
-    check_input_and_output_types(
-        operator,
-        good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType],
-    )
-    n_rows = operator.inputs[0].get_first_dimension()
+    n_rows = _check_operator(operator, n_outputs=1)
     double = _input_dtype(operator) == np.float64
     output_type = DoubleTensorType if double else FloatTensorType
     first = _members(operator.raw_operator)[0][1]

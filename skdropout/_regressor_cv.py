@@ -27,13 +27,16 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
     loss : {'squared_error', 'poisson'}, default='squared_error'
         The loss of every member (see :class:`~skdropout.DropoutMLPRegressor`).
 
-    dropouts : array-like, default=(0.0, 0.15, 0.3)
+    dropouts : array-like, default=(0.0, 0.3)
         The candidate drop rates of the hidden units: each a float or one value
         per hidden layer (as ``dropout``).
 
-    weight_decays : array-like of float, default=(0.0,)
+    weight_decays : array-like of float, default=(0.0, 1.0)
         The candidate decoupled weight decays (as ``weight_decay``). Every
-        pair of a drop rate and a weight decay is a candidate.
+        pair of a drop rate and a weight decay is a candidate. At the default
+        learning rate a decay of order 1 shrinks the weights noticeably over a
+        fit (a factor of about ``exp(-lr * weight_decay * steps / 2)`` on its
+        own); 0.1 changes almost nothing.
 
     cv : int, cross-validation generator or iterable, default=3
         The folds, as scikit-learn's ``check_cv`` reads them, except that an
@@ -200,8 +203,8 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         hidden_layer_sizes=(256,),
         activation="relu",
         *,
-        dropouts=(0.0, 0.15, 0.3),
-        weight_decays=(0.0,),
+        dropouts=(0.0, 0.3),
+        weight_decays=(0.0, 1.0),
         cv=3,
         scoring="loss",
         refit=False,

@@ -208,7 +208,9 @@ def test_skops_round_trip_needs_only_skdropout_types():
 def test_verbose_names_each_candidate_and_fold(capsys):
     """verbose=True prints one line per fit naming the candidate and the fold."""
     X, y = _classification()
-    DropoutMLPClassifierCV(**SMALL, dropouts=[0.0, 0.2], cv=2, verbose=True).fit(X, y)
+    DropoutMLPClassifierCV(
+        **SMALL, dropouts=[0.0, 0.2], weight_decays=[0.0], cv=2, verbose=True
+    ).fit(X, y)
     lines = capsys.readouterr().out.splitlines()
     assert "2 candidates x 2 folds = 4 fits" in lines[0]
     assert sum("candidate 2/2" in line and "fold 2/2" in line for line in lines) == 1
@@ -253,11 +255,15 @@ def test_sample_weight_reaches_the_fits_and_the_scores(CV, Plain, make_data, Spl
     passed to each fold model's fit (its own weights) and to its score."""
     X, y = make_data()
     folds = Splitter(3, shuffle=True, random_state=0)
-    plain = CV(**SMALL, dropouts=[0.2], cv=folds).fit(X, y)
-    ones = CV(**SMALL, dropouts=[0.2], cv=folds).fit(X, y, np.ones(len(y)))
+    plain = CV(**SMALL, dropouts=[0.2], weight_decays=[0.0], cv=folds).fit(X, y)
+    ones = CV(**SMALL, dropouts=[0.2], weight_decays=[0.0], cv=folds).fit(
+        X, y, np.ones(len(y))
+    )
     assert_array_equal(_output(plain, X), _output(ones, X))
     weights = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
-    weighted = CV(**SMALL, dropouts=[0.2], cv=folds).fit(X, y, weights)
+    weighted = CV(**SMALL, dropouts=[0.2], weight_decays=[0.0], cv=folds).fit(
+        X, y, weights
+    )
     train, test = next(folds.split(X, y))
     member = Plain(**SMALL, **_recipe_rest(weighted), dropout=0.2, weight_decay=0.0)
     member.fit(X[train], y[train], sample_weight=weights[train])

@@ -115,6 +115,9 @@ class Trainer:
         self.rates, self.input_rate = tuple(rates), input_rate
         self.horizon = horizon
         self.lr_schedule, self.dropout_schedule = lr_schedule, dropout_schedule
+        if lr_schedule is None:
+            # A continued optimizer may carry a factor from a scheduled fit.
+            self.optimizer.lr_factor = 1.0
 
     def epoch(self, X, Y, sample_weight, batch_size, order, rng, done=0):
         """One pass over the rows in ``order`` (an index array, or None for the

@@ -117,6 +117,20 @@ def test_partial_fit_continues_the_schedules(monkeypatch):
     assert seen == [cosine(e / 4) for e in range(5)]
 
 
+def test_dropping_the_schedule_restores_the_full_rate(monkeypatch):
+    """partial_fit after set_params(learning_rate='constant') steps at the full
+    rate, whatever factor the cosine schedule had left on the optimizer."""
+    X, y = _classification()
+    clf = DropoutMLPClassifier((8,), learning_rate="cosine", batch_size=60,
+                               max_iter=2, random_state=0)  # fmt: skip
+    for _ in range(2):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    assert clf._optimizer.lr_factor == cosine(1 / 2)
+    seen = _record(monkeypatch, Update, "__call__", lambda u: u.optimizer.lr_factor)
+    clf.set_params(learning_rate="constant").partial_fit(X, y)
+    assert seen == [1.0]
+
+
 # -- weight decay -------------------------------------------------------------------
 
 

@@ -70,8 +70,9 @@ class Layout:
             view[...] = array
         return flat
 
-    def spans(self, decay):
-        """The spans an update walks, each with its L2 decay: the weights with
-        ``decay``, the intercepts with none (empty spans left out)."""
-        spans = [(self.weights, decay), (self.intercepts, 0.0)]
-        return [(span, d) for span, d in spans if span.stop > span.start]
+    def spans(self, alpha, weight_decay=0.0):
+        """The spans an update walks, each with its L2 penalty and its decoupled
+        weight decay: the weights with ``alpha`` and ``weight_decay``, the
+        intercepts with neither (empty spans left out)."""
+        spans = [(self.weights, alpha, weight_decay), (self.intercepts, 0.0, 0.0)]
+        return [s for s in spans if s[0].stop > s[0].start]

@@ -97,13 +97,10 @@ class SolverMixin:
             self.validation_scores_ = [np.nan] * len(self.loss_curve_)
             self.validation_loss_curve_ = [np.nan] * len(self.loss_curve_)
             self.best_validation_score_ = -np.inf
-        if self.early_stopping:
-            rule = StoppingRule(self.tol, self.n_iter_no_change,
-                                self.best_validation_score_,
-                                self._no_improvement_count)  # fmt: skip
-        else:
-            rule = StoppingRule(self.tol, self.n_iter_no_change, -self.best_loss_,
-                                self._no_improvement_count)  # fmt: skip
+        # The rule's best so far: a validation score, or a loss, negated.
+        best = self.best_validation_score_ if self.early_stopping else -self.best_loss_
+        rule = StoppingRule(self.tol, self.n_iter_no_change, best,
+                            self._no_improvement_count)  # fmt: skip
 
         rng = self._random_state
         sample_idx = np.arange(n_samples)
@@ -127,9 +124,7 @@ class SolverMixin:
                     raise ValueError(
                         f"{NON_FINITE_MESSAGE} The training loss became "
                         f"{self.loss_} at epoch {self.n_iter_}; the model was left "
-                        "as it was before this call. Scale the input data (for "
-                        "example with StandardScaler) or lower learning_rate_init "
-                        f"(now {self.learning_rate_init})."
+                        f"as it was before this call. {self._divergence_advice()}"
                     )
                 if validation is not None:
                     self._record_validation(validation, diverged)
@@ -144,9 +139,8 @@ class SolverMixin:
                         f"Training diverged: the loss became {self.loss_} at epoch "
                         f"{self.n_iter_}. Training stopped there and kept the "
                         "weights of the epoch with the best validation score "
-                        f"({self.best_validation_score_}). Scale the input data "
-                        "(for example with StandardScaler) or lower "
-                        f"learning_rate_init (now {self.learning_rate_init}).",
+                        f"({self.best_validation_score_}). "
+                        + self._divergence_advice(),
                         ConvergenceWarning,
                     )
                     break
@@ -190,6 +184,12 @@ class SolverMixin:
             # Copies: a later warm-started fit trains coefs_ in place and must
             # not overwrite the best weights kept in _best_weights.
             self._restore_weights(self._best_weights)
+
+    def _divergence_advice(self):
+        return (
+            "Scale the input data (for example with StandardScaler) or lower "
+            f"learning_rate_init (now {self.learning_rate_init})."
+        )
 
     def _observe(self, rule, validated):
         """scikit-learn's rule, on the validation score with early stopping, else

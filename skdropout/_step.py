@@ -55,7 +55,8 @@ class _Layer:
         self.gate_into = GATES.get(activation)
         self.derivative = DERIVATIVES[activation]
         self.gate = rows(dtype) if self.kind in ("relu-bytes", "gated") else None
-        self.mask = rows(dtype) if self.kind in ("gated", "mask") else None
+        masked = rate and self.kind in ("gated", "mask")
+        self.mask = rows(dtype) if masked else None
         self.flags = rows(bool) if self.kind == "relu-bytes" else None
         self._gate = None
 

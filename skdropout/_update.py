@@ -60,9 +60,7 @@ class Update:
 
     def __init__(self, layout, optimizer, alpha, weight_decay=0.0):
         self.optimizer = optimizer
-        self.spans = layout.spans(alpha)
-        self.weight_decay = weight_decay
-        self._weights = layout.weights
+        self.spans = layout.spans(alpha, weight_decay)
         self.block = max(1, BLOCK_BYTES // layout.dtype.itemsize)
         width = min(self.block, layout.size)
         # The finished gradient, then the rule's own scratch.
@@ -81,12 +79,10 @@ class Update:
         optimizer = self.optimizer
         optimizer.start_step()
         states = [getattr(optimizer, name) for name in optimizer.state]
-        shrink = 1.0 - (
-            optimizer.learning_rate_init * optimizer.lr_factor * self.weight_decay
-        )
+        learning_rate = optimizer.learning_rate_init * optimizer.lr_factor
         sq_norm = 0.0
-        for span, decay in self.spans:
-            decoupled = self.weight_decay and span == self._weights
+        for span, decay, weight_decay in self.spans:
+            shrink = 1.0 - learning_rate * weight_decay
             for start in range(span.start, span.stop, self.block):
                 stop = min(start + self.block, span.stop)
                 scratch = self._scratch[:, : stop - start]
@@ -94,7 +90,7 @@ class Update:
                 sq_norm += finish_gradient(
                     param, grads[start:stop], scratch[0], decay, divisor
                 )
-                if decoupled:
+                if weight_decay:
                     param *= shrink
                 optimizer.apply(
                     param, scratch[0], [s[start:stop] for s in states], scratch[1:]

@@ -42,7 +42,7 @@ def _fast_path(X, Y, sw, coefs, intercepts, activation, loss, alpha, rng, rates,
     params = layout.pack(coefs, intercepts)
     finished = np.empty_like(params)
     sq_norm = 0.0
-    for span, decay in layout.spans(alpha):
+    for span, decay, _ in layout.spans(alpha):
         sq_norm += finish_gradient(params[span], step.grads[span], finished[span],
                                    decay, sw_sum)  # fmt: skip
     coef_grads, intercept_grads = layout.views(finished)

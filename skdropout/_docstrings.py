@@ -13,13 +13,17 @@ SECTIONS = {
 hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
     The ith element represents the number of neurons in the ith hidden layer.
 
-activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'selu'}, \
-        default='relu'
+activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'selu', \
+        'gelu', 'silu', 'mish'}, default='relu'
     Activation function for the hidden layers: 'identity' f(x) = x, 'logistic'
     f(x) = 1 / (1 + exp(-x)), 'tanh' f(x) = tanh(x), 'relu' f(x) = max(0, x),
     'leaky_relu' f(x) = max(x, 0.01 x), 'selu' f(x) = scale * x for x > 0, else
-    scale * alpha * (exp(x) - 1), with Klambauer et al.'s (2017) constants
-    (scikit-learn declined both: scikit-learn#10665, #16827, #26912, #30199).
+    scale * alpha * (exp(x) - 1), with Klambauer et al.'s (2017) constants,
+    'gelu' f(x) = x * Phi(x), Phi the standard normal distribution function
+    (the exact form, as PyTorch's default, not the tanh approximation), 'silu'
+    (swish) f(x) = x * sigmoid(x), 'mish' f(x) = x * tanh(log(1 + exp(x))).
+    scikit-learn declined all five beyond its four (scikit-learn#10665, #16827,
+    #26912, #30199).
 
 dropout : float or array-like of shape (n_layers - 2,), default=0.5
     Probability of *dropping* each hidden unit during training (the drop rate,

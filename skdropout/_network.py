@@ -7,9 +7,13 @@ gradient check can hold them fixed).
 Notation, for a network with layers ``0..L`` (input 0, output L):
 
 - ``coefs[i]``, ``intercepts[i]``: the weights from layer i to layer i + 1;
-- ``H[i]``: the output of layer i before dropout (``H[0]`` is ``X``);
+- ``H[i]``: the output of layer i before dropout (``H[0]`` is ``X``), what the
+  activation's derivative reads; for an activation of
+  ``DERIVATIVE_FROM_PRE_ACTIVATION`` (whose derivative the output does not
+  give) a hidden layer's ``H[i]`` is its pre-activation instead;
 - ``A[i] = H[i] * masks[i]``: what layer i passes on (``A[i] is H[i]`` without a
-  mask); the output layer is never masked, ``A[L] = H[L]``.
+  mask; the activation of the pre-activation, times the mask, where ``H[i]`` is
+  the pre-activation); the output layer is never masked, ``A[L] = H[L]``.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -18,7 +22,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
-from skdropout._activations import ACTIVATIONS, DERIVATIVES
+from skdropout._activations import (
+    ACTIVATIONS,
+    DERIVATIVE_FROM_PRE_ACTIVATION,
+    DERIVATIVES,
+)
 from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS, l2_penalty
 
 
@@ -51,7 +59,9 @@ def forward(X, coefs, intercepts, activation, out_activation, masks=None):
     Returns
     -------
     H : list of arrays
-        The output of every layer before dropout, ``H[0] = X``.
+        What the derivative of every layer reads, ``H[0] = X``: its output
+        before dropout, or for an activation of
+        ``DERIVATIVE_FROM_PRE_ACTIVATION`` a hidden layer's pre-activation.
     A : list of arrays
         What every layer passes on after dropout; ``A[-1]`` is the network output.
     """
@@ -59,13 +69,18 @@ def forward(X, coefs, intercepts, activation, out_activation, masks=None):
     if masks is None:
         masks = [None] * n_layers
     hidden = ACTIVATIONS[activation]
+    keep_pre_activation = activation in DERIVATIVE_FROM_PRE_ACTIVATION
     H = [X]
     A = [_apply_mask(X, masks[0])]
     for i in range(n_layers):
         Z = safe_sparse_dot(A[i], coefs[i])
         Z += intercepts[i]
         if i < n_layers - 1:
-            H.append(hidden(Z))
+            if keep_pre_activation:
+                H.append(Z)
+                Z = hidden(Z.copy())
+            else:
+                H.append(hidden(Z))
             A.append(_apply_mask(Z, masks[i + 1]))
         else:
             if out_activation is not None:

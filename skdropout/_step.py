@@ -13,7 +13,9 @@ the same masks), with less work beside the matrix products:
   activation's derivative. The backward pass then multiplies the error by the
   gate once, instead of by the mask and then by the derivative. For relu with
   Bernoulli dropout the gate is made from bytes (kept and positive), and no
-  mask array is made at all;
+  mask array is made at all. For an activation whose derivative reads the
+  pre-activation (``DERIVATIVE_FROM_PRE_ACTIVATION``: gelu, silu, mish) the gate
+  is written from ``Z`` before the activation overwrites it, in the same buffer;
 - masks are drawn from as few random bits as the rate needs, in the order of
   ``_dropout.draw_masks`` (the input's first, then each hidden layer's).
 
@@ -29,7 +31,12 @@ prediction (which does not use it) stays safe to run from several threads.
 import numpy as np
 import scipy.sparse as sp
 
-from skdropout._activations import ACTIVATIONS, DERIVATIVES, GATES
+from skdropout._activations import (
+    ACTIVATIONS,
+    DERIVATIVE_FROM_PRE_ACTIVATION,
+    DERIVATIVES,
+    GATES,
+)
 from skdropout._dropout import draw_mask, keep_decisions
 from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS
 
@@ -54,8 +61,9 @@ class _Layer:
         self.kind = self._kind(activation, rate, noise)
         self.gate_into = GATES.get(activation)
         self.derivative = DERIVATIVES[activation]
-        self.gate = rows(dtype) if self.kind in ("relu-bytes", "gated") else None
-        masked = rate and self.kind in ("gated", "mask")
+        gated = self.kind in ("relu-bytes", "gated", "gated-from-z")
+        self.gate = rows(dtype) if gated else None
+        masked = rate and self.kind in ("gated", "gated-from-z", "mask")
         self.mask = rows(dtype) if masked else None
         self.flags = rows(bool) if self.kind == "relu-bytes" else None
         self._gate = None
@@ -64,6 +72,8 @@ class _Layer:
     def _kind(activation, rate, noise):
         if rate and activation == "relu" and noise == "bernoulli":
             return "relu-bytes"  # the gate from bytes: kept and positive
+        if activation in DERIVATIVE_FROM_PRE_ACTIVATION:
+            return "gated-from-z"  # the gate written from Z, before the activation
         if activation not in GATES:  # identity: the derivative is 1
             return "mask" if rate else "none"
         if not rate and activation == "logistic":
@@ -86,14 +96,18 @@ class _Layer:
             self.activation(Z)
             Z *= self._gate
             return
+        if self.kind == "gated-from-z":  # f' reads Z, which the activation overwrites
+            self._gate = self.gate[:n]
+            self.gate_into(Z, self._gate)
         self.activation(Z)
         mask = None
         if self.mask is not None:
             mask = draw_mask(rng, Z.shape, self.rate, Z.dtype, self.noise,
                              out=self.mask[:n])  # fmt: skip
-        if self.kind == "gated":
-            self._gate = self.gate[:n]
-            self.gate_into(Z, self._gate)
+        if self.kind in ("gated", "gated-from-z"):
+            if self.kind == "gated":
+                self._gate = self.gate[:n]
+                self.gate_into(Z, self._gate)
             if mask is not None:
                 self._gate *= mask
         else:

@@ -16,6 +16,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from skdropout._activations import (
     ACTIVATIONS,
+    DERIVATIVE_FROM_PRE_ACTIVATION,
     DERIVATIVES,
     GATES,
     HIDDEN_ACTIVATIONS,
@@ -98,9 +99,12 @@ def test_step_matches_reference(activation, loss, rates, input_rate, noise, dtyp
 @pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
 def test_gate_is_the_derivative(activation):
     """Each hidden activation's gate (the derivative the fast step writes out) is
-    what its DERIVATIVES entry multiplies an error by; without a gate, the
-    derivative must be 1 (the step then leaves the error alone)."""
-    H = ACTIVATIONS[activation](np.random.RandomState(0).normal(size=(6, 5)))
+    what its DERIVATIVES entry multiplies an error by, both reading the output
+    (or the pre-activation, for DERIVATIVE_FROM_PRE_ACTIVATION); without a gate,
+    the derivative must be 1 (the step then leaves the error alone)."""
+    H = np.random.RandomState(0).normal(size=(6, 5))
+    if activation not in DERIVATIVE_FROM_PRE_ACTIVATION:
+        H = ACTIVATIONS[activation](H)
     expected = np.ones_like(H)
     DERIVATIVES[activation](H, expected)
     if activation not in GATES:

@@ -37,12 +37,18 @@ input_dropout : float, default=0.0
     Srivastava et al. (2014) use 0.2 for real-valued inputs. With sparse input
     only stored entries are dropped (dropping a zero changes nothing).
 
-dropout_noise : {'bernoulli', 'gaussian'}, default='bernoulli'
-    The kind of multiplicative noise: 'bernoulli' keeps a unit with probability
-    ``1 - p`` and scales it by ``1 / (1 - p)``; 'gaussian' multiplies it by
-    normal noise of mean 1 and variance ``p / (1 - p)``, the same mean and
-    variance (Srivastava et al. 2014, section 10; Keras' GaussianDropout).
-    Both use the rates of ``dropout`` and ``input_dropout``.
+dropout_noise : {'bernoulli', 'gaussian', 'alpha'}, default='bernoulli'
+    The kind of noise: 'bernoulli' keeps a unit with probability ``1 - p`` and
+    scales it by ``1 / (1 - p)``; 'gaussian' multiplies it by normal noise of
+    mean 1 and variance ``p / (1 - p)``, the same mean and variance (Srivastava
+    et al. 2014, section 10; Keras' GaussianDropout). 'alpha' is alpha dropout
+    (Klambauer et al. 2017; PyTorch's and Keras' AlphaDropout), meant for
+    ``activation='selu'`` (allowed with any): a dropped unit is set to SELU's
+    negative saturation ``-scale * alpha`` instead of 0, then an affine map
+    restores mean 0 and variance 1, so that a self-normalizing network stays
+    normalized; as in PyTorch and Keras, prediction uses the network without
+    it. All use the rates of ``dropout`` and ``input_dropout``; 'alpha' with
+    ``input_dropout`` needs dense X.
 
 max_norm : float, default=None
     If set, after every update each hidden unit's incoming weight vector (a

@@ -11,7 +11,8 @@ Notation, for a network with layers ``0..L`` (input 0, output L):
   activation's derivative reads; for an activation of
   ``DERIVATIVE_FROM_PRE_ACTIVATION`` (whose derivative the output does not
   give) a hidden layer's ``H[i]`` is its pre-activation instead;
-- ``A[i] = H[i] * masks[i]``: what layer i passes on (``A[i] is H[i]`` without a
+- ``A[i] = H[i] * masks[i]`` (``masks[i].scale * (H[i] - alpha') + masks[i].shift``
+  for alpha dropout's masks): what layer i passes on (``A[i] is H[i]`` without a
   mask; the activation of the pre-activation, times the mask, where ``H[i]`` is
   the pre-activation); the output layer is never masked, ``A[L] = H[L]``.
 """
@@ -27,17 +28,25 @@ from skdropout._activations import (
     DERIVATIVE_FROM_PRE_ACTIVATION,
     DERIVATIVES,
 )
+from skdropout._dropout import AlphaMask, apply_alpha_mask
 from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS, l2_penalty
 
 
 def _apply_mask(H, mask):
     if mask is None:
         return H
+    if isinstance(mask, AlphaMask):
+        return apply_alpha_mask(H, mask)
     if sp.issparse(H):  # the mask holds one value per stored entry
         A = H.copy()
         A.data *= mask
         return A
     return H * mask
+
+
+def _mask_derivative(mask):
+    """d A / d H: the mask itself, or an alpha mask's scale."""
+    return mask.scale if isinstance(mask, AlphaMask) else mask
 
 
 def forward(X, coefs, intercepts, activation, out_activation, masks=None):
@@ -52,9 +61,10 @@ def forward(X, coefs, intercepts, activation, out_activation, masks=None):
         Name of the hidden activation, a key of ``ACTIVATIONS``.
     out_activation : str
         Name of the output activation; ``None`` leaves the output linear (logits).
-    masks : list of ndarray or None, default=None
-        ``masks[i]`` multiplies the output of layer i (``masks[0]`` the input);
-        None anywhere means no dropout there.
+    masks : list of ndarray, AlphaMask or None, default=None
+        ``masks[i]`` multiplies the output of layer i (``masks[0]`` the input),
+        or, an ``_dropout.AlphaMask``, maps it affinely; None anywhere means no
+        dropout there.
 
     Returns
     -------
@@ -126,7 +136,7 @@ def backward(H, A, y, coefs, activation, alpha, sample_weight=None, masks=None):
         if i > 0:
             delta = safe_sparse_dot(delta, coefs[i].T)
             if masks[i] is not None:
-                delta *= masks[i]
+                delta *= _mask_derivative(masks[i])
             derivative(H[i], delta)
     return coef_grads, intercept_grads
 

@@ -4,12 +4,17 @@ Every activation works in place on the array it is given and returns it. Every
 derivative takes the activation's *output* ``H`` (not its input) and multiplies the
 back-propagated error ``delta`` in place by ``f'(z)`` written as a function of
 ``H = f(z)``, the trick scikit-learn's MLP uses to avoid storing ``z``.
+
+The exception is :data:`DERIVATIVE_FROM_PRE_ACTIVATION`: activations that are not
+monotonic (gelu, silu, mish), so that ``H`` does not determine ``z``. Their
+derivative and gate take the pre-activation ``Z`` instead, which the reference
+maths keeps for them and the fast step reads before the activation overwrites it.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
-from scipy.special import expit, log_expit, log_softmax
+from scipy.special import expit, log_expit, log_softmax, ndtr
 
 
 def identity(X):
@@ -58,6 +63,37 @@ def selu(X):
     return X
 
 
+def gelu(X):
+    """Gaussian error linear unit in place: f(z) = z * Phi(z), Phi the standard
+    normal distribution function (Hendrycks and Gimpel, 2016).
+
+    The exact form, ``0.5 z (1 + erf(z / sqrt(2)))`` computed as ``z * ndtr(z)``
+    (accurate in the lower tail, where ``1 + erf`` cancels), not the tanh
+    approximation; PyTorch's ``nn.GELU()`` default is also the exact form.
+    """
+    X *= ndtr(X)
+    return X
+
+
+def silu(X):
+    """Sigmoid linear unit (swish) in place: f(z) = z * sigmoid(z)."""
+    X *= expit(X)
+    return X
+
+
+def _tanh_softplus(X):
+    """tanh(log(1 + exp(z))), with the softplus computed as logaddexp(0, z),
+    which neither overflows nor loses small values."""
+    t = np.logaddexp(0, X)
+    return np.tanh(t, out=t)
+
+
+def mish(X):
+    """Mish in place: f(z) = z * tanh(softplus(z)) (Misra, 2019)."""
+    X *= _tanh_softplus(X)
+    return X
+
+
 def softmax(X):
     """Row-wise softmax in place, shifted by the row maximum for stability."""
     X -= X.max(axis=1, keepdims=True)
@@ -78,12 +114,30 @@ ACTIVATIONS = {
     "relu": relu,
     "leaky_relu": leaky_relu,
     "selu": selu,
+    "gelu": gelu,
+    "silu": silu,
+    "mish": mish,
     "softmax": softmax,
     "exp": exp,
 }
 
 #: The activations a hidden layer may use (the ``activation`` parameter).
-HIDDEN_ACTIVATIONS = ("identity", "logistic", "tanh", "relu", "leaky_relu", "selu")
+HIDDEN_ACTIVATIONS = (
+    "identity",
+    "logistic",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "selu",
+    "gelu",
+    "silu",
+    "mish",
+)
+
+#: The activations whose derivative (in ``DERIVATIVES``) and gate (in ``GATES``)
+#: take the pre-activation ``Z`` instead of the output ``H``: they are not
+#: monotonic, so ``H`` does not give ``Z`` back.
+DERIVATIVE_FROM_PRE_ACTIVATION = frozenset({"gelu", "silu", "mish"})
 
 
 def identity_derivative(H, delta):
@@ -116,6 +170,22 @@ def selu_derivative(H, delta):
     delta *= np.where(H > 0, SELU_SCALE, H + SELU_SCALE * SELU_ALPHA)
 
 
+def gelu_derivative(Z, delta):
+    """f'(z) = Phi(z) + z phi(z), from the pre-activation ``Z``."""
+    delta *= gelu_gate(Z, np.empty_like(delta))
+
+
+def silu_derivative(Z, delta):
+    """f'(z) = s (1 + z (1 - s)), s = sigmoid(z), from the pre-activation ``Z``."""
+    delta *= silu_gate(Z, np.empty_like(delta))
+
+
+def mish_derivative(Z, delta):
+    """f'(z) = t + z sigmoid(z) (1 - t**2), t = tanh(softplus(z)), from the
+    pre-activation ``Z``."""
+    delta *= mish_gate(Z, np.empty_like(delta))
+
+
 DERIVATIVES = {
     "identity": identity_derivative,
     "logistic": logistic_derivative,
@@ -123,6 +193,9 @@ DERIVATIVES = {
     "relu": relu_derivative,
     "leaky_relu": leaky_relu_derivative,
     "selu": selu_derivative,
+    "gelu": gelu_derivative,
+    "silu": silu_derivative,
+    "mish": mish_derivative,
 }
 
 
@@ -157,14 +230,57 @@ def selu_gate(H, out):
     np.copyto(out, SELU_SCALE, where=H > 0, casting="unsafe")
 
 
+_INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
+
+
+def gelu_gate(Z, out):
+    """Write f'(z) for gelu, Phi(z) + z phi(z), into ``out``; return ``out``.
+    Reads the pre-activation ``Z``."""
+    np.multiply(Z, Z, out=out)
+    out *= -0.5
+    np.exp(out, out=out)  # 0, not an overflow, for |z| up to 1e19 in float32
+    out *= Z
+    out *= _INV_SQRT_2PI
+    out += ndtr(Z)
+    return out
+
+
+def silu_gate(Z, out):
+    """Write f'(z) for silu, s (1 + z (1 - s)) with s = sigmoid(z), into ``out``;
+    return ``out``. Reads the pre-activation ``Z``."""
+    s = expit(Z)
+    np.subtract(1, s, out=out)
+    out *= Z
+    out += 1
+    out *= s
+    return out
+
+
+def mish_gate(Z, out):
+    """Write f'(z) for mish, t + z sigmoid(z) (1 - t**2) with
+    t = tanh(softplus(z)), into ``out``; return ``out``. Reads the
+    pre-activation ``Z``."""
+    t = _tanh_softplus(Z)
+    np.multiply(t, t, out=out)
+    np.subtract(1, out, out=out)
+    out *= expit(Z)
+    out *= Z
+    out += t
+    return out
+
+
 #: The derivatives written into an array (a "gate" the error is multiplied by),
-#: for the fast training step. Identity has none: its derivative is 1.
+#: for the fast training step. Identity has none: its derivative is 1. Those of
+#: ``DERIVATIVE_FROM_PRE_ACTIVATION`` read ``Z``, the others ``H``.
 GATES = {
     "relu": relu_gate,
     "tanh": tanh_gate,
     "logistic": logistic_gate,
     "leaky_relu": leaky_relu_gate,
     "selu": selu_gate,
+    "gelu": gelu_gate,
+    "silu": silu_gate,
+    "mish": mish_gate,
 }
 
 

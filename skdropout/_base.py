@@ -24,7 +24,7 @@ from skdropout._callbacks import (
     CallbackSupport,
     root_context,
 )
-from skdropout._dropout import NOISES, check_rates
+from skdropout._dropout import NOISES, check_rates, check_sparse_input_noise
 from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS
 from skdropout._optimizers import OPTIMIZERS
 from skdropout._prediction import PredictionMixin
@@ -214,6 +214,7 @@ class BaseDropoutMLP(PredictionMixin, SolverMixin, CallbackSupport, BaseEstimato
         )
 
         X, Y = self._validate_input(X, y, incremental, first_pass, classes)
+        check_sparse_input_noise(X, input_rate, self.dropout_noise)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
@@ -430,5 +431,7 @@ class BaseDropoutMLP(PredictionMixin, SolverMixin, CallbackSupport, BaseEstimato
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
+        # Alpha input dropout would make a sparse X dense, so it refuses one.
+        alpha_input = self.dropout_noise == "alpha" and self.input_dropout
+        tags.input_tags.sparse = not alpha_input
         return tags

@@ -327,7 +327,9 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
+        # As the plain estimators': alpha input dropout refuses a sparse X.
+        alpha_input = self.dropout_noise == "alpha" and self.input_dropout
+        tags.input_tags.sparse = not alpha_input
         return tags
 
 

@@ -13,13 +13,17 @@ SECTIONS = {
 hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
     The ith element represents the number of neurons in the ith hidden layer.
 
-activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'selu'}, \
-        default='relu'
+activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'selu', \
+        'gelu', 'silu', 'mish'}, default='relu'
     Activation function for the hidden layers: 'identity' f(x) = x, 'logistic'
     f(x) = 1 / (1 + exp(-x)), 'tanh' f(x) = tanh(x), 'relu' f(x) = max(0, x),
     'leaky_relu' f(x) = max(x, 0.01 x), 'selu' f(x) = scale * x for x > 0, else
-    scale * alpha * (exp(x) - 1), with Klambauer et al.'s (2017) constants
-    (scikit-learn declined both: scikit-learn#10665, #16827, #26912, #30199).
+    scale * alpha * (exp(x) - 1), with Klambauer et al.'s (2017) constants,
+    'gelu' f(x) = x * Phi(x), Phi the standard normal distribution function
+    (the exact form, as PyTorch's default, not the tanh approximation), 'silu'
+    (swish) f(x) = x * sigmoid(x), 'mish' f(x) = x * tanh(log(1 + exp(x))).
+    scikit-learn declined all five beyond its four (scikit-learn#10665, #16827,
+    #26912, #30199).
 
 dropout : float or array-like of shape (n_layers - 2,), default=0.5
     Probability of *dropping* each hidden unit during training (the drop rate,
@@ -33,12 +37,18 @@ input_dropout : float, default=0.0
     Srivastava et al. (2014) use 0.2 for real-valued inputs. With sparse input
     only stored entries are dropped (dropping a zero changes nothing).
 
-dropout_noise : {'bernoulli', 'gaussian'}, default='bernoulli'
-    The kind of multiplicative noise: 'bernoulli' keeps a unit with probability
-    ``1 - p`` and scales it by ``1 / (1 - p)``; 'gaussian' multiplies it by
-    normal noise of mean 1 and variance ``p / (1 - p)``, the same mean and
-    variance (Srivastava et al. 2014, section 10; Keras' GaussianDropout).
-    Both use the rates of ``dropout`` and ``input_dropout``.
+dropout_noise : {'bernoulli', 'gaussian', 'alpha'}, default='bernoulli'
+    The kind of noise: 'bernoulli' keeps a unit with probability ``1 - p`` and
+    scales it by ``1 / (1 - p)``; 'gaussian' multiplies it by normal noise of
+    mean 1 and variance ``p / (1 - p)``, the same mean and variance (Srivastava
+    et al. 2014, section 10; Keras' GaussianDropout). 'alpha' is alpha dropout
+    (Klambauer et al. 2017; PyTorch's and Keras' AlphaDropout), meant for
+    ``activation='selu'`` (allowed with any): a dropped unit is set to SELU's
+    negative saturation ``-scale * alpha`` instead of 0, then an affine map
+    restores mean 0 and variance 1, so that a self-normalizing network stays
+    normalized; as in PyTorch and Keras, prediction uses the network without
+    it. All use the rates of ``dropout`` and ``input_dropout``; 'alpha' with
+    ``input_dropout`` needs dense X.
 
 max_norm : float, default=None
     If set, after every update each hidden unit's incoming weight vector (a

@@ -6,6 +6,12 @@ expected value of every unit is unchanged and prediction needs no rescaling. The
 backward pass multiplies the error by the very same array. Gaussian dropout uses
 normal noise of mean 1 and the same variance instead.
 
+Alpha dropout (Klambauer et al., 2017), meant for selu, is affine rather than
+multiplicative: a dropped unit takes SELU's negative saturation value instead of
+0, and an affine map keeps inputs of mean 0 and variance 1 at mean 0 and
+variance 1. Its mask is an :class:`AlphaMask`, whose ``scale`` is what the error
+is multiplied by, as with the other masks.
+
 Bernoulli masks are derived from raw random bits of the generator, as few as the
 rate needs (one per unit for p = 0.5): many times cheaper than float uniforms.
 """
@@ -13,8 +19,12 @@ rate needs (one per unit for p = 0.5): many times cheaper than float uniforms.
 # SPDX-License-Identifier: BSD-3-Clause
 
 from numbers import Real
+from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
+
+from skdropout._activations import SELU_ALPHA, SELU_SCALE
 
 _N_BITS = 32
 
@@ -61,11 +71,75 @@ def check_rates(dropout, n_hidden, name="dropout"):
 
 
 #: The kinds of multiplicative noise, each with mean 1 (see ``draw_mask``).
-NOISES = ("bernoulli", "gaussian")
+MULTIPLICATIVE_NOISES = ("bernoulli", "gaussian")
+
+#: Every kind of noise (the ``dropout_noise`` parameter): the multiplicative ones
+#: and alpha dropout.
+NOISES = (*MULTIPLICATIVE_NOISES, "alpha")
+
+#: The value alpha dropout gives a dropped unit: SELU's negative saturation,
+#: ``-scale * alpha`` (alpha' in Klambauer et al., 2017).
+ALPHA_SATURATION = -SELU_SCALE * SELU_ALPHA
+
+
+def alpha_affine(rate):
+    """The affine map ``a x + b`` of alpha dropout at drop rate p.
+
+    With keep probability q = 1 - p and alpha' = ``ALPHA_SATURATION``,
+    ``a = (q + alpha'**2 q (1 - q))**-0.5`` and ``b = -a (1 - q) alpha'``, which
+    give ``a (d x + (1 - d) alpha') + b``, d the keep indicator, mean 0 and
+    variance 1 when x has mean 0 and variance 1 (Klambauer et al., 2017,
+    section "New Dropout Technique"; PyTorch's AlphaDropout and Keras'
+    AlphaDropout use the same constants).
+
+    Returns
+    -------
+    a, b : float
+    """
+    keep = 1.0 - rate
+    a = (keep + ALPHA_SATURATION**2 * keep * rate) ** -0.5
+    return a, -a * rate * ALPHA_SATURATION
+
+
+class AlphaMask(NamedTuple):
+    """The noise of alpha dropout on one layer.
+
+    The layer passes on ``scale * (H - ALPHA_SATURATION) + shift``, which is
+    ``a (d H + (1 - d) alpha') + b`` written as a mask and one constant:
+    ``scale = a d`` (``a`` where the unit is kept, 0 where it is dropped) and
+    ``shift = a alpha' + b = a q alpha'``. Its derivative in ``H`` is ``scale``:
+    the backward pass multiplies the error by it, as by any mask.
+    """
+
+    scale: np.ndarray
+    shift: float
+
+
+def apply_alpha_mask(H, mask, out=None):
+    """``mask.scale * (H - ALPHA_SATURATION) + mask.shift``, into ``out`` (which
+    may be ``H``): the one place this is computed, for the reference maths and
+    the fast step alike."""
+    out = np.subtract(H, ALPHA_SATURATION, out=out)
+    out *= mask.scale
+    out += mask.shift
+    return out
+
+
+def check_sparse_input_noise(X, input_rate, noise):
+    """Raise if alpha dropout would apply to a sparse input: it sets a dropped
+    entry, a zero included, to ``ALPHA_SATURATION``, which makes X dense."""
+    if sp.issparse(X) and input_rate and noise == "alpha":
+        raise ValueError(
+            "input_dropout with dropout_noise='alpha' does not accept sparse X: "
+            "alpha dropout sets dropped entries, zeros included, to "
+            f"{ALPHA_SATURATION:.4f}, which would make X dense. Pass a dense X, "
+            "or set input_dropout=0 or "
+            f"another dropout_noise. Got input_dropout={input_rate!r}."
+        )
 
 
 def draw_mask(rng, shape, rate, dtype, noise="bernoulli", out=None):
-    """Draw one dropout mask: multiplicative noise of mean 1.
+    """Draw one dropout mask: multiplicative noise of mean 1, or alpha dropout's.
 
     Parameters
     ----------
@@ -77,18 +151,22 @@ def draw_mask(rng, shape, rate, dtype, noise="bernoulli", out=None):
         The drop probability p, in [0, 1).
     dtype : numpy dtype
         The floating dtype of the mask.
-    noise : {'bernoulli', 'gaussian'}, default='bernoulli'
+    noise : {'bernoulli', 'gaussian', 'alpha'}, default='bernoulli'
         'bernoulli': ``1 / (1 - p)`` where the unit is kept (probability ``1 - p``)
         and 0 where it is dropped, decided from raw random bits (see
         :func:`keep_decisions`). 'gaussian': normal with mean 1 and variance
         ``p / (1 - p)``, the variance of the Bernoulli mask (Srivastava et al.
-        2014, section 10; Keras' GaussianDropout).
+        2014, section 10; Keras' GaussianDropout). 'alpha': an
+        :class:`AlphaMask`, its ``scale`` ``a`` where the unit is kept and 0
+        where it is dropped (the same keep decisions as 'bernoulli'), its
+        ``shift`` from :func:`alpha_affine`.
     out : ndarray, default=None
-        A C-contiguous array of ``shape`` and ``dtype`` to write the mask into.
+        A C-contiguous array of ``shape`` and ``dtype`` to write the mask (the
+        alpha mask's ``scale``) into.
 
     Returns
     -------
-    mask : ndarray of ``shape`` and ``dtype``, or None when ``rate == 0``
+    mask : ndarray of ``shape`` and ``dtype``, AlphaMask, or None when ``rate == 0``
     """
     if rate == 0:
         return None
@@ -102,6 +180,10 @@ def draw_mask(rng, shape, rate, dtype, noise="bernoulli", out=None):
         out += dtype.type(1.0)
         return out
     keep = keep_decisions(rng, out.size, rate).reshape(shape)
+    if noise == "alpha":
+        a, b = alpha_affine(rate)
+        np.multiply(keep, dtype.type(a), out=out)
+        return AlphaMask(out, a * ALPHA_SATURATION + b)
     np.multiply(keep, dtype.type(1.0 / (1.0 - rate)), out=out)
     return out
 
@@ -151,7 +233,8 @@ def draw_masks(
     X : sparse matrix, default=None
         The minibatch when it is sparse: its input mask then covers only the stored
         entries (dropping a zero changes nothing), one value per entry of ``X.data``.
-    noise : {'bernoulli', 'gaussian'}, default='bernoulli'
+        Alpha noise on a sparse input raises a ValueError.
+    noise : {'bernoulli', 'gaussian', 'alpha'}, default='bernoulli'
         The kind of mask, see :func:`draw_mask`.
 
     Returns
@@ -161,6 +244,7 @@ def draw_masks(
         an entry is None where the rate is 0.
     """
     dtype = np.dtype(dtype)
+    check_sparse_input_noise(X, input_rate, noise)
     input_shape = X.nnz if X is not None else (n_samples, layer_units[0])
     masks = [draw_mask(rng, input_shape, input_rate, dtype, noise)]
     for units, rate in zip(layer_units[1:-1], rates):

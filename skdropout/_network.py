@@ -7,9 +7,14 @@ gradient check can hold them fixed).
 Notation, for a network with layers ``0..L`` (input 0, output L):
 
 - ``coefs[i]``, ``intercepts[i]``: the weights from layer i to layer i + 1;
-- ``H[i]``: the output of layer i before dropout (``H[0]`` is ``X``);
-- ``A[i] = H[i] * masks[i]``: what layer i passes on (``A[i] is H[i]`` without a
-  mask); the output layer is never masked, ``A[L] = H[L]``.
+- ``H[i]``: the output of layer i before dropout (``H[0]`` is ``X``), what the
+  activation's derivative reads; for an activation of
+  ``DERIVATIVE_FROM_PRE_ACTIVATION`` (whose derivative the output does not
+  give) a hidden layer's ``H[i]`` is its pre-activation instead;
+- ``A[i] = H[i] * masks[i]`` (``masks[i].scale * (H[i] - alpha') + masks[i].shift``
+  for alpha dropout's masks): what layer i passes on (``A[i] is H[i]`` without a
+  mask; the activation of the pre-activation, times the mask, where ``H[i]`` is
+  the pre-activation); the output layer is never masked, ``A[L] = H[L]``.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -18,18 +23,30 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
-from skdropout._activations import ACTIVATIONS, DERIVATIVES
+from skdropout._activations import (
+    ACTIVATIONS,
+    DERIVATIVE_FROM_PRE_ACTIVATION,
+    DERIVATIVES,
+)
+from skdropout._dropout import AlphaMask, apply_alpha_mask
 from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS, l2_penalty
 
 
 def _apply_mask(H, mask):
     if mask is None:
         return H
+    if isinstance(mask, AlphaMask):
+        return apply_alpha_mask(H, mask)
     if sp.issparse(H):  # the mask holds one value per stored entry
         A = H.copy()
         A.data *= mask
         return A
     return H * mask
+
+
+def _mask_derivative(mask):
+    """d A / d H: the mask itself, or an alpha mask's scale."""
+    return mask.scale if isinstance(mask, AlphaMask) else mask
 
 
 def forward(X, coefs, intercepts, activation, out_activation, masks=None):
@@ -44,14 +61,17 @@ def forward(X, coefs, intercepts, activation, out_activation, masks=None):
         Name of the hidden activation, a key of ``ACTIVATIONS``.
     out_activation : str
         Name of the output activation; ``None`` leaves the output linear (logits).
-    masks : list of ndarray or None, default=None
-        ``masks[i]`` multiplies the output of layer i (``masks[0]`` the input);
-        None anywhere means no dropout there.
+    masks : list of ndarray, AlphaMask or None, default=None
+        ``masks[i]`` multiplies the output of layer i (``masks[0]`` the input),
+        or, an ``_dropout.AlphaMask``, maps it affinely; None anywhere means no
+        dropout there.
 
     Returns
     -------
     H : list of arrays
-        The output of every layer before dropout, ``H[0] = X``.
+        What the derivative of every layer reads, ``H[0] = X``: its output
+        before dropout, or for an activation of
+        ``DERIVATIVE_FROM_PRE_ACTIVATION`` a hidden layer's pre-activation.
     A : list of arrays
         What every layer passes on after dropout; ``A[-1]`` is the network output.
     """
@@ -59,13 +79,18 @@ def forward(X, coefs, intercepts, activation, out_activation, masks=None):
     if masks is None:
         masks = [None] * n_layers
     hidden = ACTIVATIONS[activation]
+    keep_pre_activation = activation in DERIVATIVE_FROM_PRE_ACTIVATION
     H = [X]
     A = [_apply_mask(X, masks[0])]
     for i in range(n_layers):
         Z = safe_sparse_dot(A[i], coefs[i])
         Z += intercepts[i]
         if i < n_layers - 1:
-            H.append(hidden(Z))
+            if keep_pre_activation:
+                H.append(Z)
+                Z = hidden(Z.copy())
+            else:
+                H.append(hidden(Z))
             A.append(_apply_mask(Z, masks[i + 1]))
         else:
             if out_activation is not None:
@@ -111,7 +136,7 @@ def backward(H, A, y, coefs, activation, alpha, sample_weight=None, masks=None):
         if i > 0:
             delta = safe_sparse_dot(delta, coefs[i].T)
             if masks[i] is not None:
-                delta *= masks[i]
+                delta *= _mask_derivative(masks[i])
             derivative(H[i], delta)
     return coef_grads, intercept_grads
 

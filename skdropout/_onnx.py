@@ -14,14 +14,19 @@ converter, which knows neither the exponential output of the Poisson loss nor
 activations that skl2onnx has not heard of.
 
 Activations are a registry, as in ``_activations``: ``ONNX_ACTIVATIONS`` maps
-each activation's name to a function ``emit(scope, container, name)`` that adds
-the ONNX nodes computing it on the tensor ``name`` and returns the name of the
-result. A new activation in ``_activations.HIDDEN_ACTIVATIONS`` (or a new
-output activation in ``_losses.OUTPUT_ACTIVATIONS``) needs an entry here:
-``tests/test_onnx.py`` iterates both and fails until it is written, and a
-conversion meeting a name without an entry raises ``NotImplementedError``
-naming it. An entry only has to match the NumPy function's values (in float32
-and float64); skl2onnx picks each operator's version for the target opset.
+each activation's name to a function ``emit(scope, container, name, dtype)``
+that adds the ONNX nodes computing it on the tensor ``name`` (of ``dtype``, the
+type of any constant it needs) and returns the name of the result. A new
+activation in ``_activations.HIDDEN_ACTIVATIONS`` (or a new output activation
+in ``_losses.OUTPUT_ACTIVATIONS``) needs an entry here: ``tests/test_onnx.py``
+iterates both and fails until it is written, and a conversion meeting a name
+without an entry raises ``NotImplementedError`` naming it. An entry only has to
+match the NumPy function's values (in float32 and float64); skl2onnx picks each
+operator's version for the target opset. Entries use operators of opset 9 or
+older (Erf is the newest), not the fused Gelu (opset 20) or Mish (opset 18).
+(ONNX Runtime's CPU provider has no float64 kernel for LeakyRelu, Selu, Erf or
+Softplus: a float64 graph with leaky_relu, selu, gelu or mish is valid ONNX
+that it cannot run.)
 
 :func:`add_network` emits one network's forward pass from its weights and
 activations alone, so an estimator made of several networks (an ensemble that
@@ -71,20 +76,46 @@ def _apply(scope, container, op_type, inputs, output=None, **attributes):
 def _node(op_type, **attributes):
     """An emitter of one ONNX node ``op_type`` applied to a tensor."""
 
-    def emit(scope, container, name):
+    def emit(scope, container, name, dtype):
         return _apply(scope, container, op_type, [name], **attributes)
 
     emit.__doc__ = f"Add an ONNX {op_type} node on ``name``; return its output."
     return emit
 
 
-def _identity(scope, container, name):
+def _identity(scope, container, name, dtype):
     """f(z) = z: no node, the tensor itself."""
     return name
 
 
+def _gelu(scope, container, name, dtype):
+    """f(z) = z * 0.5 (1 + erf(z / sqrt 2)), the exact form, with Erf."""
+
+    def constant(label, value):
+        return _add_constant(scope, container, label, value, dtype)
+
+    scaled = _apply(scope, container, "Mul", [name, constant("inv_sqrt2", 0.5**0.5)])
+    erf = _apply(scope, container, "Erf", [scaled])
+    one_plus_erf = _apply(scope, container, "Add", [erf, constant("one", 1)])
+    cdf = _apply(scope, container, "Mul", [one_plus_erf, constant("half", 0.5)])
+    return _apply(scope, container, "Mul", [name, cdf])
+
+
+def _silu(scope, container, name, dtype):
+    """f(z) = z * sigmoid(z)."""
+    sigmoid = _apply(scope, container, "Sigmoid", [name])
+    return _apply(scope, container, "Mul", [name, sigmoid])
+
+
+def _mish(scope, container, name, dtype):
+    """f(z) = z * tanh(softplus(z))."""
+    softplus = _apply(scope, container, "Softplus", [name])
+    tanh = _apply(scope, container, "Tanh", [softplus])
+    return _apply(scope, container, "Mul", [name, tanh])
+
+
 #: The ONNX nodes of each activation of ``_activations.ACTIVATIONS``, hidden and
-#: output alike: ``emit(scope, container, name) -> name of the result``.
+#: output alike: ``emit(scope, container, name, dtype) -> name of the result``.
 ONNX_ACTIVATIONS = {
     "identity": _identity,
     "logistic": _node("Sigmoid"),
@@ -92,6 +123,9 @@ ONNX_ACTIVATIONS = {
     "relu": _node("Relu"),
     "leaky_relu": _node("LeakyRelu", alpha=LEAKY_SLOPE),
     "selu": _node("Selu", alpha=SELU_ALPHA, gamma=SELU_SCALE),
+    "gelu": _gelu,
+    "silu": _silu,
+    "mish": _mish,
     "softmax": _node("Softmax", axis=1),
     "exp": _node("Exp"),
 }
@@ -164,7 +198,8 @@ def add_network(
         name = _apply(scope, container, "Add", [product, intercept_name])
         layer_activation = activation if i < len(coefs) - 1 else out_activation
         if layer_activation is not None:
-            name = ONNX_ACTIVATIONS[layer_activation](scope, container, name)
+            emit = ONNX_ACTIVATIONS[layer_activation]
+            name = emit(scope, container, name, dtype)
     return name
 
 

@@ -13,9 +13,14 @@ the same masks), with less work beside the matrix products:
   activation's derivative. The backward pass then multiplies the error by the
   gate once, instead of by the mask and then by the derivative. For relu with
   Bernoulli dropout the gate is made from bytes (kept and positive), and no
-  mask array is made at all;
+  mask array is made at all. For an activation whose derivative reads the
+  pre-activation (``DERIVATIVE_FROM_PRE_ACTIVATION``: gelu, silu, mish) the gate
+  is written from ``Z`` before the activation overwrites it, in the same buffer;
 - masks are drawn from as few random bits as the rate needs, in the order of
-  ``_dropout.draw_masks`` (the input's first, then each hidden layer's).
+  ``_dropout.draw_masks`` (the input's first, then each hidden layer's);
+- alpha dropout's masks (``_dropout.AlphaMask``) shift as well as scale: the
+  gate takes the scale, and ``_dropout.apply_alpha_mask`` maps ``Z`` in place,
+  as the reference maths does.
 
 Names follow ``_network``: ``A[i]`` is what layer ``i`` passes on (after its
 activation and dropout), ``A[0]`` the (masked) input.
@@ -29,8 +34,19 @@ prediction (which does not use it) stays safe to run from several threads.
 import numpy as np
 import scipy.sparse as sp
 
-from skdropout._activations import ACTIVATIONS, DERIVATIVES, GATES
-from skdropout._dropout import draw_mask, keep_decisions
+from skdropout._activations import (
+    ACTIVATIONS,
+    DERIVATIVE_FROM_PRE_ACTIVATION,
+    DERIVATIVES,
+    GATES,
+)
+from skdropout._dropout import (
+    AlphaMask,
+    apply_alpha_mask,
+    check_sparse_input_noise,
+    draw_mask,
+    keep_decisions,
+)
 from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS
 
 
@@ -54,8 +70,9 @@ class _Layer:
         self.kind = self._kind(activation, rate, noise)
         self.gate_into = GATES.get(activation)
         self.derivative = DERIVATIVES[activation]
-        self.gate = rows(dtype) if self.kind in ("relu-bytes", "gated") else None
-        masked = rate and self.kind in ("gated", "mask")
+        gated = self.kind in ("relu-bytes", "gated", "gated-from-z")
+        self.gate = rows(dtype) if gated else None
+        masked = rate and self.kind in ("gated", "gated-from-z", "mask")
         self.mask = rows(dtype) if masked else None
         self.flags = rows(bool) if self.kind == "relu-bytes" else None
         self._gate = None
@@ -64,6 +81,8 @@ class _Layer:
     def _kind(activation, rate, noise):
         if rate and activation == "relu" and noise == "bernoulli":
             return "relu-bytes"  # the gate from bytes: kept and positive
+        if activation in DERIVATIVE_FROM_PRE_ACTIVATION:
+            return "gated-from-z"  # the gate written from Z, before the activation
         if activation not in GATES:  # identity: the derivative is 1
             return "mask" if rate else "none"
         if not rate and activation == "logistic":
@@ -86,19 +105,27 @@ class _Layer:
             self.activation(Z)
             Z *= self._gate
             return
+        if self.kind == "gated-from-z":  # f' reads Z, which the activation overwrites
+            self._gate = self.gate[:n]
+            self.gate_into(Z, self._gate)
         self.activation(Z)
-        mask = None
+        mask = shifted = None
         if self.mask is not None:
             mask = draw_mask(rng, Z.shape, self.rate, Z.dtype, self.noise,
                              out=self.mask[:n])  # fmt: skip
-        if self.kind == "gated":
-            self._gate = self.gate[:n]
-            self.gate_into(Z, self._gate)
+            if isinstance(mask, AlphaMask):  # an affine map, whose slope is scale
+                mask, shifted = mask.scale, mask
+        if self.kind in ("gated", "gated-from-z"):
+            if self.kind == "gated":
+                self._gate = self.gate[:n]
+                self.gate_into(Z, self._gate)
             if mask is not None:
                 self._gate *= mask
         else:
             self._gate = mask
-        if mask is not None:
+        if shifted is not None:
+            apply_alpha_mask(Z, shifted, out=Z)
+        elif mask is not None:
             Z *= mask
 
     def backward(self, delta, A):
@@ -167,6 +194,9 @@ class TrainingStep:
         ]
         shape = (self._n_rows, self._units[0])
         self.input = np.empty(shape, dtype=self._dtype) if input_rate else None
+        # Alpha noise maps X affinely: its scale needs a buffer of its own.
+        alpha_input = input_rate and self.noise == "alpha"
+        self.input_scale = np.empty(shape, dtype=self._dtype) if alpha_input else None
 
     def gather(self, X, Y, idx):
         """The minibatch of rows ``idx`` (an index array or a slice)."""
@@ -208,8 +238,13 @@ class TrainingStep:
         A = X
         if self.input_rate:
             if sp.issparse(X):  # one mask value per stored entry
+                check_sparse_input_noise(X, self.input_rate, self.noise)
                 A = X.copy()
                 A.data *= draw_mask(rng, X.nnz, self.input_rate, X.dtype, self.noise)
+            elif self.input_scale is not None:  # alpha noise
+                mask = draw_mask(rng, X.shape, self.input_rate, X.dtype, self.noise,
+                                 out=self.input_scale[:n])  # fmt: skip
+                A = apply_alpha_mask(X, mask, out=self.input[:n])
             else:
                 A = draw_mask(rng, X.shape, self.input_rate, X.dtype, self.noise,
                               out=self.input[:n])  # fmt: skip

@@ -841,6 +841,54 @@ def test_gaussian_dropout_trains(Estimator, make_data):
 
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_alpha_dropout_trains_reproducibly(Estimator, make_data):
+    """Alpha dropout with selu (input dropout too) learns, differs from
+    Bernoulli dropout at the same rates, and the same seed gives the same
+    model; with another activation it is allowed (as in PyTorch and Keras)."""
+    X, y = make_data(200)
+    params = dict(max_iter=40, learning_rate_init=0.01, activation="selu",
+                  dropout=0.1, input_dropout=0.1)  # fmt: skip
+    bernoulli = _small(Estimator, **params).fit(X, y)
+    alpha = _small(Estimator, dropout_noise="alpha", **params).fit(X, y)
+    again = _small(Estimator, dropout_noise="alpha", **params).fit(X, y)
+    _assert_same_weights(alpha, again)
+    assert not np.array_equal(bernoulli.coefs_[0], alpha.coefs_[0])
+    assert alpha.score(X, y) > 0.6
+    relu = _small(Estimator, dropout_noise="alpha", max_iter=5).fit(X, y)
+    assert np.isfinite(relu.coefs_[0]).all()
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_alpha_dropout_monte_carlo(Estimator, make_data):
+    """Monte Carlo dropout samples alpha noise: the passes are finite, differ
+    from each other, and are reproducible from their seed."""
+    X, y = make_data(200)
+    est = _small(Estimator, activation="selu", dropout=0.05,
+                 dropout_noise="alpha", max_iter=40).fit(X, y)  # fmt: skip
+    first = est.predict_mc(X[:20], n_passes=30, random_state=0)
+    second = est.predict_mc(X[:20], n_passes=30, random_state=0)
+    assert_array_equal(first, second)
+    assert np.isfinite(first).all()
+    assert not np.allclose(first[0], first[1])
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_alpha_input_dropout_on_sparse_x_refused(Estimator, make_data):
+    """input_dropout with dropout_noise='alpha' on sparse X (which it would make
+    dense) is an error naming both parameters; hidden alpha dropout is fine."""
+    X, y = make_data()
+    X_sparse = sp.csr_matrix(X)
+    est = _small(Estimator, input_dropout=0.2, dropout_noise="alpha")
+    with pytest.raises(ValueError, match="input_dropout with dropout_noise='alpha'"):
+        est.fit(X_sparse, y)
+    assert not hasattr(est, "coefs_")
+    _small(Estimator, dropout_noise="alpha").fit(X_sparse, y)
+    est.fit(X, y)  # dense X is fine, and predict_mc on sparse X refuses
+    with pytest.raises(ValueError, match="input_dropout with dropout_noise='alpha'"):
+        est.predict_mc(X_sparse, n_passes=2)
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
 def test_new_parameters_validated(Estimator, make_data):
     """dropout_noise, max_norm and mc_passes are validated like the others."""
     X, y = make_data()

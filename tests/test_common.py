@@ -42,6 +42,18 @@ ESTIMATORS = [
     DropoutMLPRegressor(
         dropout_noise="gaussian", max_norm=3.0, mc_passes=5, random_state=0
     ),
+    # Alpha dropout with SELU, the pairing it is meant for (the classifier with
+    # input dropout too).
+    DropoutMLPClassifier(
+        activation="selu",
+        dropout=0.1,
+        input_dropout=0.1,
+        dropout_noise="alpha",
+        random_state=0,
+    ),
+    DropoutMLPRegressor(
+        activation="selu", dropout=0.1, dropout_noise="alpha", random_state=0
+    ),
     # The training recipe's parameters, all at once. (Early stopping, which
     # the recipe also uses, needs more rows than some checks have, as with
     # scikit-learn's MLP; tests/test_recipe.py covers it.)

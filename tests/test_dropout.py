@@ -3,9 +3,18 @@
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 
-from skdropout._dropout import NOISES, check_rates, draw_mask, draw_masks
+from skdropout._activations import SELU_ALPHA, SELU_SCALE
+from skdropout._dropout import (
+    MULTIPLICATIVE_NOISES,
+    NOISES,
+    AlphaMask,
+    alpha_affine,
+    check_rates,
+    draw_mask,
+    draw_masks,
+)
 
 RATES = [0.1, 0.5, 0.8]
 DTYPES = [np.float32, np.float64]
@@ -230,11 +239,19 @@ def test_draw_masks_gaussian_input_and_hidden():
         assert not np.isin(mask, [0.0, 2.0]).all()  # not Bernoulli values
 
 
-@pytest.mark.parametrize("noise", NOISES)
+def test_every_noise_is_checked_for_its_distribution():
+    """Each noise kind is either multiplicative (checked for mean 1 and the
+    dropout variance below) or alpha dropout (checked for keeping mean 0 and
+    variance 1): a new kind must join one of the two tests."""
+    assert set(NOISES) == set(MULTIPLICATIVE_NOISES) | {"alpha"}
+    assert "alpha" not in MULTIPLICATIVE_NOISES
+
+
+@pytest.mark.parametrize("noise", MULTIPLICATIVE_NOISES)
 @pytest.mark.parametrize("rate", RATES)
 def test_every_noise_has_mean_one_and_the_dropout_variance(noise, rate):
-    """Every registered noise kind multiplies by noise of mean 1 (prediction needs
-    no rescaling) and variance p / (1 - p), within 4 standard errors, and
+    """Every multiplicative noise kind multiplies by noise of mean 1 (prediction
+    needs no rescaling) and variance p / (1 - p), within 4 standard errors, and
     draw_masks gives it the same stream as draw_mask (input mask first)."""
     n = 200_000
     mask = draw_mask(np.random.RandomState(0), n, rate, np.float64, noise=noise)
@@ -248,3 +265,67 @@ def test_every_noise_has_mean_one_and_the_dropout_variance(noise, rate):
     rng = np.random.RandomState(0)
     for mask, shape in zip(masks, [(100, 20), (100, 30)]):
         assert_array_equal(mask, draw_mask(rng, shape, rate, np.float64, noise=noise))
+
+
+@pytest.mark.parametrize("inputs", ["normal", "selu"])
+@pytest.mark.parametrize("rate", RATES)
+def test_alpha_noise_keeps_mean_zero_and_variance_one(rate, inputs):
+    """Alpha dropout of inputs of mean 0 and variance 1 (standard normal values,
+    or SELU of normal pre-activations, which SELU's fixed point makes so) has
+    mean 0 and variance 1, within 4 standard errors; the same mask as the
+    paper's formula, and the same keep decisions as the Bernoulli mask."""
+    from skdropout._network import _apply_mask
+
+    n = 400_000
+    H = np.random.RandomState(5).standard_normal(n)
+    if inputs == "selu":
+        # SELU maps N(0, 1) pre-activations to mean 0, variance 1 only nearly:
+        # standardize what remains so that the test is on the noise alone.
+        from skdropout._activations import selu
+
+        H = selu(H)
+        H = (H - H.mean()) / H.std()
+    mask = draw_mask(np.random.RandomState(0), n, rate, np.float64, noise="alpha")
+    assert isinstance(mask, AlphaMask)
+    bernoulli = draw_mask(np.random.RandomState(0), n, rate, np.float64)
+    assert_array_equal(mask.scale != 0, bernoulli != 0)
+    A = _apply_mask(H, mask)
+    a, b = alpha_affine(rate)
+    d = bernoulli != 0
+    assert_allclose(A, a * np.where(d, H, -SELU_SCALE * SELU_ALPHA) + b, atol=1e-12)
+    # The sample mean of n values of variance 1 has standard error 1 / sqrt(n);
+    # the sample variance has standard error std((A - 0)**2) / sqrt(n).
+    assert abs(A.mean()) < 4 / np.sqrt(n)
+    squares = A**2
+    assert abs(squares.mean() - 1) < 4 * squares.std() / np.sqrt(n)
+
+
+def test_alpha_constants_match_pytorch_and_keras():
+    """a, b and the saturation are PyTorch's (ATen's alpha_dropout:
+    a = 1 / sqrt((alpha**2 p + 1) (1 - p)), b = alpha a p with alpha =
+    1.7580993408473766, the value of a dropped unit being -alpha) and Keras'."""
+    alpha = 1.7580993408473766
+    for p in (0.05, 0.1, 0.5, 0.8):
+        a, b = alpha_affine(p)
+        assert a == pytest.approx(1 / np.sqrt((alpha**2 * p + 1) * (1 - p)), rel=1e-14)
+        assert b == pytest.approx(alpha * a * p, rel=1e-14)
+    assert -SELU_SCALE * SELU_ALPHA == pytest.approx(-alpha, rel=1e-15)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_alpha_mask_values_and_stream(dtype):
+    """The alpha mask's scale is a or 0 in the requested dtype, its shift
+    a q alpha', and draw_masks gives it the stream of draw_mask."""
+    rate = 0.2
+    mask = draw_mask(np.random.RandomState(0), (500, 7), rate, dtype, noise="alpha")
+    a, b = alpha_affine(rate)
+    assert mask.scale.dtype == dtype
+    assert set(np.unique(mask.scale)) == {dtype(0), dtype(a)}
+    assert mask.shift == pytest.approx(a * (1 - rate) * -SELU_SCALE * SELU_ALPHA)
+    masks = draw_masks(np.random.RandomState(0), 100, [20, 30, 2], [rate], rate,
+                       dtype, noise="alpha")  # fmt: skip
+    rng = np.random.RandomState(0)
+    for mask, shape in zip(masks, [(100, 20), (100, 30)]):
+        expected = draw_mask(rng, shape, rate, dtype, noise="alpha")
+        assert_array_equal(mask.scale, expected.scale)
+        assert mask.shift == expected.shift

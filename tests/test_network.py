@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skdropout._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
-from skdropout._dropout import draw_mask
+from skdropout._dropout import ALPHA_SATURATION, AlphaMask, draw_mask
 from skdropout._network import backward, forward, loss_and_grads, predict_raw
 
 N_SAMPLES, N_FEATURES, HIDDEN = 7, 3, (5, 4)
@@ -28,7 +28,7 @@ LOSS_CASES = [
     ("binary_log_loss", 2),
     ("binary_log_loss", 1),
 ]
-MASK_SETTINGS = ["none", "hidden", "input+hidden", "gaussian"]
+MASK_SETTINGS = ["none", "hidden", "input+hidden", "gaussian", "alpha"]
 # Activations whose derivative jumps at 0: the finite differences must not
 # straddle the kink.
 KINKED = {"relu", "leaky_relu", "selu"}
@@ -58,29 +58,37 @@ def _params(rng, n_outputs, dtype=np.float64):
 
 
 def _masks(rng, setting, n_samples=N_SAMPLES, dtype=np.float64):
-    """Masks drawn once, to be held fixed: None, hidden only, or input and hidden."""
+    """Masks drawn once, to be held fixed: None, hidden only, or input and hidden
+    (Bernoulli, Gaussian or alpha noise; the alpha masks with their shifts)."""
     if setting == "none":
         return None
-    noise = "gaussian" if setting == "gaussian" else "bernoulli"
+    noise = setting if setting in ("gaussian", "alpha") else "bernoulli"
     input_mask = None
-    if setting in ("input+hidden", "gaussian"):
+    if setting in ("input+hidden", "gaussian", "alpha"):
         input_mask = draw_mask(rng, (n_samples, N_FEATURES), 0.2, dtype, noise)
     return [input_mask] + [
         draw_mask(rng, (n_samples, h), 0.4, dtype, noise) for h in HIDDEN
     ]
 
 
+def _noisy(H, mask):
+    """H after a mask, written out: times it, or alpha dropout's affine map."""
+    if mask is None:
+        return H
+    if isinstance(mask, AlphaMask):
+        return mask.scale * (H - ALPHA_SATURATION) + mask.shift
+    return H * mask
+
+
 def _hidden_pre_activations(X, coefs, intercepts, activation, masks):
     """Pre-activations of every hidden layer, computed directly with NumPy."""
     masks = [None] * len(coefs) if masks is None else masks
-    A = X if masks[0] is None else X * masks[0]
+    A = _noisy(X, masks[0])
     pre = []
     for i in range(len(coefs) - 1):
         Z = A @ coefs[i] + intercepts[i]
         pre.append(Z)
-        A = ACTIVATIONS[activation](Z.copy())
-        if masks[i + 1] is not None:
-            A = A * masks[i + 1]
+        A = _noisy(ACTIVATIONS[activation](Z.copy()), masks[i + 1])
     return pre
 
 

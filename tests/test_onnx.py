@@ -68,9 +68,9 @@ def _fit(estimator, y, dtype=np.float32):
     return make_pipeline(StandardScaler(), estimator).fit(X.astype(dtype), y)
 
 
-def _run(model, X, options=None):
+def _run(model, X, options=None, target_opset=None):
     """Convert ``model`` with skl2onnx and run it with ONNX Runtime on X."""
-    onx = skl2onnx.to_onnx(model, X[:1], options=options)
+    onx = skl2onnx.to_onnx(model, X[:1], options=options, target_opset=target_opset)
     session = ort.InferenceSession(
         onx.SerializeToString(), providers=["CPUExecutionProvider"]
     )
@@ -162,15 +162,17 @@ def test_every_activation_has_an_onnx_entry():
     assert names <= set(ONNX_ACTIVATIONS), names - set(ONNX_ACTIVATIONS)
 
 
+@pytest.mark.parametrize("target_opset", [9, None], ids=["opset9", "latest"])
 @pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
-def test_hidden_activation_exports(activation):
-    """Each hidden activation's ONNX nodes compute what the NumPy function does."""
+def test_hidden_activation_exports(activation, target_opset):
+    """Each hidden activation's ONNX nodes compute what the NumPy function does,
+    with the newest opset and with opset 9 (the oldest the export supports)."""
     reg = _fit(
         DropoutMLPRegressor(hidden_layer_sizes=(6, 5), activation=activation,
                             max_iter=20, random_state=0),
         X[:, 0] - X[:, 1],
     )  # fmt: skip
-    (output,) = _run(reg, X)
+    (output,) = _run(reg, X, target_opset=target_opset)
     assert_allclose(output.ravel(), reg.predict(X), **TOL)
 
 

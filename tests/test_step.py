@@ -16,6 +16,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from skdropout._activations import (
     ACTIVATIONS,
+    DERIVATIVE_FROM_PRE_ACTIVATION,
     DERIVATIVES,
     GATES,
     HIDDEN_ACTIVATIONS,
@@ -98,9 +99,12 @@ def test_step_matches_reference(activation, loss, rates, input_rate, noise, dtyp
 @pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)
 def test_gate_is_the_derivative(activation):
     """Each hidden activation's gate (the derivative the fast step writes out) is
-    what its DERIVATIVES entry multiplies an error by; without a gate, the
-    derivative must be 1 (the step then leaves the error alone)."""
-    H = ACTIVATIONS[activation](np.random.RandomState(0).normal(size=(6, 5)))
+    what its DERIVATIVES entry multiplies an error by, both reading the output
+    (or the pre-activation, for DERIVATIVE_FROM_PRE_ACTIVATION); without a gate,
+    the derivative must be 1 (the step then leaves the error alone)."""
+    H = np.random.RandomState(0).normal(size=(6, 5))
+    if activation not in DERIVATIVE_FROM_PRE_ACTIVATION:
+        H = ACTIVATIONS[activation](H)
     expected = np.ones_like(H)
     DERIVATIVES[activation](H, expected)
     if activation not in GATES:
@@ -114,10 +118,20 @@ def test_gate_is_the_derivative(activation):
 @pytest.mark.parametrize("noise", NOISES)
 @pytest.mark.parametrize("input_rate", [0, 0.3])
 def test_step_on_sparse_input(input_rate, noise):
-    """Sparse input gives the reference's numbers (input masks per stored entry)."""
+    """Sparse input gives the reference's numbers (input masks per stored entry);
+    alpha noise on a sparse input, which would make it dense, is refused by both."""
     X, Y, coefs, intercepts = _problem("log_loss", np.float64)
     X[np.abs(X) < 0.8] = 0
     X = sp.csr_matrix(X)
+    if noise == "alpha" and input_rate:
+        with pytest.raises(ValueError, match="input_dropout.*sparse X"):
+            draw_masks(np.random.RandomState(3), X.shape[0], UNITS, (0.5, 0.5),
+                       input_rate, np.float64, X=X, noise=noise)  # fmt: skip
+        with pytest.raises(ValueError, match="input_dropout.*sparse X"):
+            rng = np.random.RandomState(3)
+            _fast_path(X, Y, None, coefs, intercepts, "relu", "log_loss", 1e-3,
+                       rng, (0.5, 0.5), input_rate, noise)  # fmt: skip
+        return
     masks = draw_masks(np.random.RandomState(3), X.shape[0], UNITS, (0.5, 0.5),
                        input_rate, np.float64, X=X, noise=noise)  # fmt: skip
     expected = loss_and_grads(X, Y, coefs, intercepts, "relu", "log_loss", 1e-3,

@@ -35,6 +35,7 @@ this folder gives the protocol, the data sets and a run's cost.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import argparse
+import ast
 import json
 import os
 import statistics
@@ -49,7 +50,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 from _common import machine_info
-from _datasets import CLASSIFICATION, DATASETS, load, resolve
+from _datasets import CLASSIFICATION, DATASETS, REGRESSION, load, resolve
 from joblib import Parallel, delayed
 from sklearn.compose import (
     ColumnTransformer,
@@ -709,8 +710,22 @@ def parse_args(argv=None):
         help="print the report from results files (merged, later files winning) "
         "without fitting",
     )
+    p.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="PARAM=VALUE",
+        help="an ablation: set PARAM (a Python literal, else a string) on "
+        "skdropout's contenders, recorded as 'NAME[PARAM=VALUE,...]' beside "
+        "the unchanged ones; repeatable",
+    )
     p.add_argument("--list", action="store_true", help="print the data sets and exit")
     args = p.parse_args(argv)
+    try:
+        args.settings = dict(_setting(text) for text in args.settings)
+    except ValueError as exc:
+        p.error(str(exc))
     quick = dict(folds=2, max_rows=1000, seed=0, datasets=",".join(QUICK_DATASETS))
     full = dict(folds=5, max_rows=10000, seed=0, datasets=None)
     for k, v in (quick if args.quick else full).items():
@@ -733,6 +748,40 @@ def parse_args(argv=None):
     if unknown and not args.from_:
         p.error(f"unknown contenders {unknown}; known: {', '.join(CONTENDERS)}")
     return args
+
+
+def _setting(text):
+    """``(param, value)`` of a ``--set PARAM=VALUE``."""
+    param, sep, value = text.partition("=")
+    if not (sep and param):
+        raise ValueError(f"--set takes PARAM=VALUE; got {text!r}")
+    try:
+        return param, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return param, value
+
+
+def variant(contender, settings):
+    """The name recorded for ``contender`` run with ``settings`` (unchanged
+    for a baseline: they apply to skdropout's contenders only)."""
+    if not settings or not CONTENDERS[contender].ours:
+        return contender
+    return contender + "[" + ",".join(f"{k}={v}" for k, v in settings.items()) + "]"
+
+
+def make(contender, task, settings, seed):
+    """The contender's estimator for ``task``, with ``settings`` if it is one of
+    skdropout's and every ``random_state`` set to ``seed``."""
+    estimator = CONTENDERS[contender].make(task)
+    if CONTENDERS[contender].ours:
+        for param, value in settings.items():
+            if not any(
+                key == param or key.endswith("__" + param)
+                for key in estimator.get_params(deep=True)
+            ):
+                raise ValueError(f"{contender} has no parameter {param!r}")
+            _set_everywhere(estimator, param, value)
+    return _set_everywhere(estimator, "random_state", seed)
 
 
 def list_datasets(max_rows):
@@ -822,6 +871,11 @@ def main(argv=None):
         if CONTENDERS[c].make(CLASSIFICATION) is None:
             print(f"skipped: {c} (needs {CONTENDERS[c].needs or 'something missing'})")
         else:
+            for task in (CLASSIFICATION, REGRESSION):
+                try:  # a bad --set fails now, not in every fold
+                    make(c, task, args.settings, args.seed)
+                except ValueError as exc:
+                    sys.exit(f"--set: {exc}")
             contenders.append(c)
 
     runs, records = [], []
@@ -832,7 +886,7 @@ def main(argv=None):
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": machine,
         "args": {k: v for k, v in vars(args).items() if k != "from_"},
-        "contenders": contenders,
+        "contenders": [variant(c, args.settings) for c in contenders],
         "datasets": args.datasets,
     }
     runs.append(run)
@@ -850,7 +904,7 @@ def main(argv=None):
         ]
         results = Parallel(n_jobs=args.n_jobs)(
             delayed(run_fold)(
-                _set_everywhere(CONTENDERS[c].make(task), "random_state", args.seed),
+                make(c, task, args.settings, args.seed),
                 task,
                 X,
                 y,
@@ -863,7 +917,7 @@ def main(argv=None):
         for (c, k, _, test), result in zip(jobs, results):
             result.update(
                 dataset=d,
-                contender=c,
+                contender=variant(c, args.settings),
                 ours=CONTENDERS[c].ours,
                 fold=k,
                 folds=args.folds,

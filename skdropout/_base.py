@@ -92,6 +92,7 @@ class BaseDropoutMLP(PredictionMixin, SolverMixin, CallbackSupport, BaseEstimato
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "learning_rate_warmup": [Interval(Real, 0, 1, closed="left")],
         "dropout_schedule": [StrOptions(set(DROPOUT_SCHEDULES))],
+        "schedule_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "early_stopping_metric": [StrOptions({"score", "loss"})],
     }
 

@@ -166,6 +166,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         weight_decay=0.0,
         learning_rate_warmup=0.0,
         dropout_schedule="constant",
+        schedule_epochs=None,
         early_stopping_metric="score",
         class_weight=None,
         label_smoothing=0.0,
@@ -202,6 +203,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         self.weight_decay = weight_decay
         self.learning_rate_warmup = learning_rate_warmup
         self.dropout_schedule = dropout_schedule
+        self.schedule_epochs = schedule_epochs
         self.early_stopping_metric = early_stopping_metric
         self.label_smoothing = label_smoothing
 

@@ -239,6 +239,7 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         max_fun=15000,
         learning_rate_warmup=0.0,
         dropout_schedule="flat_cosine",
+        schedule_epochs=None,
         early_stopping_metric="loss",
         class_weight=None,
         label_smoothing=0.0,
@@ -279,6 +280,7 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         self.max_fun = max_fun
         self.learning_rate_warmup = learning_rate_warmup
         self.dropout_schedule = dropout_schedule
+        self.schedule_epochs = schedule_epochs
         self.early_stopping_metric = early_stopping_metric
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing

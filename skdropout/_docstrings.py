@@ -84,8 +84,8 @@ learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, default='const
     loss keeps decreasing and divides it by 5 whenever ``n_iter_no_change``
     epochs fail to improve by ``tol``. 'cosine' applies to 'sgd' and 'adam':
     the rate is ``learning_rate_init * 0.5 * (1 + cos(pi * progress))`` at every
-    minibatch, progress going from 0 to 1 over ``max_iter`` epochs
-    (Loshchilov and Hutter, 2017), after the warm-up of
+    minibatch, progress going from 0 to 1 over ``schedule_epochs`` epochs
+    (``max_iter`` by default; Loshchilov and Hutter, 2017), after the warm-up of
     ``learning_rate_warmup``.
 
 learning_rate_init : float, default=0.001
@@ -165,18 +165,28 @@ weight_decay : float, default=0.0
     'sgd' and 'adam' only.
 
 learning_rate_warmup : float, default=0.0
-    Share of the ``max_iter`` epochs over which the learning rate rises
-    linearly from 0 to its schedule's start, at every minibatch ('sgd' and
-    'adam'); the schedule then runs over the remaining epochs. 0 means no
-    warm-up.
+    Share of the ``schedule_epochs`` (by default ``max_iter``) epochs over
+    which the learning rate rises linearly from 0 to its schedule's start, at
+    every minibatch ('sgd' and 'adam'); the schedule then runs over the
+    remaining epochs. 0 means no warm-up.
 
 dropout_schedule : {'constant', 'flat_cosine'}, default='constant'
     How the drop rates of ``dropout`` and ``input_dropout`` change over the
-    ``max_iter`` epochs: 'constant' keeps them; 'flat_cosine' keeps them for
-    the first half and then lowers them along half a cosine to 0 at the end,
+    ``schedule_epochs`` (by default ``max_iter``) epochs: 'constant' keeps
+    them; 'flat_cosine' keeps them for the first half and then lowers them
+    along half a cosine to 0 at the end,
     as RealMLP does (Holzmueller et al., 2024), so that the last epochs
     fine-tune the network without noise. Monte Carlo dropout uses the full
     rates.
+
+schedule_epochs : int, default=None
+    The epochs over which the schedules run ('cosine', the warm-up of
+    ``learning_rate_warmup``, 'flat_cosine'): their progress reaches 1 after
+    ``schedule_epochs`` epochs. None means ``max_iter``. With a smaller
+    ``max_iter``, training stops part-way along the schedules, with the
+    weights a longer fit has at that epoch (bit for bit, for the same
+    ``random_state``): the CV estimators refit their fold models so when they
+    choose the number of epochs.
 
 early_stopping_metric : {'score', 'loss'}, default='score'
     What early stopping watches on the validation set: 'score' the

@@ -134,6 +134,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         weight_decay=0.0,
         learning_rate_warmup=0.0,
         dropout_schedule="constant",
+        schedule_epochs=None,
         early_stopping_metric="score",
     ):
         self.loss = loss
@@ -168,6 +169,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         self.weight_decay = weight_decay
         self.learning_rate_warmup = learning_rate_warmup
         self.dropout_schedule = dropout_schedule
+        self.schedule_epochs = schedule_epochs
         self.early_stopping_metric = early_stopping_metric
 
     # -- hooks --------------------------------------------------------------------

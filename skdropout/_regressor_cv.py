@@ -237,6 +237,7 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         max_fun=15000,
         learning_rate_warmup=0.0,
         dropout_schedule="flat_cosine",
+        schedule_epochs=None,
         early_stopping_metric="loss",
     ):
         self.loss = loss
@@ -276,6 +277,7 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         self.max_fun = max_fun
         self.learning_rate_warmup = learning_rate_warmup
         self.dropout_schedule = dropout_schedule
+        self.schedule_epochs = schedule_epochs
         self.early_stopping_metric = early_stopping_metric
 
     def _oof_loss(self, y, predictions, sample_weight=None):

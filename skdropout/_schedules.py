@@ -1,10 +1,10 @@
 """Schedules: a factor of the learning rate or of the dropout rate as a function of
 training progress.
 
-Progress runs from 0 at the start of training to 1 after ``max_iter`` epochs, and
-moves at every minibatch (learning rate) or epoch (dropout). Each schedule is a
-pure function of progress, so its values at every step can be checked exactly
-(``tests/test_schedules.py``).
+Progress runs from 0 at the start of training to 1 after ``schedule_epochs``
+(by default ``max_iter``) epochs, and moves at every minibatch (learning rate)
+or epoch (dropout). Each schedule is a pure function of progress, so its values
+at every step can be checked exactly (``tests/test_recipe.py``).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause

@@ -82,8 +82,8 @@ class SolverMixin:
             (lambda size, dtype: self._optimizer) if continuing
             else self._make_optimizer,
             batch_size, self.activation, self._loss, rates, input_rate, noise,
-            self.alpha, self.max_norm, self.weight_decay, self.max_iter,
-            lr_schedule, dropout_schedule,
+            self.alpha, self.max_norm, self.weight_decay,
+            self.schedule_epochs or self.max_iter, lr_schedule, dropout_schedule,
         )  # fmt: skip
         # Epochs of the schedules done before this call: a fit starts them
         # afresh; partial_fit calls continue them, one epoch per call.

@@ -16,6 +16,7 @@ from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS
 from skdropout._network import forward, loss_and_grads
 from skdropout._packing import Layout
 from skdropout._schedules import constant, cosine, flat_cosine, with_warmup
+from skdropout._solvers import SolverMixin
 from skdropout._step import TrainingStep
 from skdropout._update import Update
 
@@ -129,6 +130,48 @@ def test_dropping_the_schedule_restores_the_full_rate(monkeypatch):
     seen = _record(monkeypatch, Update, "__call__", lambda u: u.optimizer.lr_factor)
     clf.set_params(learning_rate="constant").partial_fit(X, y)
     assert seen == [1.0]
+
+
+@pytest.mark.parametrize("Estimator, make_data", [
+    (DropoutMLPClassifier, _classification), (DropoutMLPRegressor, _regression),
+])  # fmt: skip
+def test_schedule_epochs_sets_the_schedules_length(Estimator, make_data, monkeypatch):
+    """schedule_epochs=H: the learning rate follows cosine((e + i / n) / H) and the
+    rates flat_cosine(e / H), whatever max_iter is."""
+    X, y = make_data()
+    lr = _record(monkeypatch, Update, "__call__", lambda u: u.optimizer.lr_factor)
+    rates = _record(monkeypatch, TrainingStep, "gather", lambda s: s.rates)
+    est = Estimator(
+        hidden_layer_sizes=(8,), dropout=0.4, learning_rate="cosine",
+        dropout_schedule="flat_cosine", batch_size=20, max_iter=5, schedule_epochs=8,
+        tol=0, n_iter_no_change=100, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    assert est.n_iter_ == 5
+    assert lr == [cosine((e + i / 3) / 8) for e in range(5) for i in range(3)]
+    assert rates == [(0.4 * flat_cosine(e / 8),) for e in range(5) for _ in range(3)]
+
+
+@pytest.mark.parametrize("Estimator, make_data", [
+    (DropoutMLPClassifier, _classification), (DropoutMLPRegressor, _regression),
+])  # fmt: skip
+def test_a_shorter_fit_stops_part_way_along_the_schedules(
+    Estimator, make_data, monkeypatch
+):
+    """max_iter=e with schedule_epochs=H gives, bit for bit, the weights that a fit
+    of H epochs has after epoch e."""
+    X, y = make_data(200)
+    params = dict(hidden_layer_sizes=(16,), dropout=0.2, learning_rate="cosine",
+                  dropout_schedule="flat_cosine", learning_rate_init=0.01,
+                  tol=0, n_iter_no_change=100, random_state=0)  # fmt: skip
+    # The weights after every epoch: read when the epoch's validation is recorded.
+    weights = _record(monkeypatch, SolverMixin, "_record_validation",
+                      lambda est: [c.copy() for c in est.coefs_])  # fmt: skip
+    full = Estimator(**params, max_iter=12).fit(X, y, X_val=X[:50], y_val=y[:50])
+    short = Estimator(**params, max_iter=5, schedule_epochs=12).fit(X, y)
+    assert full.n_iter_ == 12 and short.n_iter_ == 5
+    assert short.loss_curve_ == full.loss_curve_[:5]
+    for a, b in zip(short.coefs_, weights[4]):
+        assert_array_equal(a, b)
 
 
 # -- weight decay -------------------------------------------------------------------
@@ -299,6 +342,7 @@ def test_default_metric_watches_the_score():
         (dict(early_stopping_metric="accuracy"), "early_stopping_metric"),
         (dict(learning_rate="exponential"), "learning_rate"),
         (dict(label_smoothing=1.0), "label_smoothing"),
+        (dict(schedule_epochs=0), "schedule_epochs"),
     ],
 )
 def test_bad_recipe_parameters(params, match):

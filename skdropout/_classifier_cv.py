@@ -16,8 +16,9 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     decay built in, and its fold models averaged.
 
     Every candidate (a drop rate of ``dropouts`` and a weight decay of
-    ``weight_decays``) is fitted on the training part of every fold, stopping
-    early on an inner split of it, and scored on the fold's held-out part. The
+    ``weight_decays``) is fitted on the training part of every fold and scored
+    on the fold's held-out part; with ``early_stopping`` the number of epochs
+    is chosen on the held-out parts too. The
     best candidate's fold models are kept, and ``predict_proba`` averages their
     probabilities: the models that cross-validation trains are used instead of
     thrown away, and no refit is needed.
@@ -68,11 +69,24 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         job, each fit is held to one BLAS thread, so that the jobs do not
         oversubscribe the cores.
 
+    early_stopping : bool, default=True
+        Whether the number of epochs is chosen like the candidates, on the
+        folds' held-out parts: every fold model runs its whole schedule with
+        its held-out part as validation set (its loss or score after every
+        epoch, as ``early_stopping_metric`` says), each candidate gets the
+        number of epochs whose mean over the folds is best (``max_iter`` in
+        ``cv_results_['params']``), and the fold models kept are brought back
+        to it: refitted for that many epochs of the same schedules
+        (``schedule_epochs``), which gives them, bit for bit, the weights they
+        had then. ``validation_fraction`` is not used: the held-out parts are
+        the validation sets. False: the fold models keep their last epoch.
+
     hidden_layer_sizes, activation, ... : see :class:`~skdropout.DropoutMLPClassifier`
         Every other parameter of :class:`~skdropout.DropoutMLPClassifier`, with the same
         meaning, except ``dropout`` and ``weight_decay``, which the candidates
-        set. The defaults differ: they are the training recipe of the best
-        tabular MLPs (see Notes), not scikit-learn's.
+        set, and ``early_stopping`` (above). The defaults differ: they are the
+        training recipe of the best tabular MLPs (see Notes), not
+        scikit-learn's.
 
     Attributes
     ----------
@@ -85,8 +99,13 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     weight_decay_ : float
         The weight decay of the best candidate.
 
+    max_iter_ : int
+        The number of epochs of the best candidate's fold models: chosen on the
+        held-out parts with ``early_stopping``, else ``max_iter``.
+
     best_params_ : dict
-        The best candidate: ``{'dropout': ..., 'weight_decay': ...}``.
+        The best candidate: ``{'dropout': ..., 'weight_decay': ...}``, and
+        with ``early_stopping`` its number of epochs, ``'max_iter'``.
 
     best_index_ : int
         Its index in ``cv_results_['params']``.
@@ -98,8 +117,11 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         As ``GridSearchCV``'s: ``params``, ``param_dropout``,
         ``param_weight_decay``, ``split{k}_test_score``, ``mean_test_score``,
         ``std_test_score``, ``rank_test_score``, ``mean_fit_time``,
-        ``std_fit_time``, and each fold model's epochs (``split{k}_n_iter``,
-        ``mean_n_iter``).
+        ``std_fit_time`` (a fold model's refit to its chosen epochs
+        included), ``param_max_iter`` (with ``early_stopping``: each
+        candidate's chosen number of epochs) and the epochs each fold model ran
+        in the search (``split{k}_n_iter``, ``mean_n_iter``; also
+        ``n_iter_``).
 
     estimators_ : list of DropoutMLPClassifier
         The members whose outputs are averaged: the fold models of the chosen
@@ -141,23 +163,30 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     measured on 17 real data sets (see the user guide's recipe page):
     ``hidden_layer_sizes=(256,)``, ``batch_size=64``,
     ``learning_rate='cosine'`` from ``learning_rate_init=0.001``,
-    ``dropout_schedule='flat_cosine'``, ``alpha=0``, ``max_iter=100``, and the
-    epoch of lowest validation log-loss kept (``early_stopping=True``,
-    ``early_stopping_metric='loss'``, ``validation_fraction=0.2``,
-    ``n_iter_no_change=100``: the whole schedule runs): without it, the
-    probabilities of a network trained to the end grow over-confident and the
-    log-loss suffers, most on small data sets.
+    ``dropout_schedule='flat_cosine'``, ``alpha=0``, ``max_iter=100``
+    (``n_iter_no_change=100``: the whole schedule runs), and the number of
+    epochs chosen where the held-out log-loss, averaged over the folds, is
+    lowest (``early_stopping=True``, ``early_stopping_metric='loss'``):
+    without it, the probabilities of a network trained to the end grow
+    over-confident and the log-loss suffers, most on small data sets.
 
-    **Honest scores.** Each fold model keeps its best epoch on an inner split
-    of its fold's training part (``validation_fraction`` of it), never on the
-    fold's held-out part, which only scores it: the cross-validated scores in
-    ``cv_results_`` are estimates of the error on new data, as
-    ``GridSearchCV``'s are, not scores the search was tuned on. The score of
-    the chosen candidate (``best_score_``) is, like any maximum over
-    candidates, slightly optimistic.
+    **Honest scores.** The number of epochs is chosen as the drop rate and the
+    weight decay are: one for all the folds of a candidate, on the mean of
+    their held-out scores. Each split score is that of a model that never saw
+    the fold's held-out part in training, and the search is GridSearchCV's
+    over (candidate, number of epochs) (``tests/test_cv.py`` checks it):
+    ``cv_results_`` estimates the error on new data as GridSearchCV's does, and
+    ``best_score_`` is, like any maximum over candidates, slightly optimistic.
+    Keeping each fold model's own best epoch on its held-out part would score
+    it on the data that chose it; an inner validation split of each training
+    part (this estimator's first version) cost small data sets a fifth of
+    their training rows and chose the epoch on a handful of them.
 
-    **Cost.** ``len(dropouts) * len(weight_decays) * n_splits`` fits, and no
-    refit unless ``refit=True``; prediction runs every kept fold model.
+    **Cost.** ``len(dropouts) * len(weight_decays) * n_splits`` fits; with
+    ``early_stopping``, the kept fold models that ran longer than their chosen
+    epochs are refitted up to them (those of the best candidate; of every
+    candidate with another ``scoring`` or ``ensemble='greedy'``); no refit on
+    all the data unless ``refit=True``. Prediction runs every kept fold model.
 
     References
     ----------
@@ -187,7 +216,9 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     >>> len(search.estimators_), search.cv_results_["mean_test_score"].shape
     (3, (4,))
     >>> sorted(search.best_params_)
-    ['dropout', 'weight_decay']
+    ['dropout', 'max_iter', 'weight_decay']
+    >>> 1 <= search.max_iter_ <= 20
+    True
     """
 
     _plain = DropoutMLPClassifier

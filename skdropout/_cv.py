@@ -3,11 +3,15 @@ and averaged.
 
 The plain estimators' fit is reused as it is (as ``LogisticRegressionCV`` reuses
 ``LogisticRegression``'s path): every candidate of the grid of dropout rates and
-weight decays is fitted on the training part of every fold, with early stopping
-on an inner split of that training part, and scored on the fold's held-out part,
-which it never saw, so the cross-validated scores stay honest. The fold models of
-the best candidate are kept and their predictions averaged: no refit is needed
-(``refit=True`` gives GridSearchCV's behaviour instead). ``ensemble='greedy'``
+weight decays is fitted on the training part of every fold and scored on the
+fold's held-out part, which it never trained on. With early stopping, the number
+of epochs is one more searched value: the held-out parts' validation curves,
+averaged over the folds, choose it for each candidate, and the fold models kept
+are refitted up to it along the same schedules (``schedule_epochs``), which gives
+the weights they had at that epoch without keeping every epoch's copy. The fold
+models of the best candidate are kept and their predictions averaged: no refit
+on all the data is needed (``refit=True`` gives GridSearchCV's behaviour
+instead). ``ensemble='greedy'``
 builds the average from all candidates by greedy ensemble selection on the
 out-of-fold predictions (Caruana et al., 2004).
 """
@@ -48,15 +52,22 @@ _GREEDY_ROUNDS = 25
 
 def _fit_member(
     estimator, X, y, sample_weight, train, test, scorer, limit_threads, context,
-    announce, caller,
+    announce, caller, validate=False,
 ):  # fmt: skip
-    """Fit one candidate on one fold; return the model, its held-out score,
-    its out-of-fold predictions and its fit time. ``announce``, if not None, is
-    printed with the score, the epochs and the time."""
+    """Fit one candidate on one fold; return the model, its held-out score, its
+    out-of-fold predictions and its fit time. ``announce``, if not None, is
+    printed with the score, the epochs and the time. With ``validate`` the
+    held-out part is the fit's validation set (its loss and score are recorded
+    after every epoch), and the score and predictions are None: they wait for
+    the number of epochs to be chosen."""
     start = time.perf_counter()
     weights = {}
     if sample_weight is not None:
         weights = {"sample_weight": sample_weight[train]}
+    if validate:
+        weights.update(X_val=X[test], y_val=y[test])
+        if sample_weight is not None:
+            weights["sample_weight_val"] = sample_weight[test]
     with context.propagate_callback_context(estimator), warnings.catch_warnings():
         # The recipe runs every epoch of its schedule and keeps the best one:
         # reaching max_iter is the plan, not a failure to converge.
@@ -68,16 +79,36 @@ def _fit_member(
             estimator.fit(X[train], y[train], **weights)
         context.call_on_fit_task_end(estimator=caller)
     fit_time = time.perf_counter() - start
+    if validate:
+        if announce is not None:
+            print(f"{announce}: {estimator.n_iter_} epochs, {fit_time:.2f}s")
+        return estimator, None, None, fit_time
+    score, predictions = _score_member(estimator, X, y, sample_weight, test, scorer)
+    if announce is not None:
+        print(f"{announce}: score={score:.6g}, {estimator.n_iter_} epochs, "
+              f"{fit_time:.2f}s")  # fmt: skip
+    return estimator, score, predictions, fit_time
+
+
+def _score_member(estimator, X, y, sample_weight, test, scorer):
+    """A fold model's score and outputs on its held-out part."""
     X_test = X[test]
     if sample_weight is None:
         score = scorer(estimator, X_test, y[test])
     else:
         score = scorer(estimator, X_test, y[test], sample_weight=sample_weight[test])
-    predictions = estimator._ensemble_output(X_test)
-    if announce is not None:
-        print(f"{announce}: score={score:.6g}, {estimator.n_iter_} epochs, "
-              f"{fit_time:.2f}s")  # fmt: skip
-    return estimator, score, predictions, fit_time
+    return score, estimator._ensemble_output(X_test)
+
+
+def _best_epoch(curves, metric):
+    """The number of epochs whose mean over the folds of the validation
+    ``curves`` (one per fold, as long as the shortest) is best: lowest for the
+    'loss', highest for the 'score'; NaN (a diverged epoch) is never best."""
+    n = min(len(curve) for curve in curves)
+    mean = np.mean([np.asarray(curve[:n], dtype=float) for curve in curves], axis=0)
+    if metric == "loss":
+        mean = -mean
+    return int(np.argmax(np.where(np.isnan(mean), -np.inf, mean))) + 1
 
 
 class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
@@ -104,6 +135,23 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         names = set(self._plain._get_param_names()) - {"dropout", "weight_decay"}
         params = {name: getattr(self, name) for name in names}
         params["verbose"] = int(self.verbose) > 1
+        return params
+
+    def _chooses_epochs(self):
+        """Whether the number of epochs is chosen like the candidates, on the
+        held-out folds (with early stopping; L-BFGS has no epochs)."""
+        return bool(self.early_stopping) and self.solver != "lbfgs"
+
+    def _member_params(self):
+        """The parameters of the search's fold models: the plain estimator's,
+        but when the number of epochs is chosen on the held-out folds, they run
+        the whole schedule with no validation split of their own (the held-out
+        part is their validation set), and ``schedule_epochs`` keeps the
+        schedule's length when those needed are refitted for fewer epochs."""
+        params = self._plain_params()
+        if self._chooses_epochs():
+            params["early_stopping"] = False
+            params["schedule_epochs"] = self.schedule_epochs or self.max_iter
         return params
 
     def _candidates(self, n_hidden):
@@ -166,9 +214,10 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, ensure_non_negative=True
             )
-        base = self._plain(**self._plain_params())
+        base = self._plain(**self._member_params())
         n_hidden = len(base._hidden_layer_sizes())
         candidates = self._candidates(n_hidden)
+        choose_epochs = self._chooses_epochs()
         cv = check_cv(self.cv, y, classifier=is_classifier(self))
         if isinstance(self.cv, Integral):
             # Shuffled (scikit-learn's int cv is not): the fold models are the
@@ -181,7 +230,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         pairs = list(product(range(len(candidates)), range(len(splits))))
         # As GridSearchCV: a search task whose fits are its subtasks (made
         # here, not in the parallel loop), then the refit.
-        callbacks = root_context(self, 1 + bool(self.refit))
+        callbacks = root_context(self, 1 + choose_epochs + bool(self.refit))
         callbacks.call_on_fit_task_begin(estimator=self, X=X, y=y)
         search = callbacks.subcontext(
             task_name="search", max_subtasks=len(pairs), sequential_subtasks=False
@@ -190,8 +239,8 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             search.subcontext(task_name="candidate-split-fit", task_id=i)
             for i in range(len(pairs))
         ]
-        n_jobs = self.n_jobs
-        parallel = Parallel(n_jobs=n_jobs)
+        parallel = Parallel(n_jobs=self.n_jobs)
+        limit_threads = self.n_jobs not in (None, 1)
         if self.verbose:
             print(
                 f"[{type(self).__name__}] {len(candidates)} candidates x "
@@ -201,16 +250,23 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         results = parallel(
             delayed(_fit_member)(
                 clone(base).set_params(**candidates[c]), X, y, sample_weight,
-                *splits[k], scorer,
-                n_jobs not in (None, 1), context,
+                *splits[k], scorer, limit_threads, context,
                 f"[{name}] candidate {c + 1}/{len(candidates)} {candidates[c]}, "
                 f"fold {k + 1}/{len(splits)}" if self.verbose else None,
-                self,
+                self, choose_epochs,
             )
             for (c, k), context in zip(pairs, contexts)
         )  # fmt: skip
         search.call_on_fit_task_end(estimator=self)
-        self._record(candidates, splits, pairs, results, y, sample_weight)
+        search_epochs = [result[0].n_iter_ for result in results]
+        if choose_epochs:
+            candidates, results = self._choose_epochs(
+                candidates, splits, pairs, results, base, X, y, sample_weight,
+                scorer, callbacks, parallel, limit_threads,
+            )  # fmt: skip
+        self._record(
+            candidates, splits, pairs, results, y, sample_weight, search_epochs
+        )
 
         if self.refit:
             self.best_estimator_ = clone(base).set_params(**self.best_params_)
@@ -229,7 +285,87 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         callbacks.call_on_fit_task_end(estimator=self, X=X, y=y)
         return self
 
-    def _record(self, candidates, splits, pairs, results, y, sample_weight):
+    def _choose_epochs(
+        self, candidates, splits, pairs, results, base, X, y, sample_weight,
+        scorer, callbacks, parallel, limit_threads,
+    ):  # fmt: skip
+        """Choose each candidate's number of epochs on the mean over the folds of
+        its fold models' validation curves (the held-out parts' loss or score
+        after every epoch), and bring the fold models that are needed (the
+        best candidate's; every candidate's for another scoring or the greedy
+        ensemble) back to it. Returns the candidates, each with its
+        ``max_iter``, and the fits' results at those epochs: a needed model that
+        ran longer is refitted for that many epochs of the same schedules,
+        which gives the weights it had then."""
+        n_splits = len(splits)
+        models = {pair: result[0] for pair, result in zip(pairs, results)}
+        times = {pair: result[3] for pair, result in zip(pairs, results)}
+        metric = self.early_stopping_metric
+
+        def curve(c, k):
+            model = models[c, k]
+            if metric == "loss":
+                return model.validation_loss_curve_
+            return model.validation_scores_
+
+        epochs = [
+            _best_epoch([curve(c, k) for k in range(n_splits)], metric)
+            for c in range(len(candidates))
+        ]
+        candidates = [{**cand, "max_iter": e} for cand, e in zip(candidates, epochs)]
+        scores = {}
+        if self.scoring in (None, "loss") and metric == "loss":
+            # The curves hold the default score: minus the held-out loss.
+            scores = {(c, k): -curve(c, k)[epochs[c] - 1] for c, k in pairs}
+        needed = range(len(candidates))
+        if scores and self.ensemble == "best":
+            means = [np.mean([scores[c, k] for k in range(n_splits)])
+                     for c in range(len(candidates))]  # fmt: skip
+            needed = [int(np.argmax(np.where(np.isnan(means), -np.inf, means)))]
+        refits = [
+            (c, k)
+            for c in needed
+            for k in range(n_splits)
+            if models[c, k].n_iter_ != epochs[c]
+        ]
+        if refits:
+            context = callbacks.subcontext(
+                task_name="epochs-refit",
+                max_subtasks=len(refits),
+                sequential_subtasks=False,
+            ).call_on_fit_task_begin(estimator=self)
+            name = type(self).__name__
+            refitted = parallel(
+                delayed(_fit_member)(
+                    clone(base).set_params(**candidates[c]), X, y, sample_weight,
+                    *splits[k], scorer, limit_threads,
+                    context.subcontext(task_name="candidate-split-fit", task_id=i),
+                    f"[{name}] candidate {c + 1}/{len(candidates)} refitted to its "
+                    f"{epochs[c]} epochs, fold {k + 1}/{n_splits}"
+                    if self.verbose else None,
+                    self,
+                )
+                for i, (c, k) in enumerate(refits)
+            )  # fmt: skip
+            context.call_on_fit_task_end(estimator=self)
+            for pair, (model, *_, fit_time) in zip(refits, refitted):
+                models[pair] = model
+                times[pair] += fit_time
+        results = []
+        for c, k in pairs:
+            score = predictions = None
+            if c in needed:
+                score, predictions = _score_member(
+                    models[c, k], X, y, sample_weight, splits[k][1], scorer
+                )
+            results.append(
+                (models[c, k], scores.get((c, k), score), predictions, times[c, k])
+            )
+        return candidates, results
+
+    def _record(
+        self, candidates, splits, pairs, results, y, sample_weight, search_epochs
+    ):
         """cv_results_, the choice, the members and the out-of-fold
         predictions, from the fits' results."""
         n_candidates, n_splits = len(candidates), len(splits)
@@ -239,12 +375,16 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         models = [[None] * n_splits for _ in range(n_candidates)]
         self._set_output_space(y)
         oof = None
-        for (c, k), (model, score, predictions, fit_time) in zip(pairs, results):
-            scores[c, k], times[c, k], epochs[c, k] = score, fit_time, model.n_iter_
+        for (c, k), (model, score, predictions, fit_time), n_iter in zip(
+            pairs, results, search_epochs
+        ):
+            scores[c, k], times[c, k], epochs[c, k] = score, fit_time, n_iter
             models[c][k] = model
+            if predictions is None:  # a candidate no ensemble needs
+                continue
             predictions = self._align(model, predictions)
             if oof is None:
-                oof = np.empty((n_candidates, len(y), *predictions.shape[1:]))
+                oof = np.zeros((n_candidates, len(y), *predictions.shape[1:]))
             oof[c, splits[k][1]] = predictions
         mean = scores.mean(axis=1)
         # Plain arrays where GridSearchCV has masked ones: a skops file then
@@ -258,6 +398,8 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             "param_dropout": dropouts,
             "param_weight_decay": np.array([c["weight_decay"] for c in candidates]),
         }
+        if "max_iter" in candidates[0]:  # the epochs chosen for each candidate
+            results_["param_max_iter"] = np.array([c["max_iter"] for c in candidates])
         for k in range(n_splits):
             results_[f"split{k}_test_score"] = scores[:, k]
         results_["mean_test_score"] = mean
@@ -279,6 +421,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         self.best_score_ = float(mean[self.best_index_])
         self.dropout_ = self.best_params_["dropout"]
         self.weight_decay_ = self.best_params_["weight_decay"]
+        self.max_iter_ = self.best_params_.get("max_iter", self.max_iter)
         self.n_splits_ = n_splits
         if self.ensemble == "greedy":
             weights = self._greedy_weights(oof, y, sample_weight)

@@ -16,8 +16,9 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
     decay built in, and its fold models averaged.
 
     Every candidate (a drop rate of ``dropouts`` and a weight decay of
-    ``weight_decays``) is fitted on the training part of every fold, stopping
-    early on an inner split of it, and scored on the fold's held-out part. The
+    ``weight_decays``) is fitted on the training part of every fold and scored
+    on the fold's held-out part; with ``early_stopping`` the number of epochs
+    is chosen on the held-out parts too. The
     best candidate's fold models are kept, and ``predict`` averages their
     predictions; ``predict(X, return_std=True)`` adds their spread to their
     Monte Carlo dropout uncertainty.
@@ -72,11 +73,24 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         job, each fit is held to one BLAS thread, so that the jobs do not
         oversubscribe the cores.
 
+    early_stopping : bool, default=False
+        Whether the number of epochs is chosen like the candidates, on the
+        folds' held-out parts: every fold model runs its whole schedule with
+        its held-out part as validation set (its loss or score after every
+        epoch, as ``early_stopping_metric`` says), each candidate gets the
+        number of epochs whose mean over the folds is best (``max_iter`` in
+        ``cv_results_['params']``), and the fold models kept are brought back
+        to it: refitted for that many epochs of the same schedules
+        (``schedule_epochs``), which gives them, bit for bit, the weights they
+        had then. ``validation_fraction`` is not used: the held-out parts are
+        the validation sets. False: the fold models keep their last epoch.
+
     hidden_layer_sizes, activation, ... : see :class:`~skdropout.DropoutMLPRegressor`
         Every other parameter of :class:`~skdropout.DropoutMLPRegressor`, with the same
         meaning, except ``dropout`` and ``weight_decay``, which the candidates
-        set. The defaults differ: they are the training recipe of the best
-        tabular MLPs (see Notes), not scikit-learn's.
+        set, and ``early_stopping`` (above). The defaults differ: they are the
+        training recipe of the best tabular MLPs (see Notes), not
+        scikit-learn's.
 
     Attributes
     ----------
@@ -86,8 +100,13 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
     weight_decay_ : float
         The weight decay of the best candidate.
 
+    max_iter_ : int
+        The number of epochs of the best candidate's fold models: chosen on the
+        held-out parts with ``early_stopping``, else ``max_iter``.
+
     best_params_ : dict
-        The best candidate: ``{'dropout': ..., 'weight_decay': ...}``.
+        The best candidate: ``{'dropout': ..., 'weight_decay': ...}``, and
+        with ``early_stopping`` its number of epochs, ``'max_iter'``.
 
     best_index_ : int
         Its index in ``cv_results_['params']``.
@@ -99,8 +118,11 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         As ``GridSearchCV``'s: ``params``, ``param_dropout``,
         ``param_weight_decay``, ``split{k}_test_score``, ``mean_test_score``,
         ``std_test_score``, ``rank_test_score``, ``mean_fit_time``,
-        ``std_fit_time``, and each fold model's epochs (``split{k}_n_iter``,
-        ``mean_n_iter``).
+        ``std_fit_time`` (a fold model's refit to its chosen epochs
+        included), ``param_max_iter`` (with ``early_stopping``: each
+        candidate's chosen number of epochs) and the epochs each fold model ran
+        in the search (``split{k}_n_iter``, ``mean_n_iter``; also
+        ``n_iter_``).
 
     estimators_ : list of DropoutMLPRegressor
         The members whose outputs are averaged: the fold models of the chosen
@@ -145,18 +167,24 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
     ``dropout_schedule='flat_cosine'``, ``alpha=0``, ``max_iter=100``, no early
     stopping and ``n_iter_no_change=np.inf``: the whole schedule runs, and the
     network of its last epoch (learning rate and drop rate both decayed to 0)
-    is kept. Holding out a validation split to pick an epoch cost more on small
-    data sets than it gained.
+    is kept. Choosing the number of epochs on the held-out parts
+    (``early_stopping=True``, as the classifier does) changed little on that
+    benchmark and costs the refits of the kept fold models.
 
     **Honest scores.** Each fold model is trained on its fold's training part
-    alone; the fold's held-out part only scores it: the cross-validated scores in
-    ``cv_results_`` are estimates of the error on new data, as
+    alone; the fold's held-out part only scores it (and, with
+    ``early_stopping``, chooses the number of epochs of all the folds at
+    once, as a searched value, see :class:`DropoutMLPClassifierCV`): the
+    cross-validated scores in ``cv_results_`` are estimates of the error on new data, as
     ``GridSearchCV``'s are, not scores the search was tuned on. The score of
     the chosen candidate (``best_score_``) is, like any maximum over
     candidates, slightly optimistic.
 
-    **Cost.** ``len(dropouts) * len(weight_decays) * n_splits`` fits, and no
-    refit unless ``refit=True``; prediction runs every kept fold model.
+    **Cost.** ``len(dropouts) * len(weight_decays) * n_splits`` fits; with
+    ``early_stopping``, the kept fold models that ran longer than their chosen
+    epochs are refitted up to them (those of the best candidate; of every
+    candidate with another ``scoring`` or ``ensemble='greedy'``); no refit on
+    all the data unless ``refit=True``. Prediction runs every kept fold model.
 
     References
     ----------

@@ -72,47 +72,99 @@ def _loss_scorer(est, X, y):
     return -est._held_out_loss(X, y)
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
 @pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
-def test_refit_equals_grid_search(CV, Plain, make_data, Splitter):
+def test_refit_equals_grid_search(CV, Plain, make_data, Splitter, early_stopping):
     """refit=True is GridSearchCV over the same candidates, folds and seeds: the
-    same split scores, the same choice and the same refitted weights."""
+    same split scores, the same choice and the same refitted weights. With
+    early stopping the number of epochs is one more searched value: GridSearchCV
+    then searches max_iter over 1..8 epochs of the same 8-epoch schedules, and
+    each candidate's row is GridSearchCV's at the epochs chosen for it."""
     X, y = make_data()
     folds = Splitter(3, shuffle=True, random_state=1)
-    search = CV(**SMALL, **GRID, cv=folds, refit=True).fit(X, y)
-    plain = Plain(**SMALL, **_recipe_rest(search))
+    params = {**SMALL, "early_stopping": early_stopping}
+    search = CV(**params, **GRID, cv=folds, refit=True).fit(X, y)
+    grid_params = {"dropout": GRID["dropouts"], "weight_decay": GRID["weight_decays"]}
+    if early_stopping:
+        grid_params["max_iter"] = list(range(1, SMALL["max_iter"] + 1))
     grid = GridSearchCV(
-        plain, {"dropout": GRID["dropouts"], "weight_decay": GRID["weight_decays"]},
-        cv=folds, scoring=_loss_scorer,
-    ).fit(X, y)  # fmt: skip
+        _plain(search, Plain), grid_params, cv=folds, scoring=_loss_scorer
+    ).fit(X, y)
+    rows = [grid.cv_results_["params"].index(p) for p in search.cv_results_["params"]]
     for k in range(3):
         key = f"split{k}_test_score"
-        assert_allclose(search.cv_results_[key], grid.cv_results_[key], rtol=1e-12)
-    assert_array_equal(search.cv_results_["rank_test_score"],
-                       grid.cv_results_["rank_test_score"])  # fmt: skip
+        assert_allclose(search.cv_results_[key], grid.cv_results_[key][rows],
+                        rtol=1e-12)  # fmt: skip
     assert search.best_params_ == grid.best_params_
     assert search.best_score_ == pytest.approx(grid.best_score_, rel=1e-12)
+    if not early_stopping:
+        assert_array_equal(search.cv_results_["rank_test_score"],
+                           grid.cv_results_["rank_test_score"])  # fmt: skip
+    else:  # the epochs chosen for each candidate are GridSearchCV's best for it
+        for c, candidate in enumerate(search.cv_results_["params"]):
+            same = [i for i, p in enumerate(grid.cv_results_["params"])
+                    if p["dropout"] == candidate["dropout"]
+                    and p["weight_decay"] == candidate["weight_decay"]]  # fmt: skip
+            scores = grid.cv_results_["mean_test_score"][same]
+            assert same[int(np.argmax(scores))] == rows[c]
+        assert search.max_iter_ == grid.best_params_["max_iter"]
     for a, b in zip(search.best_estimator_.coefs_, grid.best_estimator_.coefs_):
         assert_array_equal(a, b)
     assert_array_equal(_output(search, X), _output(grid, X))
 
 
-def _recipe_rest(search):
-    """The members' parameters of ``search`` other than the searched two."""
-    params = search._plain_params()
-    return {k: v for k, v in params.items() if k not in SMALL}
+def _plain(search, Plain, **params):
+    """The plain estimator the fold models of ``search`` are, with ``params``."""
+    return Plain(**{**search._member_params(), **params})
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
 @pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
-def test_oof_predictions_equal_cross_val_predict(CV, Plain, make_data, Splitter):
+def test_oof_predictions_equal_cross_val_predict(
+    CV, Plain, make_data, Splitter, early_stopping
+):
     """The out-of-fold predictions are cross_val_predict's for the chosen
-    candidate on the same folds."""
+    candidate (with its chosen number of epochs) on the same folds."""
     X, y = make_data()
     folds = Splitter(3, shuffle=True, random_state=2)
-    search = CV(**SMALL, **GRID, cv=folds).fit(X, y)
-    chosen = Plain(**SMALL, **_recipe_rest(search), **search.best_params_)
+    search = CV(**SMALL, **GRID, cv=folds, early_stopping=early_stopping).fit(X, y)
+    chosen = _plain(search, Plain, **search.best_params_)
     method = "predict_proba" if hasattr(search, "predict_proba") else "predict"
     expected = cross_val_predict(chosen, X, y, cv=folds, method=method)
     assert_allclose(search.oof_predictions_, expected, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_another_scoring_scores_the_fold_models_at_their_epochs(
+    CV, Plain, make_data, Splitter
+):
+    """With another scoring and early_stopping_metric='score', each candidate's
+    epochs maximize its mean validation score, and its split scores are the
+    scorer's on its fold models at those epochs: GridSearchCV's over max_iter."""
+    X, y = make_data()
+    folds = Splitter(3, shuffle=True, random_state=3)
+    scoring = "accuracy" if hasattr(CV, "predict_proba") else "r2"
+    search = CV(**SMALL, **GRID, cv=folds, early_stopping=True,
+                early_stopping_metric="score", scoring=scoring).fit(X, y)  # fmt: skip
+    grid = GridSearchCV(
+        _plain(search, Plain),
+        {"dropout": GRID["dropouts"], "weight_decay": GRID["weight_decays"],
+         "max_iter": list(range(1, SMALL["max_iter"] + 1))},
+        cv=folds, scoring=scoring,
+    ).fit(X, y)  # fmt: skip
+    params, means = grid.cv_results_["params"], grid.cv_results_["mean_test_score"]
+    for c, candidate in enumerate(search.cv_results_["params"]):
+        row = params.index(candidate)
+        for k in range(3):
+            key = f"split{k}_test_score"
+            assert search.cv_results_[key][c] == pytest.approx(
+                grid.cv_results_[key][row]
+            )
+        same = [i for i, p in enumerate(params)
+                if (p["dropout"], p["weight_decay"])
+                == (candidate["dropout"], candidate["weight_decay"])]  # fmt: skip
+        assert means[row] == pytest.approx(max(means[same]))
+    assert [m.n_iter_ for m in search.estimators_] == [search.max_iter_] * 3
 
 
 @pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
@@ -131,10 +183,20 @@ def test_cv_results_have_grid_search_keys(CV, Plain, make_data, Splitter):
     assert results["rank_test_score"][best] == 1
     assert search.best_score_ == results["mean_test_score"][best]
     assert search.best_params_ == results["params"][best]
-    assert (search.dropout_, search.weight_decay_) == tuple(
-        results["params"][best].values()
+    chosen = results["params"][best]
+    assert (search.dropout_, search.weight_decay_) == (
+        chosen["dropout"],
+        chosen["weight_decay"],
     )
     assert np.all((results["split0_n_iter"] >= 1) & (results["split0_n_iter"] <= 8))
+    if search.early_stopping:  # the epochs are chosen like the candidates
+        assert search.max_iter_ == chosen["max_iter"] == results["param_max_iter"][best]
+        assert np.all((results["param_max_iter"] >= 1)
+                      & (results["param_max_iter"] <= 8))  # fmt: skip
+        assert [m.n_iter_ for m in search.estimators_] == [search.max_iter_] * 2
+    else:
+        assert set(chosen) == {"dropout", "weight_decay"}
+        assert search.max_iter_ == 8
 
 
 @pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
@@ -265,7 +327,7 @@ def test_sample_weight_reaches_the_fits_and_the_scores(CV, Plain, make_data, Spl
         X, y, weights
     )
     train, test = next(folds.split(X, y))
-    member = Plain(**SMALL, **_recipe_rest(weighted), dropout=0.2, weight_decay=0.0)
+    member = _plain(weighted, Plain, **weighted.best_params_)
     member.fit(X[train], y[train], sample_weight=weights[train])
     assert_array_equal(_output(weighted.estimators_[0], X), _output(member, X))
     expected = -member._held_out_loss(X[test], y[test], weights[test])

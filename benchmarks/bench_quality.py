@@ -161,7 +161,13 @@ def _skdropout_recipe(task):
         if task == CLASSIFICATION
         else package.DropoutMLPRegressorCV()
     )
-    params = {**search._plain_params(), "dropout": RECIPE_DROPOUT}
+    # It runs its whole schedule (the classifier keeps its best epoch on its
+    # validation split): a single network has no held-out folds to stop on.
+    params = {
+        **search._plain_params(),
+        "dropout": RECIPE_DROPOUT,
+        "n_iter_no_change": max(search.n_iter_no_change, search.max_iter),
+    }
     return for_task(
         task,
         DropoutMLPClassifier(**params) if task == CLASSIFICATION else None,
@@ -598,20 +604,31 @@ def report(
 
 
 def _choices(records, contenders):
-    """Lines saying how often each contender's search chose each setting."""
+    """Lines saying how often each contender's search chose each setting; a
+    searched number of epochs (``max_iter``) is summarized by its range."""
     lines = []
     for c in contenders:
-        chosen = [
-            ", ".join(f"{k.split('__')[-1]}={v:g}" for k, v in r["best_params"].items())
+        mine = [
+            {k.split("__")[-1]: v for k, v in r["best_params"].items()}
             for r in records
             if r["contender"] == c and r["error"] is None and "best_params" in r
         ]
+        chosen = [
+            ", ".join(f"{k}={v:g}" for k, v in p.items() if k != "max_iter")
+            for p in mine
+        ]
         if chosen:
             counts = {p: chosen.count(p) for p in sorted(set(chosen))}
-            lines.append(
-                f"{c} chose (folds): "
-                + "; ".join(f"{p}: {n}" for p, n in counts.items())
+            line = f"{c} chose (folds): " + "; ".join(
+                f"{p}: {n}" for p, n in counts.items()
             )
+            epochs = [p["max_iter"] for p in mine if "max_iter" in p]
+            if epochs:
+                line += (
+                    f"; epochs chosen: median {statistics.median(epochs):g}, "
+                    f"{min(epochs):g} to {max(epochs):g}"
+                )
+            lines.append(line)
     return [""] + lines if lines else []
 
 

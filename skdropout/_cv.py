@@ -143,15 +143,27 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         return bool(self.early_stopping) and self.solver != "lbfgs"
 
     def _member_params(self):
-        """The parameters of the search's fold models: the plain estimator's,
-        but when the number of epochs is chosen on the held-out folds, they run
-        the whole schedule with no validation split of their own (the held-out
-        part is their validation set), and ``schedule_epochs`` keeps the
-        schedule's length when those needed are refitted for fewer epochs."""
+        """The parameters of the kept fold models (and of a refit): the plain
+        estimator's, but when the number of epochs is chosen on the held-out
+        folds, they train for the chosen number (a candidate's ``max_iter``)
+        without a validation split or a stopping rule of their own, and
+        ``schedule_epochs`` keeps the schedules' length."""
         params = self._plain_params()
         if self._chooses_epochs():
             params["early_stopping"] = False
+            params["n_iter_no_change"] = np.inf
             params["schedule_epochs"] = self.schedule_epochs or self.max_iter
+        return params
+
+    def _search_params(self):
+        """The parameters of the search's fits. When the number of epochs is
+        chosen, each fits with its fold's held-out part as validation set and
+        stops ``n_iter_no_change`` epochs after that part's best loss (or
+        score); its curve then ends there."""
+        params = self._member_params()
+        if self._chooses_epochs():
+            params["early_stopping"] = True
+            params["n_iter_no_change"] = self.n_iter_no_change
         return params
 
     def _candidates(self, n_hidden):
@@ -214,7 +226,8 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, ensure_non_negative=True
             )
-        base = self._plain(**self._member_params())
+        base = self._plain(**self._search_params())
+        member = self._plain(**self._member_params())
         n_hidden = len(base._hidden_layer_sizes())
         candidates = self._candidates(n_hidden)
         choose_epochs = self._chooses_epochs()
@@ -261,7 +274,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         search_epochs = [result[0].n_iter_ for result in results]
         if choose_epochs:
             candidates, results = self._choose_epochs(
-                candidates, splits, pairs, results, base, X, y, sample_weight,
+                candidates, splits, pairs, results, member, X, y, sample_weight,
                 scorer, callbacks, parallel, limit_threads,
             )  # fmt: skip
         self._record(
@@ -269,7 +282,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         )
 
         if self.refit:
-            self.best_estimator_ = clone(base).set_params(**self.best_params_)
+            self.best_estimator_ = clone(member).set_params(**self.best_params_)
             context = callbacks.subcontext(task_name="refit-with-best-params")
             start = time.perf_counter()
             with context.propagate_callback_context(self.best_estimator_):
@@ -286,17 +299,17 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         return self
 
     def _choose_epochs(
-        self, candidates, splits, pairs, results, base, X, y, sample_weight,
+        self, candidates, splits, pairs, results, member, X, y, sample_weight,
         scorer, callbacks, parallel, limit_threads,
     ):  # fmt: skip
         """Choose each candidate's number of epochs on the mean over the folds of
         its fold models' validation curves (the held-out parts' loss or score
         after every epoch), and bring the fold models that are needed (the
         best candidate's; every candidate's for another scoring or the greedy
-        ensemble) back to it. Returns the candidates, each with its
-        ``max_iter``, and the fits' results at those epochs: a needed model that
-        ran longer is refitted for that many epochs of the same schedules,
-        which gives the weights it had then."""
+        ensemble) to it. Returns the candidates, each with its ``max_iter``,
+        and the fits' results at those epochs: a needed fold model is refitted
+        (as ``member``, a plain estimator) for that many epochs of the same
+        schedules, which gives the weights its search fit had then."""
         n_splits = len(splits)
         models = {pair: result[0] for pair, result in zip(pairs, results)}
         times = {pair: result[3] for pair, result in zip(pairs, results)}
@@ -322,46 +335,36 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             means = [np.mean([scores[c, k] for k in range(n_splits)])
                      for c in range(len(candidates))]  # fmt: skip
             needed = [int(np.argmax(np.where(np.isnan(means), -np.inf, means)))]
-        refits = [
-            (c, k)
-            for c in needed
-            for k in range(n_splits)
-            if models[c, k].n_iter_ != epochs[c]
-        ]
-        if refits:
-            context = callbacks.subcontext(
-                task_name="epochs-refit",
-                max_subtasks=len(refits),
-                sequential_subtasks=False,
-            ).call_on_fit_task_begin(estimator=self)
-            name = type(self).__name__
-            refitted = parallel(
-                delayed(_fit_member)(
-                    clone(base).set_params(**candidates[c]), X, y, sample_weight,
-                    *splits[k], scorer, limit_threads,
-                    context.subcontext(task_name="candidate-split-fit", task_id=i),
-                    f"[{name}] candidate {c + 1}/{len(candidates)} refitted to its "
-                    f"{epochs[c]} epochs, fold {k + 1}/{n_splits}"
-                    if self.verbose else None,
-                    self,
-                )
-                for i, (c, k) in enumerate(refits)
-            )  # fmt: skip
-            context.call_on_fit_task_end(estimator=self)
-            for pair, (model, *_, fit_time) in zip(refits, refitted):
-                models[pair] = model
-                times[pair] += fit_time
-        results = []
-        for c, k in pairs:
-            score = predictions = None
-            if c in needed:
-                score, predictions = _score_member(
-                    models[c, k], X, y, sample_weight, splits[k][1], scorer
-                )
-            results.append(
-                (models[c, k], scores.get((c, k), score), predictions, times[c, k])
+        refits = [(c, k) for c in needed for k in range(n_splits)]
+        context = callbacks.subcontext(
+            task_name="epochs-refit", max_subtasks=len(refits),
+            sequential_subtasks=False,
+        ).call_on_fit_task_begin(estimator=self)  # fmt: skip
+        name = type(self).__name__
+        refitted = parallel(
+            delayed(_fit_member)(
+                clone(member).set_params(**candidates[c]), X, y, sample_weight,
+                *splits[k], scorer, limit_threads,
+                context.subcontext(task_name="candidate-split-fit", task_id=i),
+                f"[{name}] candidate {c + 1}/{len(candidates)} refitted to its "
+                f"{epochs[c]} epochs, fold {k + 1}/{n_splits}"
+                if self.verbose else None,
+                self,
             )
-        return candidates, results
+            for i, (c, k) in enumerate(refits)
+        )  # fmt: skip
+        context.call_on_fit_task_end(estimator=self)
+        results = {
+            pair: (models[pair], scores.get(pair), None, times[pair]) for pair in pairs
+        }
+        for pair, (model, score, predictions, fit_time) in zip(refits, refitted):
+            results[pair] = (
+                model,
+                scores.get(pair, score),
+                predictions,
+                times[pair] + fit_time,
+            )
+        return candidates, [results[pair] for pair in pairs]
 
     def _record(
         self, candidates, splits, pairs, results, y, sample_weight, search_epochs

@@ -168,6 +168,27 @@ def test_another_scoring_scores_the_fold_models_at_their_epochs(
 
 
 @pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_search_fits_stop_n_iter_no_change_epochs_after_their_best(
+    CV, Plain, make_data, Splitter
+):
+    """With early stopping, a search fit stops once its held-out loss has not
+    improved for n_iter_no_change epochs; a candidate's epochs are chosen
+    within what all its folds ran, and its kept fold models train exactly
+    that many epochs."""
+    X, y = make_data()
+    search = CV(hidden_layer_sizes=(32,), max_iter=60, batch_size=16,
+                learning_rate_init=0.05, early_stopping=True, n_iter_no_change=3,
+                tol=0.0, cv=3, random_state=0, **GRID).fit(X, y)  # fmt: skip
+    results = search.cv_results_
+    ran = np.stack([results[f"split{k}_n_iter"] for k in range(3)])
+    assert ran.min() < 60  # some fits stopped early
+    assert np.all(results["param_max_iter"] <= ran.min(axis=0))
+    assert [m.n_iter_ for m in search.estimators_] == [search.max_iter_] * 3
+    assert all(m.get_params()["max_iter"] == search.max_iter_
+               for m in search.estimators_)  # fmt: skip
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
 def test_cv_results_have_grid_search_keys(CV, Plain, make_data, Splitter):
     """cv_results_ has GridSearchCV's keys, one entry per candidate, and the
     epochs of every fold model; best_* and the chosen values agree."""

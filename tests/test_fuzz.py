@@ -31,6 +31,9 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
+from skdropout._activations import HIDDEN_ACTIVATIONS
+from skdropout._dropout import NOISES
+from skdropout._schedules import DROPOUT_SCHEDULES
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import assume, event, given, note, settings  # noqa: E402
@@ -90,16 +93,22 @@ def estimators(draw, Estimator, stochastic=False):
         max_norm = draw(st.sampled_from([None, 1e-3, 1.0, 3.0]))
     params = dict(
         hidden_layer_sizes=sizes,
-        activation=draw(st.sampled_from(["identity", "logistic", "tanh", "relu"])),
+        activation=draw(st.sampled_from(HIDDEN_ACTIVATIONS)),
         solver=solver,
         dropout=dropout,
         input_dropout=input_dropout,
-        dropout_noise=draw(st.sampled_from(["bernoulli", "gaussian"])),
+        dropout_noise=draw(st.sampled_from(NOISES)),
         max_norm=max_norm,
         mc_passes=2,
         alpha=draw(st.sampled_from([0.0, 1e-4, 10.0])),
         batch_size=draw(st.one_of(st.just("auto"), st.integers(1, 3), st.just(10**4))),
-        learning_rate=draw(st.sampled_from(["constant", "invscaling", "adaptive"])),
+        learning_rate=draw(
+            st.sampled_from(["constant", "invscaling", "adaptive", "cosine"])
+        ),
+        learning_rate_warmup=draw(st.sampled_from([0.0, 0.5])),
+        weight_decay=draw(st.sampled_from([0.0, 1.0, 1e3])),
+        dropout_schedule=draw(st.sampled_from(sorted(DROPOUT_SCHEDULES))),
+        schedule_epochs=draw(st.sampled_from([None, 1, 5])),
         learning_rate_init=draw(LEARNING_RATES),
         momentum=draw(st.sampled_from([0.0, 0.9, 1.0])),
         nesterovs_momentum=draw(st.booleans()),
@@ -115,6 +124,7 @@ def estimators(draw, Estimator, stochastic=False):
         params["loss"] = draw(st.sampled_from(["squared_error", "poisson"]))
     else:
         params["class_weight"] = draw(st.sampled_from([None, None, "balanced"]))
+        params["label_smoothing"] = draw(st.sampled_from([0.0, 0.0, 0.1, 0.99]))
     return Estimator(**params)
 
 

@@ -38,6 +38,7 @@ import argparse
 import ast
 import json
 import os
+import re
 import statistics
 import sys
 import textwrap
@@ -758,7 +759,8 @@ def parse_args(argv=None):
     except ValueError as exc:
         p.error(str(exc))
     if args.contenders:
-        args.contenders = args.contenders.split(",")
+        # Commas inside a variant's brackets (NAME[A=1,B=2]) do not split.
+        args.contenders = re.findall(r"[^,\[]+(?:\[[^\]]*\])?", args.contenders)
     elif not args.from_:  # --from reports all the contenders of the files
         args.contenders = list(CONTENDERS)
     unknown = [c for c in args.contenders or [] if c not in CONTENDERS]

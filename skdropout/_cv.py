@@ -21,6 +21,7 @@ out-of-fold predictions (Caruana et al., 2004).
 import copy
 import time
 import warnings
+from contextlib import contextmanager
 from itertools import product
 from numbers import Integral
 
@@ -68,11 +69,7 @@ def _fit_member(
         weights.update(X_val=X[test], y_val=y[test])
         if sample_weight is not None:
             weights["sample_weight_val"] = sample_weight[test]
-    with context.propagate_callback_context(estimator), warnings.catch_warnings():
-        # The recipe runs every epoch of its schedule and keeps the best one:
-        # reaching max_iter is the plan, not a failure to converge.
-        warnings.filterwarnings("ignore", "Stochastic Optimizer: Maximum iter",
-                                ConvergenceWarning)  # fmt: skip
+    with context.propagate_callback_context(estimator), _planned_max_iter():
         # The task is the meta-estimator's, as in GridSearchCV.
         context.call_on_fit_task_begin(estimator=caller)
         with threadpool_limits(1 if limit_threads else None):
@@ -88,6 +85,17 @@ def _fit_member(
         print(f"{announce}: score={score:.6g}, {estimator.n_iter_} epochs, "
               f"{fit_time:.2f}s")  # fmt: skip
     return estimator, score, predictions, fit_time
+
+
+@contextmanager
+def _planned_max_iter():
+    """Silence the warning that a fit reached max_iter: the recipe runs every
+    epoch of its schedule, and a chosen number of epochs is run to the end;
+    reaching max_iter is the plan, not a failure to converge."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Stochastic Optimizer: Maximum iter",
+                                ConvergenceWarning)  # fmt: skip
+        yield
 
 
 def _score_member(estimator, X, y, sample_weight, test, scorer):
@@ -285,7 +293,8 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             self.best_estimator_ = clone(member).set_params(**self.best_params_)
             context = callbacks.subcontext(task_name="refit-with-best-params")
             start = time.perf_counter()
-            with context.propagate_callback_context(self.best_estimator_):
+            with context.propagate_callback_context(self.best_estimator_), \
+                    _planned_max_iter():  # fmt: skip
                 context.call_on_fit_task_begin(estimator=self)
                 weights = (
                     {} if sample_weight is None else {"sample_weight": sample_weight}

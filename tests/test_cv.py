@@ -3,6 +3,7 @@ models and their average, and agreement with GridSearchCV and
 cross_val_predict."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -366,3 +367,16 @@ def test_int_cv_is_shuffled_with_random_state(CV, Plain, make_data, Splitter):
     assert_array_equal(by_int.oof_predictions_, by_splitter.oof_predictions_)
     unshuffled = CV(**SMALL, dropouts=[0.2], cv=Splitter(3)).fit(X, y)
     assert not np.array_equal(by_int.oof_predictions_, unshuffled.oof_predictions_)
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_running_the_chosen_epochs_is_not_a_convergence_warning(
+    CV, Plain, make_data, Splitter
+):
+    """Fold models and the refit run their planned epochs to max_iter without a
+    ConvergenceWarning saying so."""
+    X, y = make_data()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        CV(**SMALL, **GRID, cv=2, refit=True, early_stopping=True).fit(X, y)
+    assert not [w for w in caught if "Maximum iter" in str(w.message)]

@@ -8,9 +8,11 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 
 from skdropout._classifier import DropoutMLPClassifier
 from skdropout._cv import BaseDropoutMLPCV
+from skdropout._docstrings import fill
 from skdropout._losses import LOSSES
 
 
+@fill()
 class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     """Dropout MLP classifier with the search of the drop rate and the weight
     decay built in, and its fold models averaged.
@@ -70,16 +72,7 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         oversubscribe the cores.
 
     early_stopping : bool, default=True
-        Whether the number of epochs is chosen like the candidates, on the
-        folds' held-out parts: every fold model runs its whole schedule with
-        its held-out part as validation set (its loss or score after every
-        epoch, as ``early_stopping_metric`` says), each candidate gets the
-        number of epochs whose mean over the folds is best (``max_iter`` in
-        ``cv_results_['params']``), and the fold models kept are brought back
-        to it: refitted for that many epochs of the same schedules
-        (``schedule_epochs``), which gives them, bit for bit, the weights they
-        had then. ``validation_fraction`` is not used: the held-out parts are
-        the validation sets. False: the fold models keep their last epoch.
+        {cv_early_stopping}
 
     hidden_layer_sizes, activation, ... : see :class:`~skdropout.DropoutMLPClassifier`
         Every other parameter of :class:`~skdropout.DropoutMLPClassifier`, with the same

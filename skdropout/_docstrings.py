@@ -295,6 +295,21 @@ With ``dropout=0`` and ``input_dropout=0`` the estimator draws the same random
 numbers in the same order as scikit-learn's MLP and applies the same updates, so
 it learns the same weights (up to floating point rounding) for the same
 ``random_state`` in a single ``fit``.""",
+    # The CV estimators' early_stopping (a parameter's body: its lines after the
+    # first are indented once more, under the parameter's name).
+    "cv_early_stopping": """\
+Whether the number of epochs is chosen like the candidates, on the
+    folds' held-out parts: every search fit has its fold's held-out part as
+    validation set (its loss or score after every epoch, as
+    ``early_stopping_metric`` says) and stops ``n_iter_no_change`` epochs after
+    its best there (or at ``max_iter``); each candidate gets the number of
+    epochs whose mean over the folds is best, within what all its folds ran
+    (``max_iter`` in ``cv_results_['params']``); and the fold models kept are
+    refitted for that many epochs of the same schedules (``schedule_epochs``),
+    which gives them, bit for bit, the weights their search fits had then.
+    ``validation_fraction`` is not used: the held-out parts are the validation
+    sets. False: the fold models run to ``max_iter`` (or their training-loss
+    rule) and keep their last epoch.""",
     "references": """\
 .. [1] N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever and
    R. Salakhutdinov, "Dropout: A Simple Way to Prevent Neural Networks from

@@ -7,10 +7,12 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from skdropout._cv import BaseDropoutMLPCV
+from skdropout._docstrings import fill
 from skdropout._losses import LOSSES
 from skdropout._regressor import DropoutMLPRegressor
 
 
+@fill()
 class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
     """Dropout MLP regressor with the search of the drop rate and the weight
     decay built in, and its fold models averaged.
@@ -74,16 +76,7 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         oversubscribe the cores.
 
     early_stopping : bool, default=False
-        Whether the number of epochs is chosen like the candidates, on the
-        folds' held-out parts: every fold model runs its whole schedule with
-        its held-out part as validation set (its loss or score after every
-        epoch, as ``early_stopping_metric`` says), each candidate gets the
-        number of epochs whose mean over the folds is best (``max_iter`` in
-        ``cv_results_['params']``), and the fold models kept are brought back
-        to it: refitted for that many epochs of the same schedules
-        (``schedule_epochs``), which gives them, bit for bit, the weights they
-        had then. ``validation_fraction`` is not used: the held-out parts are
-        the validation sets. False: the fold models keep their last epoch.
+        {cv_early_stopping}
 
     hidden_layer_sizes, activation, ... : see :class:`~skdropout.DropoutMLPRegressor`
         Every other parameter of :class:`~skdropout.DropoutMLPRegressor`, with the same

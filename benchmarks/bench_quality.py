@@ -148,6 +148,7 @@ def _skdropout_cv(task):
 #: The recipe's drop rate when it is not searched (the middle of the CV
 #: estimators' candidates).
 RECIPE_DROPOUT = 0.15
+RECIPE_EPOCHS = 100
 
 
 def _skdropout_recipe(task):
@@ -164,10 +165,13 @@ def _skdropout_recipe(task):
     )
     # It runs its whole schedule (the classifier keeps its best epoch on its
     # validation split): a single network has no held-out folds to stop on.
+    # 100 epochs, the schedule it was measured with (the classifier CV's cap of
+    # 200 is for search fits that stop on their held-out folds).
     params = {
         **search._plain_params(),
         "dropout": RECIPE_DROPOUT,
-        "n_iter_no_change": max(search.n_iter_no_change, search.max_iter),
+        "max_iter": RECIPE_EPOCHS,
+        "n_iter_no_change": max(search.n_iter_no_change, RECIPE_EPOCHS),
     }
     return for_task(
         task,

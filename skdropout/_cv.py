@@ -11,9 +11,8 @@ are refitted up to it along the same schedules (``schedule_epochs``), which give
 the weights they had at that epoch without keeping every epoch's copy. The fold
 models of the best candidate are kept and their predictions averaged: no refit
 on all the data is needed (``refit=True`` gives GridSearchCV's behaviour
-instead). ``ensemble='greedy'``
-builds the average from all candidates by greedy ensemble selection on the
-out-of-fold predictions (Caruana et al., 2004).
+instead). ``ensemble='greedy'`` builds the average from all candidates by greedy
+ensemble selection on the out-of-fold predictions (Caruana et al., 2004).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause

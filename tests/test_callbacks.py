@@ -200,10 +200,14 @@ def test_cv_estimator_propagates_to_every_fit(refit):
                                     cv=2, max_iter=3, refit=refit,
                                     random_state=0)  # fmt: skip
     search.set_callbacks(recorder).fit(X, y)
-    n_fits = 2 * 2 + refit
+    # The search's 2 x 2 fits, the best candidate's 2 fold models refitted to
+    # their chosen epochs (early stopping is on by default), and the refit.
+    n_fits = 2 * 2 + 2 + refit
     assert recorder.count("begin", "fit") == 1 + n_fits  # its own, and each fit's
     assert recorder.count("begin", "search") == 1
-    assert recorder.count("end", "epoch") == 3 * n_fits
+    assert recorder.count("begin", "epochs-refit") == 1
+    chosen = search.max_iter_
+    assert recorder.count("end", "epoch") == 3 * 4 + chosen * (2 + refit)
     assert recorder.events[-1] == ("teardown", None, None)
 
 

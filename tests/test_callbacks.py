@@ -196,7 +196,7 @@ def test_cv_estimator_propagates_to_every_fit(refit):
     X, y = _data()
     recorder = PropagatedRecorder()
     search = DropoutMLPClassifierCV(hidden_layer_sizes=(8,), dropouts=[0, 0.5],
-                                    weight_decays=[0.0],
+                                    weight_decays=[0.0], ensemble="best",
                                     cv=2, max_iter=3, refit=refit,
                                     random_state=0)  # fmt: skip
     search.set_callbacks(recorder).fit(X, y)

@@ -30,7 +30,9 @@ from skdropout import (
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 SMALL = dict(hidden_layer_sizes=(8,), max_iter=8, batch_size=32, random_state=0)
-GRID = dict(dropouts=[0.0, 0.3], weight_decays=[0.0, 0.1])
+# The tests of the best candidate's fold models ask for them (the default,
+# 'greedy', has tests of its own).
+GRID = dict(dropouts=[0.0, 0.3], weight_decays=[0.0, 0.1], ensemble="best")
 
 
 def _classification(n_classes=3):
@@ -227,7 +229,7 @@ def test_greedy_ensemble_lowers_the_oof_loss(CV, Plain, make_data, Splitter):
     out-of-fold predictions' loss is at most the best single candidate's."""
     X, y = make_data()
     best = CV(**SMALL, **GRID, cv=3).fit(X, y)
-    greedy = CV(**SMALL, **GRID, cv=3, ensemble="greedy").fit(X, y)
+    greedy = CV(**SMALL, **{**GRID, "ensemble": "greedy"}, cv=3).fit(X, y)
     assert greedy.candidate_weights_.sum() == pytest.approx(1.0)
     assert greedy.ensemble_weights_.sum() == pytest.approx(1.0)
     assert len(greedy.estimators_) == 3 * np.count_nonzero(greedy.candidate_weights_)
@@ -290,14 +292,20 @@ def test_skops_round_trip_needs_only_skdropout_types():
 
 
 def test_verbose_names_each_candidate_and_fold(capsys):
-    """verbose=True prints one line per fit naming the candidate and the fold."""
+    """verbose=True prints one line per fit naming the candidate and the fold:
+    the search's, then the fold models refitted to their chosen epochs."""
     X, y = _classification()
     DropoutMLPClassifierCV(
-        **SMALL, dropouts=[0.0, 0.2], weight_decays=[0.0], cv=2, verbose=True
-    ).fit(X, y)
+        **SMALL, dropouts=[0.0, 0.2], weight_decays=[0.0], cv=2, verbose=True,
+        ensemble="greedy",
+    ).fit(X, y)  # fmt: skip
     lines = capsys.readouterr().out.splitlines()
     assert "2 candidates x 2 folds = 4 fits" in lines[0]
-    assert sum("candidate 2/2" in line and "fold 2/2" in line for line in lines) == 1
+    search = [line for line in lines if "candidate 2/2 {" in line]
+    assert sum("fold 2/2" in line for line in search) == 1
+    refits = [line for line in lines if "refitted to its" in line]
+    assert len(refits) == 4  # greedy needs every candidate at its epochs
+    assert sum("candidate 2/2" in r and "fold 2/2" in r for r in refits) == 1
     assert not any(line.startswith("Iteration") for line in lines)
 
 

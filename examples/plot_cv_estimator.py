@@ -4,11 +4,14 @@ The search built in: DropoutMLPClassifierCV's candidates
 ========================================================
 
 :class:`~skdropout.DropoutMLPClassifierCV` fits every candidate drop rate and
-weight decay on every fold, keeps the fold models of the best one and averages
-their probabilities: no refit. This example shows the cross-validated log-loss of
-each candidate with the chosen one marked, and compares, on held-out data, the
-averaged fold models with the same candidate refitted once on all the training
-data (``refit=True``, what ``GridSearchCV`` does).
+weight decay on every fold, chooses each candidate's number of epochs on the
+held-out folds, keeps the fold models and averages their probabilities: no
+refit. By default the average is a greedy ensemble selection over the
+candidates. This example shows the cross-validated log-loss of each candidate,
+with the best one marked and each candidate's share of the ensemble, and
+compares, on held-out data, the greedy ensemble, the best candidate's fold
+models alone (``ensemble='best'``) and the best candidate refitted once on all
+the training data (``refit=True``, what ``GridSearchCV`` does).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -48,11 +51,11 @@ print(f"cross-validated log-loss of the chosen candidate: {-search.best_score_:.
 # %%
 # The candidates' scores
 # ----------------------
-# One bar per candidate: the mean log-loss over the 5 folds (lower is better),
+# One bar per candidate: the mean log-loss over the 3 folds (lower is better),
 # with the folds' standard deviation, each at the number of epochs chosen for
 # it: the one whose log-loss, averaged over the held-out folds, is lowest (as
 # GridSearchCV would choose ``max_iter``; a fold model never trains on the fold
-# that scores it).
+# that scores it). Above each bar, the candidate's share of the greedy ensemble.
 results = search.cv_results_
 labels = [
     f"p={c['dropout']}\nwd={c['weight_decay']}\n{c['max_iter']} ep."
@@ -64,21 +67,32 @@ colors = ["tab:orange" if i == search.best_index_ else "tab:blue"
 fig, ax = plt.subplots(figsize=(8, 4))
 ax.bar(range(len(losses)), losses, yerr=results["std_test_score"], color=colors)
 ax.set_xticks(range(len(losses)), labels, fontsize=8)
+for i, share in enumerate(search.candidate_weights_):
+    if share:
+        ax.text(i, losses[i] * 1.12, f"{share:.0%}", ha="center", fontsize=8)
 ax.set_ylabel("cross-validated log-loss")
-ax.set_title("Each candidate (dropout p, weight decay wd); orange: chosen")
+ax.set_title("Candidates (dropout p, weight decay wd): orange best, % ensemble share")
 ax.set_ylim(0, losses.max() * 1.3)
 fig.tight_layout()
 
 # %%
-# Averaged fold models or one refitted model
-# ------------------------------------------
-# The same search with ``refit=True`` predicts with the best candidate refitted
-# on all the training data. The average of the five fold models is an ensemble
-# of networks trained on different data from different initial weights.
+# The ensemble, the best candidate's fold models, or one refitted model
+# ---------------------------------------------------------------------
+# The same search with ``ensemble='best'`` averages the best candidate's three
+# fold models alone; with ``refit=True`` it predicts with the best candidate
+# refitted on all the training data. An average of networks trained on
+# different data from different initial weights is an ensemble.
+best = make_pipeline(
+    StandardScaler(), DropoutMLPClassifierCV(**params, ensemble="best")
+).fit(X_train, y_train)
 refitted = make_pipeline(
     StandardScaler(), DropoutMLPClassifierCV(**params, refit=True)
 ).fit(X_train, y_train)
-for name, model in (("5 fold models, averaged", averaged), ("refitted", refitted)):
+for name, model in (
+    ("greedy ensemble", averaged),
+    ("best candidate's 3 folds", best),
+    ("refitted", refitted),
+):
     proba = model.predict_proba(X_test)
     accuracy = np.mean(model.predict(X_test) == y_test)
     print(f"{name:>24}: test log-loss {log_loss(y_test, proba):.4f}, "

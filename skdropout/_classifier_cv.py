@@ -20,9 +20,11 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     Every candidate (a drop rate of ``dropouts`` and a weight decay of
     ``weight_decays``) is fitted on the training part of every fold and scored
     on the fold's held-out part; with ``early_stopping`` the number of epochs
-    is chosen on the held-out parts too. The
-    best candidate's fold models are kept, and ``predict_proba`` averages their
-    probabilities: the models that cross-validation trains are used instead of
+    is chosen on the held-out parts too. The fold models of the candidates
+    that greedy ensemble selection picks on their out-of-fold predictions (or
+    of the best candidate alone, ``ensemble='best'``) are kept, and
+    ``predict_proba`` averages their probabilities with the selection's
+    weights: the models that cross-validation trains are used instead of
     thrown away, and no refit is needed.
 
     Parameters
@@ -67,8 +69,8 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         ``candidate_weights_`` gives each candidate's share. It is
         the default: on ``benchmarks/bench_quality.py`` it beat 'best' on 7 of
         the 17 data sets and lost on 3 (by at most 0.0004 of log-loss), for
-        12 % more fit time (with ``early_stopping``, every candidate's fold
-        models are refitted to its chosen epochs) and a prediction that runs
+        12 to 17 % more fit time (with ``early_stopping``, every candidate's
+        fold models are refitted to its chosen epochs) and a prediction that runs
         the fold models of every candidate picked.
 
     n_jobs : int, default=None

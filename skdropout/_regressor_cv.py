@@ -20,10 +20,12 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
     Every candidate (a drop rate of ``dropouts`` and a weight decay of
     ``weight_decays``) is fitted on the training part of every fold and scored
     on the fold's held-out part; with ``early_stopping`` the number of epochs
-    is chosen on the held-out parts too. The
-    best candidate's fold models are kept, and ``predict`` averages their
-    predictions; ``predict(X, return_std=True)`` adds their spread to their
-    Monte Carlo dropout uncertainty.
+    is chosen on the held-out parts too. The fold models of the candidates
+    that greedy ensemble selection picks on their out-of-fold predictions (or
+    of the best candidate alone, ``ensemble='best'``) are kept, and
+    ``predict`` averages their predictions with the selection's weights;
+    ``predict(X, return_std=True)`` adds their spread to their Monte Carlo
+    dropout uncertainty.
 
     Parameters
     ----------
@@ -71,8 +73,8 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         share. It is
         the default: on ``benchmarks/bench_quality.py`` it beat 'best' on 7 of
         the 17 data sets and lost on 3 (by at most 0.0004 of log-loss), for
-        12 % more fit time (with ``early_stopping``, every candidate's fold
-        models are refitted to its chosen epochs) and a prediction that runs
+        12 to 17 % more fit time (with ``early_stopping``, every candidate's
+        fold models are refitted to its chosen epochs) and a prediction that runs
         the fold models of every candidate picked.
 
     n_jobs : int, default=None

@@ -260,11 +260,14 @@ class BaseDropoutMLP(PredictionMixin, SolverMixin, CallbackSupport, BaseEstimato
         else:
             self._fit_lbfgs(X, Y_fit, sample_weight, callbacks)
 
-        if not self._finite_model(X, Y):
+        # The validation rows too: they are data the caller gave to fit (or
+        # chose the weights with), and one held out can overflow alone.
+        checked = [(X, Y)] if validation is None else [(X, Y), validation[:2]]
+        if not all(self._finite_model(*data) for data in checked):
             raise ValueError(  # scikit-learn's words, then the advice
                 f"{NON_FINITE_MESSAGE} The weights, or the model's output or loss "
-                "on the training data, overflow: scale the input (for example "
-                "with StandardScaler) or lower learning_rate_init."
+                "on the training or validation data, overflow: scale the input "
+                "(for example with StandardScaler) or lower learning_rate_init."
             )
         self._after_fit(X, Y, sample_weight, validation)
         callbacks.call_on_fit_task_end(

@@ -183,6 +183,27 @@ def test_divergence_mid_fit_leaves_model_untouched(
     assert _state(est) == _state(twin)
 
 
+@pytest.mark.parametrize("validation", ["split", "X_val"])
+def test_a_model_that_overflows_on_its_validation_rows_is_an_error(validation):
+    """A fit whose model overflows only on rows held out for validation (here a
+    huge input under the Poisson loss's exp link) raises the non-finite error
+    and leaves the estimator unfitted, as one overflowing on its training rows
+    does. Found by the fuzz test."""
+    X, y = np.array([[1e30], [0.0], [0.0]]), np.zeros(3)
+    est = DropoutMLPRegressor(
+        hidden_layer_sizes=(1,), activation="identity", loss="poisson",
+        learning_rate_init=1e-10, max_iter=1, early_stopping=True,
+        validation_fraction=0.5, shuffle=False, random_state=0,
+    )  # fmt: skip
+    if validation == "X_val":
+        fit = lambda: est.fit(X[1:], y[1:], X_val=X[:1], y_val=y[:1])  # noqa: E731
+    else:
+        fit = lambda: est.fit(X, y)  # noqa: E731
+    with pytest.raises(ValueError, match="training or validation data, overflow"):
+        fit()
+    assert not hasattr(est, "coefs_")
+
+
 @pytest.mark.parametrize("Estimator, make_data", CASES)
 @pytest.mark.parametrize("validation", ["split", "X_val"])
 def test_divergence_with_early_stopping_keeps_the_best_epoch(

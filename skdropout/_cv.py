@@ -115,7 +115,13 @@ def _best_epoch(curves, metric):
     mean = np.mean([np.asarray(curve[:n], dtype=float) for curve in curves], axis=0)
     if metric == "loss":
         mean = -mean
-    return int(np.argmax(np.where(np.isnan(mean), -np.inf, mean))) + 1
+    return _nan_argmax(mean) + 1
+
+
+def _nan_argmax(values):
+    """The index of the first highest value; NaN counts as lowest."""
+    values = np.asarray(values, dtype=float)
+    return int(np.argmax(np.where(np.isnan(values), -np.inf, values)))
 
 
 class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
@@ -342,7 +348,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         if scores and self.ensemble == "best":
             means = [np.mean([scores[c, k] for k in range(n_splits)])
                      for c in range(len(candidates))]  # fmt: skip
-            needed = [int(np.argmax(np.where(np.isnan(means), -np.inf, means)))]
+            needed = [_nan_argmax(means)]
         refits = [(c, k) for c in needed for k in range(n_splits)]
         context = callbacks.subcontext(
             task_name="epochs-refit", max_subtasks=len(refits),
@@ -427,7 +433,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         # As LogisticRegressionCV's: the epochs of every fit.
         self.n_iter_ = epochs
 
-        self.best_index_ = int(np.argmax(np.where(np.isnan(mean), -np.inf, mean)))
+        self.best_index_ = _nan_argmax(mean)
         self.best_params_ = dict(candidates[self.best_index_])
         self.best_score_ = float(mean[self.best_index_])
         self.dropout_ = self.best_params_["dropout"]

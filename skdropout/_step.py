@@ -105,24 +105,21 @@ class _Layer:
             self.activation(Z)
             Z *= self._gate
             return
+        gate = None if self.gate is None else self.gate[:n]
         if self.kind == "gated-from-z":  # f' reads Z, which the activation overwrites
-            self._gate = self.gate[:n]
-            self.gate_into(Z, self._gate)
+            self.gate_into(Z, gate)
         self.activation(Z)
+        if self.kind == "gated":  # f' read from the output
+            self.gate_into(Z, gate)
         mask = shifted = None
         if self.mask is not None:
             mask = draw_mask(rng, Z.shape, self.rate, Z.dtype, self.noise,
                              out=self.mask[:n])  # fmt: skip
             if isinstance(mask, AlphaMask):  # an affine map, whose slope is scale
                 mask, shifted = mask.scale, mask
-        if self.kind in ("gated", "gated-from-z"):
-            if self.kind == "gated":
-                self._gate = self.gate[:n]
-                self.gate_into(Z, self._gate)
-            if mask is not None:
-                self._gate *= mask
-        else:
-            self._gate = mask
+        if gate is not None and mask is not None:
+            gate *= mask
+        self._gate = mask if gate is None else gate
         if shifted is not None:
             apply_alpha_mask(Z, shifted, out=Z)
         elif mask is not None:

@@ -134,8 +134,9 @@ def skdropout(task, **params):
 
 
 def _skdropout_cv(task):
-    # The CV estimators, where this skdropout has them: the recipe's training,
-    # the drop rate searched by 5-fold CV, the fold models averaged.
+    # The CV estimators, where this skdropout has them, with their defaults: the
+    # recipe's training, the drop rate and weight decay searched by 3-fold CV,
+    # the classifier's fold models averaged, the regressor's best refitted.
     import skdropout as package
 
     if not hasattr(package, "DropoutMLPClassifierCV"):

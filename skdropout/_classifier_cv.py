@@ -54,24 +54,26 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         scikit-learn scorer (``check_scoring``).
 
     refit : bool, default=False
-        False: predict with the average of the chosen candidate's fold models
-        (no refit, as pytabkit's RealMLP bags its fold models and as
-        ``LogisticRegressionCV(refit=False)`` averages its folds). True: refit
-        the chosen candidate on all the data and predict with it alone, as
-        ``GridSearchCV`` does.
+        {cv_refit}
+        False is the classifier's default: on ``benchmarks/bench_quality.py``,
+        refitting the best candidate lost log-loss to the fold models' average
+        on 2 of the 3 classification data sets where it was measured (Caravan,
+        CreditCard; SwissLabor tied). Log-loss rewards the average of several
+        networks' probabilities.
 
     ensemble : {'best', 'greedy'}, default='greedy'
-        Which fold models are averaged (``refit=False``): 'best' those of the
-        best candidate; 'greedy' those of the candidates picked by greedy
-        ensemble selection with replacement (Caruana et al., 2004), 25 rounds
-        from the best candidate, each adding the candidate whose fold models'
-        out-of-fold predictions most lower the log-loss of the average;
-        ``candidate_weights_`` gives each candidate's share. It is
-        the default: on ``benchmarks/bench_quality.py`` it beat 'best' on 7 of
-        the 17 data sets and lost on 3 (by at most 0.0004 of log-loss), for
-        12 to 17 % more fit time (with ``early_stopping``, every candidate's
-        fold models are refitted to its chosen epochs) and a prediction that runs
-        the fold models of every candidate picked.
+        Which candidates the prediction uses: 'best' the best candidate
+        alone; 'greedy' those picked by greedy ensemble selection with
+        replacement (Caruana et al., 2004), 25 rounds from the best candidate,
+        each adding the candidate whose fold models' out-of-fold predictions
+        most lower the log-loss of the average; ``candidate_weights_`` gives
+        each candidate's share. The prediction averages their fold models (or
+        their refits with ``refit=True``). It is the default: on
+        ``benchmarks/bench_quality.py`` it beat 'best' on 7 of the 17 data sets
+        and lost on 3 (by at most 0.0004 of log-loss), for 12 to 17 % more fit
+        time (with ``early_stopping``, every candidate's fold models are
+        refitted to its chosen epochs) and a prediction that runs the fold
+        models of every candidate picked.
 
     n_jobs : int, default=None
         Fits run in parallel with joblib (-1: all cores). With more than one
@@ -125,7 +127,8 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
 
     estimators_ : list of DropoutMLPClassifier
         The members whose outputs are averaged: the fold models of the chosen
-        candidate(s), or, with ``refit=True``, the refitted model alone.
+        candidate(s), or, with ``refit=True``, their refits on all the data
+        (one per chosen candidate).
 
     ensemble_weights_ : ndarray of shape (`len(estimators_)`,)
         Each member's weight in the average (they sum to 1).
@@ -140,7 +143,11 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         with ``candidate_weights_``.
 
     best_estimator_ : DropoutMLPClassifier
-        The refitted best candidate; only with ``refit=True``.
+        The best candidate refitted on all the data (one of ``estimators_``);
+        only with ``refit=True``.
+
+    refit_time_ : float
+        Seconds spent refitting on all the data; only with ``refit=True``.
 
     n_splits_ : int
         The number of folds.
@@ -194,7 +201,8 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     ``early_stopping``, the kept fold models that ran longer than their chosen
     epochs are refitted up to them (those of the best candidate; of every
     candidate with another ``scoring`` or ``ensemble='greedy'``); no refit on
-    all the data unless ``refit=True``. Prediction runs every kept fold model.
+    all the data unless ``refit=True`` (then one fit per candidate the
+    ensemble uses). Prediction runs every member.
 
     References
     ----------

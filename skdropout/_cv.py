@@ -10,9 +10,11 @@ averaged over the folds, choose it for each candidate, and the fold models kept
 are refitted up to it along the same schedules (``schedule_epochs``), which gives
 the weights they had at that epoch without keeping every epoch's copy. The fold
 models of the best candidate are kept and their predictions averaged: no refit
-on all the data is needed (``refit=True`` gives GridSearchCV's behaviour
-instead). ``ensemble='greedy'`` builds the average from all candidates by greedy
-ensemble selection on the out-of-fold predictions (Caruana et al., 2004).
+on all the data is needed. ``ensemble='greedy'`` builds the average from all
+candidates by greedy ensemble selection on the out-of-fold predictions (Caruana
+et al., 2004). ``refit=True`` refits each candidate that the average uses on all
+the data, for its chosen epochs, and predicts with these networks, with the same
+weights (with ``ensemble='best'``, GridSearchCV's refit).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -59,11 +61,13 @@ def _fit_member(
     printed with the score, the epochs and the time. With ``validate`` the
     held-out part is the fit's validation set (its loss and score are recorded
     after every epoch), and the score and predictions are None: they wait for
-    the number of epochs to be chosen."""
+    the number of epochs to be chosen. ``train=None`` (and ``test=None``) is a
+    refit on all the rows: the score and predictions are None."""
     start = time.perf_counter()
+    rows = slice(None) if train is None else train  # None: a refit on all rows
     weights = {}
     if sample_weight is not None:
-        weights = {"sample_weight": sample_weight[train]}
+        weights = {"sample_weight": sample_weight[rows]}
     if validate:
         weights.update(X_val=X[test], y_val=y[test])
         if sample_weight is not None:
@@ -72,10 +76,10 @@ def _fit_member(
         # The task is the meta-estimator's, as in GridSearchCV.
         context.call_on_fit_task_begin(estimator=caller)
         with threadpool_limits(1 if limit_threads else None):
-            estimator.fit(X[train], y[train], **weights)
+            estimator.fit(X[rows], y[rows], **weights)
         context.call_on_fit_task_end(estimator=caller)
     fit_time = time.perf_counter() - start
-    if validate:
+    if validate or train is None:
         if announce is not None:
             print(f"{announce}: {estimator.n_iter_} epochs, {fit_time:.2f}s")
         return estimator, None, None, fit_time
@@ -295,22 +299,37 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         )
 
         if self.refit:
-            self.best_estimator_ = clone(member).set_params(**self.best_params_)
-            context = callbacks.subcontext(task_name="refit-with-best-params")
-            start = time.perf_counter()
-            with context.propagate_callback_context(self.best_estimator_), \
-                    _planned_max_iter():  # fmt: skip
-                context.call_on_fit_task_begin(estimator=self)
-                weights = (
-                    {} if sample_weight is None else {"sample_weight": sample_weight}
-                )
-                self.best_estimator_.fit(X, y, **weights)
-                context.call_on_fit_task_end(estimator=self)
-            self.refit_time_ = time.perf_counter() - start
-            self.estimators_ = [self.best_estimator_]
-            self.ensemble_weights_ = np.ones(1)
+            self._refit(member, X, y, sample_weight, callbacks, parallel, limit_threads)
         callbacks.call_on_fit_task_end(estimator=self, X=X, y=y)
         return self
+
+    def _refit(self, member, X, y, sample_weight, callbacks, parallel, limit_threads):
+        """Refit on all the data every candidate that the ensemble uses (the best
+        alone with ``ensemble='best'``: GridSearchCV's refit), each for its
+        chosen epochs, and make them the members, with the same weights."""
+        chosen = np.flatnonzero(self.candidate_weights_)
+        params = self.cv_results_["params"]
+        context = callbacks.subcontext(
+            task_name="refit", max_subtasks=len(chosen), sequential_subtasks=False
+        ).call_on_fit_task_begin(estimator=self)
+        name = type(self).__name__
+        start = time.perf_counter()
+        refitted = parallel(
+            delayed(_fit_member)(
+                clone(member).set_params(**params[c]), X, y, sample_weight,
+                None, None, None, limit_threads,
+                context.subcontext(task_name="refit-fit", task_id=i),
+                f"[{name}] candidate {c + 1}/{len(params)} refitted on all the "
+                "data" if self.verbose else None,
+                self,
+            )
+            for i, c in enumerate(chosen)
+        )  # fmt: skip
+        context.call_on_fit_task_end(estimator=self)
+        self.refit_time_ = time.perf_counter() - start
+        self.estimators_ = [model for model, *_ in refitted]
+        self.ensemble_weights_ = self.candidate_weights_[chosen]
+        self.best_estimator_ = self.estimators_[list(chosen).index(self.best_index_)]
 
     def _choose_epochs(
         self, candidates, splits, pairs, results, member, X, y, sample_weight,

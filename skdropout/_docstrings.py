@@ -310,6 +310,20 @@ Whether the number of epochs is chosen like the candidates, on the
     ``validation_fraction`` is not used: the held-out parts are the validation
     sets. False: the fold models run to ``max_iter`` (or their training-loss
     rule) and keep their last epoch.""",
+    # The CV estimators' refit (a parameter's body, as above).
+    "cv_refit": """\
+False: predict with the fold models that ``ensemble`` keeps, each
+    trained on its fold's training part ((k-1)/k of the data), weighted as
+    ``ensemble_weights_`` says (as pytabkit's RealMLP bags its fold models and
+    as ``LogisticRegressionCV(refit=False)`` averages its folds). True: refit
+    on all the data every candidate that the ensemble uses, each for its
+    chosen number of epochs, and predict with these networks instead, with the
+    same weights: with ``ensemble='best'`` the best candidate alone, which is
+    ``GridSearchCV``'s refit; with ``'greedy'`` each candidate that the
+    selection picked (AutoGluon's ``refit_full``). Each network then sees all
+    the data, but the ensemble has one member per candidate instead of one
+    per fold, and the cross-validated scores estimate the fold models' error,
+    not the refits'. Costs one fit on all the data per candidate used.""",
     "references": """\
 .. [1] N. Srivastava, G. Hinton, A. Krizhevsky, I. Sutskever and
    R. Salakhutdinov, "Dropout: A Simple Way to Prevent Neural Networks from

@@ -213,7 +213,8 @@ def test_cv_estimator_propagates_to_every_fit(refit):
 
 @needs_callbacks
 def test_progress_bar_on_the_cv_estimator():
-    """ProgressBar runs over a CV estimator's fits."""
+    """ProgressBar runs over a CV estimator's fits, the refits on all the data
+    (the regressor's default) included."""
     pytest.importorskip("rich")
     from sklearn.callback import ProgressBar
 
@@ -223,4 +224,5 @@ def test_progress_bar_on_the_cv_estimator():
     search = DropoutMLPRegressorCV(hidden_layer_sizes=(8,), dropouts=[0, 0.5],
                                    cv=2, max_iter=2, random_state=0)  # fmt: skip
     search.set_callbacks(ProgressBar(max_propagation_depth=None)).fit(X, y / y.std())
-    assert len(search.estimators_) == 2
+    assert len(search.estimators_) == np.count_nonzero(search.candidate_weights_)
+    assert [m.n_iter_ for m in search.estimators_] == [2] * len(search.estimators_)

@@ -30,9 +30,10 @@ from skdropout import (
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 SMALL = dict(hidden_layer_sizes=(8,), max_iter=8, batch_size=32, random_state=0)
-# The tests of the best candidate's fold models ask for them (the default,
-# 'greedy', has tests of its own).
-GRID = dict(dropouts=[0.0, 0.3], weight_decays=[0.0, 0.1], ensemble="best")
+# The tests of the best candidate's fold models ask for them (the classifier's
+# default, 'greedy', and the regressor's, a refit, have tests of their own).
+GRID = dict(dropouts=[0.0, 0.3], weight_decays=[0.0, 0.1], ensemble="best",
+            refit=False)  # fmt: skip
 
 
 def _classification(n_classes=3):
@@ -86,7 +87,7 @@ def test_refit_equals_grid_search(CV, Plain, make_data, Splitter, early_stopping
     X, y = make_data()
     folds = Splitter(3, shuffle=True, random_state=1)
     params = {**SMALL, "early_stopping": early_stopping}
-    search = CV(**params, **GRID, cv=folds, refit=True).fit(X, y)
+    search = CV(**params, **{**GRID, "refit": True}, cv=folds).fit(X, y)
     grid_params = {"dropout": GRID["dropouts"], "weight_decay": GRID["weight_decays"]}
     if early_stopping:
         grid_params["max_iter"] = list(range(1, SMALL["max_iter"] + 1))
@@ -242,6 +243,39 @@ def test_greedy_ensemble_lowers_the_oof_loss(CV, Plain, make_data, Splitter):
     assert_allclose(_output(greedy, X), np.sum(outputs, axis=0), rtol=1e-12)
 
 
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_refit_of_the_greedy_ensemble(CV, Plain, make_data, Splitter, early_stopping):
+    """refit=True with ensemble='greedy' refits on all the data every candidate
+    that the selection picked, for its chosen epochs, and keeps its weight:
+    each member is the plain estimator with that candidate's parameters fitted
+    on all the data, and the prediction is their weighted mean."""
+    X, y = make_data()
+    # A grid and seeds with which these data make the selection mix candidates
+    # (the first assertion checks it).
+    seed = 2 if CV is DropoutMLPClassifierCV else 1
+    params = {**SMALL, "dropouts": [0.0, 0.1], "weight_decays": [0.0, 1.0],
+              "learning_rate_init": 0.01, "random_state": seed, "cv": 3,
+              "ensemble": "greedy", "early_stopping": early_stopping}  # fmt: skip
+    fold_models = CV(**params, refit=False).fit(X, y)
+    search = CV(**params, refit=True).fit(X, y)
+    assert_array_equal(search.candidate_weights_, fold_models.candidate_weights_)
+    chosen = np.flatnonzero(search.candidate_weights_)
+    assert len(chosen) >= 2  # these data make the selection mix candidates
+    assert_array_equal(search.ensemble_weights_, search.candidate_weights_[chosen])
+    assert len(search.estimators_) == len(chosen)
+    for c, member in zip(chosen, search.estimators_):
+        expected = _plain(search, Plain, **search.cv_results_["params"][c]).fit(X, y)
+        assert member.n_iter_ == expected.n_iter_
+        for a, b in zip(member.coefs_, expected.coefs_):
+            assert_array_equal(a, b)
+    best = list(chosen).index(search.best_index_)
+    assert search.best_estimator_ is search.estimators_[best]
+    outputs = [w * _output(m, X) for w, m in
+               zip(search.ensemble_weights_, search.estimators_)]  # fmt: skip
+    assert_allclose(_output(search, X), np.sum(outputs, axis=0), rtol=1e-12)
+
+
 def test_regressor_std_combines_members_and_their_spread():
     """predict(X, return_std=True): var = sum w (std_i^2 + (mean_i - mean)^2)."""
     X, y = _regression()
@@ -344,24 +378,26 @@ def test_classes_and_multilabel():
 @pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
 def test_sample_weight_reaches_the_fits_and_the_scores(CV, Plain, make_data, Splitter):
     """Unit weights give the unweighted search exactly; other weights are
-    passed to each fold model's fit (its own weights) and to its score."""
+    passed to each fold model's fit (its own weights), to its score, and to
+    the refit on all the data (all of them)."""
     X, y = make_data()
     folds = Splitter(3, shuffle=True, random_state=0)
-    plain = CV(**SMALL, dropouts=[0.2], weight_decays=[0.0], cv=folds).fit(X, y)
-    ones = CV(**SMALL, dropouts=[0.2], weight_decays=[0.0], cv=folds).fit(
-        X, y, np.ones(len(y))
-    )
+    params = dict(**SMALL, dropouts=[0.2], weight_decays=[0.0], cv=folds)
+    plain = CV(**params, refit=False).fit(X, y)
+    ones = CV(**params, refit=False).fit(X, y, np.ones(len(y)))
     assert_array_equal(_output(plain, X), _output(ones, X))
     weights = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
-    weighted = CV(**SMALL, dropouts=[0.2], weight_decays=[0.0], cv=folds).fit(
-        X, y, weights
-    )
+    weighted = CV(**params, refit=False).fit(X, y, weights)
     train, test = next(folds.split(X, y))
     member = _plain(weighted, Plain, **weighted.best_params_)
     member.fit(X[train], y[train], sample_weight=weights[train])
     assert_array_equal(_output(weighted.estimators_[0], X), _output(member, X))
     expected = -member._held_out_loss(X[test], y[test], weights[test])
     assert weighted.cv_results_["split0_test_score"][0] == pytest.approx(expected)
+    refitted = CV(**params, refit=True).fit(X, y, weights)
+    alone = _plain(refitted, Plain, **refitted.best_params_)
+    alone.fit(X, y, sample_weight=weights)
+    assert_array_equal(_output(refitted, X), _output(alone, X))
 
 
 @pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
@@ -386,5 +422,5 @@ def test_running_the_chosen_epochs_is_not_a_convergence_warning(
     X, y = make_data()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        CV(**SMALL, **GRID, cv=2, refit=True, early_stopping=True).fit(X, y)
+        CV(**SMALL, **{**GRID, "refit": True}, cv=2, early_stopping=True).fit(X, y)
     assert not [w for w in caught if "Maximum iter" in str(w.message)]

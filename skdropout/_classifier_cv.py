@@ -134,8 +134,8 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         Each member's weight in the average (they sum to 1).
 
     candidate_weights_ : ndarray of shape (n_candidates,)
-        Each candidate's share of the fold-model average (1 for the best with
-        ``ensemble='best'``).
+        Each candidate's share of the average, of its fold models or of its
+        refit (1 for the best with ``ensemble='best'``).
 
     oof_predictions_ : ndarray
         Out-of-fold class probabilities, of shape (n_samples, n_classes):

@@ -137,8 +137,8 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         Each member's weight in the average (they sum to 1).
 
     candidate_weights_ : ndarray of shape (n_candidates,)
-        Each candidate's share of the fold-model average (1 for the best with
-        ``ensemble='best'``).
+        Each candidate's share of the average, of its fold models or of its
+        refit (1 for the best with ``ensemble='best'``).
 
     oof_predictions_ : ndarray
         Out-of-fold predictions, of shape (n_samples,) or (n_samples,

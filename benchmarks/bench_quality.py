@@ -57,7 +57,9 @@ from _datasets import (
     CONFIRMATION,
     DATASETS,
     DEVELOPMENT,
+    KNOWN,
     REGRESSION,
+    SCALING_DATASETS,
     load,
     resolve,
     split_of,
@@ -472,7 +474,7 @@ def summary(datasets, contenders, ours, records, folds, clf_metric):
     count the data sets where a contender scored every fold; fit seconds, epochs
     and warnings count every fold scored."""
     complete = _complete(records, folds)
-    tasks = {d: DATASETS[d].task for d in datasets}
+    tasks = {d: KNOWN[d].task for d in datasets}
     errs = {
         (d, c): _fold_errors(rs, primary(tasks[d], clf_metric))
         for (d, c), rs in complete.items()
@@ -611,7 +613,7 @@ def report(
     lines = []
     for d in datasets if tables else []:
         lines += ["", _dataset_line(d, records)]
-        lines += dataset_table(d, DATASETS[d].task, contenders, records, folds)
+        lines += dataset_table(d, KNOWN[d].task, contenders, records, folds)
     if not totals:
         return lines
     lines += ["", *summary(datasets, contenders, ours, records, folds, clf_metric)]
@@ -649,7 +651,7 @@ def _choices(records, contenders):
 
 
 def _dataset_line(name, records):
-    spec = DATASETS[name]
+    spec = KNOWN[name]
     r = next(r for r in records if r["dataset"] == name)
     return (
         f"{name}: {spec.task}, target {spec.target}, "
@@ -678,7 +680,10 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Data sets: " + ", ".join(DATASETS),
+        epilog="Data sets: "
+        + ", ".join(DATASETS)
+        + "; scaling data sets (run only when named): "
+        + ", ".join(SCALING_DATASETS),
     )
     p.add_argument(
         "--contenders",
@@ -686,7 +691,8 @@ def parse_args(argv=None):
     )
     p.add_argument(
         "--datasets",
-        help="comma-separated, package/item or the item alone (default: all)",
+        help="comma-separated, package/item or the item alone (default: all but "
+        "the scaling data sets, which run only when named)",
     )
     p.add_argument(
         "--split",
@@ -834,7 +840,7 @@ def list_datasets(max_rows):
     header = ["data set", "task", "target", "rows", "kept", "columns", "half"]
     header += ["dropped"]
     rows = []
-    for name, spec in DATASETS.items():
+    for name, spec in KNOWN.items():
         X, y = load(name)
         kept = min(len(y), max_rows) if max_rows else len(y)
         classes = (
@@ -843,10 +849,10 @@ def list_datasets(max_rows):
         dropped = ", ".join(spec.drop) or "-"
         rows.append(
             [name, spec.task + classes, spec.target, len(y), kept, X.shape[1]]
-            + [split_of(name), dropped]
+            + [split_of(name) or "scaling only", dropped]
         )
     lines = _table(header, rows)
-    for name, spec in DATASETS.items():
+    for name, spec in KNOWN.items():
         for column, why in spec.drop.items():
             lines.append(f"{name}: {column} dropped: {why}")
         if spec.note:
@@ -953,7 +959,7 @@ def main(argv=None):
     protocol = (args.folds, args.max_rows, args.seed)
     start = time.perf_counter()
     for d in args.datasets:
-        task = DATASETS[d].task
+        task = KNOWN[d].task
         X, y = load(d, args.max_rows, args.seed)
         folds = splits(task, y, args.folds, args.seed)
         jobs = [

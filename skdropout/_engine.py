@@ -1,17 +1,25 @@
-"""The engine of stochastic training: epochs of minibatches, and the stopping rule.
+"""The engine of stochastic training: the epoch loop, its stopping policy and
+what it records.
 
 Everything here takes its inputs as arguments and returns its outputs; nothing reads
-an estimator. The estimators (``_solvers``) and ``fit_blocks`` build these pieces
-from their parameters and keep what they return as fitted attributes:
+an estimator. The estimators (``_solvers``), ``fit_blocks`` and the CV search build
+these pieces from their parameters and keep what they return as fitted attributes:
 
-- :class:`Trainer` runs the epochs of one fit: it owns the packed parameters (a
-  ``_packing.Layout`` buffer and its views), the training step and the update,
-  and returns each epoch's mean loss;
-- :class:`StoppingRule` is scikit-learn's rule for stopping, the one rule used
-  for the training loss, the validation score and ``fit_blocks``' score.
+- :func:`run_epochs` is the one epoch loop: it trains epoch after epoch, records
+  the training and validation loss and score in a :class:`History`, applies one
+  :class:`Stopping` policy and stops when it says so;
+- :class:`Stopping` says what the loop watches (the validation score or loss,
+  keeping the best epoch's weights; the training loss, or its moving mean; or
+  nothing) and when it stops, by :class:`StoppingRule`, scikit-learn's rule;
+- :class:`Trainer` runs the minibatches of one epoch: it owns the packed
+  parameters (a ``_packing.Layout`` buffer and its views), the training step and
+  the update, and returns the epoch's mean loss.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
+
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.utils import gen_batches
@@ -97,10 +105,24 @@ class Trainer:
     """
 
     def __init__(
-        self, coefs, intercepts, optimizer_factory, n_rows, activation, loss,
-        rates, input_rate, noise, alpha, max_norm, weight_decay=0.0, horizon=1,
-        lr_schedule=None, dropout_schedule=None,
-    ):  # fmt: skip
+        self,
+        coefs,
+        intercepts,
+        optimizer_factory,
+        *,
+        n_rows,
+        activation,
+        loss,
+        rates,
+        input_rate,
+        noise,
+        alpha,
+        max_norm,
+        weight_decay=0.0,
+        horizon=1,
+        lr_schedule=None,
+        dropout_schedule=None,
+    ):
         layer_units = [coefs[0].shape[0], *(c.shape[1] for c in coefs)]
         self.layout = Layout(layer_units, coefs[0].dtype)
         self.params = self.layout.pack(coefs, intercepts)
@@ -119,7 +141,7 @@ class Trainer:
             # A continued optimizer may carry a factor from a scheduled fit.
             self.optimizer.lr_factor = 1.0
 
-    def epoch(self, X, Y, sample_weight, batch_size, order, rng, done=0):
+    def epoch(self, X, Y, sample_weight, *, batch_size, order, rng, done=0):
         """One pass over the rows in ``order`` (an index array, or None for the
         rows as they are), a step per minibatch of ``batch_size`` rows, after
         ``done`` epochs of the schedules' ``horizon``.
@@ -133,8 +155,8 @@ class Trainer:
         n_samples = X.shape[0]
         if self.dropout_schedule is not None:
             factor = self.dropout_schedule(done / self.horizon)
-            self.step.set_rates([r * factor for r in self.rates],
-                                self.input_rate * factor)  # fmt: skip
+            rates = [r * factor for r in self.rates]
+            self.step.set_rates(rates, self.input_rate * factor)
         n_batches = -(-n_samples // batch_size)
         total = 0.0
         for i, batch in enumerate(gen_batches(n_samples, batch_size)):
@@ -155,3 +177,236 @@ class Trainer:
             if self.max_norm is not None:
                 apply_max_norm(self.coefs[:-1], self.max_norm)
         return total / n_samples
+
+
+@dataclass
+class History:
+    """What a model's epochs did, carried from call to call (``fit``,
+    ``partial_fit``, a warm-started ``fit``, ``fit_blocks``).
+
+    :func:`run_epochs` updates it in place. An estimator builds one from its
+    fitted attributes before a call (sharing their lists, so that they grow
+    epoch by epoch) and assigns it back to them after the call.
+
+    Attributes
+    ----------
+    loss : list of float
+        The mean training loss of every epoch.
+    validation_score, validation_loss : list of float or None
+        The validation score and loss after every epoch, NaN for an epoch
+        without validation data (or whose training loss diverged); None while
+        no epoch had any.
+    best_validation_score : float or None
+        The best validation score (minus the best validation loss where the
+        rule watches the loss); None before any validation.
+    best_loss : float or None
+        The best training loss the rule watched (when it watches training).
+    no_improvement_count : int
+        The rule's count of epochs without improvement.
+    best_weights : dict or None
+        The snapshot of the epoch with the best validation figure, when the rule
+        watches the validation data.
+    best_epoch : int or None
+        That epoch's number, counted from 1 over every call.
+    n_iter : int
+        The epochs run by the last call.
+    n_samples_seen : int
+        The training rows seen over every epoch.
+    stopped : str or None
+        Why the last call stopped before its ``max_epochs``: 'converged' (the
+        stopping rule), 'callback', 'diverged' (a non-finite training loss);
+        None if it ran them all.
+    """
+
+    loss: list = field(default_factory=list)
+    validation_score: list | None = None
+    validation_loss: list | None = None
+    best_validation_score: float | None = None
+    best_loss: float | None = None
+    no_improvement_count: int = 0
+    best_weights: dict | None = None
+    best_epoch: int | None = None
+    n_iter: int = 0
+    n_samples_seen: int = 0
+    stopped: str | None = None
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """The stopping policy of a run of epochs: what it watches, when it stops,
+    which weights it keeps.
+
+    Parameters
+    ----------
+    watch : {'validation', 'training', None}
+        'validation': the validation score (or, with ``metric='loss'``, minus the
+        validation loss), and the weights of its best epoch are kept
+        (scikit-learn's ``early_stopping=True``); 'training': the training loss,
+        or its mean over the last ``window`` epochs (scikit-learn's rule without
+        early stopping); None: nothing, every epoch runs.
+    tol : float, default=0.0
+    n_iter_no_change : int or float, default=np.inf
+        scikit-learn's rule (:class:`StoppingRule`).
+    metric : {'score', 'loss'}, default='score'
+        The validation figure watched, and recorded as ``best_validation_score``
+        (also when training is watched).
+    window : int or None, default=None
+        With 'training', how many last epochs' mean loss is watched: a noisy
+        loss's running minimum is set by lucky epochs, which later ones rarely
+        beat by ``tol`` even while the loss still falls. None: the last epoch's.
+    """
+
+    watch: str | None
+    tol: float = 0.0
+    n_iter_no_change: float = np.inf
+    metric: str = "score"
+    window: int | None = None
+
+    def rule(self, history):
+        """The rule, resuming the best and the count of the earlier calls."""
+        if self.watch == "validation":
+            best = history.best_validation_score
+        elif self.watch == "training" and history.best_loss is not None:
+            best = -history.best_loss
+        else:
+            best = None
+        if best is None:
+            best = -np.inf
+        patience = self.n_iter_no_change if self.watch else np.inf
+        return StoppingRule(self.tol, patience, best, history.no_improvement_count)
+
+    def observe(self, rule, history, validated, snapshot):
+        """Count the last epoch of ``history`` in; with ``watch='validation'``,
+        keep its weights (``snapshot()``) if it is the best so far."""
+        if validated:
+            if self.metric == "loss":
+                score = -history.validation_loss[-1]
+            else:
+                score = history.validation_score[-1]
+            if self.watch == "validation":
+                if rule.observe(score):
+                    history.best_weights = snapshot()
+                    history.best_epoch = len(history.loss)
+                history.best_validation_score = rule.best
+            elif score > history.best_validation_score:
+                history.best_validation_score = score
+        if self.watch == "training":
+            rule.observe(-self._watched_loss(history.loss))
+            history.best_loss = -rule.best
+        history.no_improvement_count = rule.count
+
+    def _watched_loss(self, losses):
+        if self.window is None:
+            return losses[-1]
+        return float(np.mean(losses[-self.window :]))
+
+    def message(self):
+        """Why the rule is exhausted, in scikit-learn's words."""
+        watched = "Validation score" if self.watch == "validation" else "Training loss"
+        return "%s did not improve more than tol=%f for %d consecutive epochs." % (
+            watched,
+            self.tol,
+            self.n_iter_no_change,
+        )
+
+
+def run_epochs(
+    train_epoch,
+    *,
+    history,
+    stopping,
+    max_epochs,
+    evaluate=None,
+    snapshot=None,
+    optimizer=None,
+    hooks=None,
+    verbose=False,
+):
+    """Run up to ``max_epochs`` epochs and record them in ``history``.
+
+    Per epoch: train (``train_epoch``), record the loss, evaluate on the
+    validation data, count the epoch into the stopping rule, tell ``hooks``,
+    and stop where the policy, a hook or a diverged loss says so.
+
+    Parameters
+    ----------
+    train_epoch : callable
+        ``train_epoch(i)`` trains the ``i``-th epoch of this call (from 0) and
+        returns ``(loss, n_rows)``, its mean training loss and the rows it saw.
+    history : History
+        Updated in place (and returned): the epochs of earlier calls, the
+        rule's state.
+    stopping : Stopping
+        The policy.
+    max_epochs : int
+    evaluate : callable or None, default=None
+        ``evaluate()`` returns the validation ``(score, loss)`` of the current
+        weights; None when there is no validation data.
+    snapshot : callable or None, default=None
+        ``snapshot()`` returns the weights and what belongs to them, kept for
+        the best validated epoch (needed with ``stopping.watch='validation'``).
+    optimizer : optimizer or None, default=None
+        Told the rows seen at the end of every epoch (``iteration_ends``), and
+        asked whether to stop when the rule is exhausted (``trigger_stopping``:
+        sgd's adaptive rate lowers its step instead); None stops then.
+    hooks : object or None, default=None
+        ``hooks.begin()`` before an epoch; ``hooks.report(history, seconds)``
+        once it is recorded; ``hooks.end(history)`` after the rule counted it,
+        returning True to stop (the callback API's tasks, verbose lines).
+    verbose : bool, default=False
+        Passed to ``optimizer.trigger_stopping``.
+
+    Returns
+    -------
+    history : History
+        ``stopped`` says why the run ended early. A diverged training loss
+        stops it at once, unrecorded beyond the loss, unless the validation
+        data is watched: then the epoch is recorded with NaN validation
+        figures, and the best weights are in ``best_weights``.
+    """
+    if evaluate is not None and history.validation_score is None:
+        # One entry per epoch of loss: NaN where there was no validation data.
+        history.validation_score = [np.nan] * len(history.loss)
+        history.validation_loss = [np.nan] * len(history.loss)
+        history.best_validation_score = -np.inf
+    rule = stopping.rule(history)
+    history.n_iter, history.stopped = 0, None
+    for i in range(max_epochs):
+        if hooks is not None:
+            hooks.begin()
+        start = time.perf_counter()
+        loss, n_rows = train_epoch(i)
+        history.n_iter += 1
+        history.n_samples_seen += n_rows
+        history.loss.append(loss)
+        diverged = not np.isfinite(loss)
+        if diverged and stopping.watch != "validation":
+            history.stopped = "diverged"
+            break
+        if evaluate is not None:
+            score, val_loss = (np.nan, np.nan) if diverged else evaluate()
+            history.validation_score.append(score)
+            history.validation_loss.append(val_loss)
+        elif history.validation_score is not None:
+            history.validation_score.append(np.nan)
+            history.validation_loss.append(np.nan)
+        if hooks is not None:
+            hooks.report(history, time.perf_counter() - start)
+        stopping.observe(rule, history, evaluate is not None, snapshot)
+        if diverged:
+            history.stopped = "diverged"
+            break
+        stop = hooks is not None and hooks.end(history)
+        if optimizer is not None:
+            optimizer.iteration_ends(history.n_samples_seen)
+        if stop:
+            history.stopped = "callback"
+            break
+        if rule.exhausted:
+            if optimizer is None or optimizer.trigger_stopping(
+                stopping.message(), verbose
+            ):
+                history.stopped = "converged"
+                break
+            rule.count = history.no_improvement_count = 0
+    return history

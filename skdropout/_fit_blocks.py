@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.multiclass import unique_labels
 
-from skdropout._engine import StoppingRule
+from skdropout._engine import History, Stopping, run_epochs
 
 
 @validate_params(
@@ -309,9 +309,10 @@ def fit_blocks(
     fit_params = {} if classes is None else {"classes": classes}
 
     rng = check_random_state(random_state)
-    history = Bunch(loss=[], validation_score=[], block_order=[], best_epoch=None)
-    rule, best_weights = StoppingRule(tol, n_iter_no_change), None
-    for epoch in range(1, epochs + 1):
+    block_order = []
+
+    def train_epoch(i):
+        """partial_fit on every training block; the epoch's mean loss."""
         if blocks is None:
             order = None
             epoch_blocks = (_block(b, "each block") for b in stream())
@@ -327,23 +328,35 @@ def fit_blocks(
             n_rows += rows
             del block, weights  # release the block before computing the next
         if n_rows == 0:
-            raise ValueError(f"The source of blocks yielded no data in epoch {epoch}.")
-        history.loss.append(total_loss / n_rows)
-        history.block_order.append(None if order is None else order.tolist())
-        if val is None:
-            continue
+            raise ValueError(f"The source of blocks yielded no data in epoch {i + 1}.")
+        block_order.append(None if order is None else order.tolist())
+        return total_loss / n_rows, n_rows
 
-        score = estimator.score(*val)
-        history.validation_score.append(score)
-        if rule.observe(score):
-            # Everything that goes with the weights (the regressor's noise
-            # estimate, made on the epoch's last block, too).
-            best_weights, history.best_epoch = estimator._snapshot_weights(), epoch
-        if rule.exhausted:
-            break
+    def evaluate():
+        return estimator.score(*val), np.nan
 
-    if best_weights is not None:
-        estimator._restore_weights(best_weights)
+    # Everything that goes with the weights is kept for the best epoch (the
+    # regressor's noise estimate, made on the epoch's last block, too).
+    epochs_run = run_epochs(
+        train_epoch,
+        history=History(),
+        stopping=Stopping(
+            None if val is None else "validation",
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+        ),
+        max_epochs=epochs,
+        evaluate=None if val is None else evaluate,
+        snapshot=estimator._snapshot_weights,
+    )
+    if epochs_run.best_weights is not None:
+        estimator._restore_weights(epochs_run.best_weights)
+    history = Bunch(
+        loss=epochs_run.loss,
+        validation_score=epochs_run.validation_score or [],
+        block_order=block_order,
+        best_epoch=epochs_run.best_epoch,
+    )
     return (estimator, history) if return_history else estimator
 
 

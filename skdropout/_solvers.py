@@ -1,8 +1,7 @@
-"""The solvers' loops: the epochs of minibatch training (sgd, adam), with early
-stopping and the validation curves, and the L-BFGS run. Orchestration only: the
-estimator's parameters become the engine's explicit inputs (``_engine``), and what
-the engine returns becomes fitted attributes; L-BFGS's numbers come from
-``_network`` and ``_lbfgs``."""
+"""The estimators' side of training: their parameters become the engine's inputs
+(``_engine``: a trainer, a stopping policy, the epoch loop), and what the loop
+returns (a ``History``) becomes fitted attributes, in one place; and the L-BFGS
+run, whose numbers come from ``_network`` and ``_lbfgs``."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
@@ -13,7 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from skdropout._engine import StoppingRule, Trainer
+from skdropout._engine import History, Stopping, Trainer, run_epochs
 from skdropout._lbfgs import minimize_lbfgs
 from skdropout._losses import LOSSES
 from skdropout._network import loss_and_grads
@@ -32,24 +31,72 @@ NON_FINITE_MESSAGE = (
     "large values and need to be preprocessed."
 )
 
+#: For each optimizer of ``OPTIMIZERS``, the estimator parameter that gives each
+#: of its constructor's arguments (beyond the size and dtype).
+OPTIMIZER_PARAMETERS = {
+    "sgd": {
+        "learning_rate_init": "learning_rate_init",
+        "lr_schedule": "learning_rate",
+        "momentum": "momentum",
+        "nesterov": "nesterovs_momentum",
+        "power_t": "power_t",
+    },
+    "adam": {
+        "learning_rate_init": "learning_rate_init",
+        "beta_1": "beta_1",
+        "beta_2": "beta_2",
+        "epsilon": "epsilon",
+    },
+}
+
+
+class _EpochHooks:
+    """What the epoch loop tells the outside world: each epoch is a task of the
+    callback API, and with ``verbose`` a printed line."""
+
+    def __init__(self, estimator, callbacks, validated):
+        self.estimator = estimator
+        self.callbacks = callbacks
+        self.validated = validated
+        self.task = None
+
+    def begin(self):
+        self.task = self.callbacks.subcontext(task_name="epoch")
+        self.task.call_on_fit_task_begin(estimator=self.estimator)
+
+    def report(self, history, seconds):
+        """One line per epoch; it starts as scikit-learn's MLP's lines do."""
+        if not self.estimator.verbose:
+            return
+        line = "Iteration %d, loss = %.8f" % (history.n_iter, history.loss[-1])
+        if self.validated:
+            line += ", validation loss = %.8f, validation score = %.6f" % (
+                history.validation_loss[-1],
+                history.validation_score[-1],
+            )
+        print(line + ", time = %.2fs" % seconds)
+
+    def end(self, history):
+        estimator = self.estimator
+        return self.task.call_on_fit_task_end(
+            estimator=estimator,
+            reconstruction_attributes=lambda: {
+                **estimator._snapshot_weights(),
+                "n_iter_": history.n_iter,
+            },
+        )
+
 
 class SolverMixin:
-    """The fit loops of BaseDropoutMLP: ``_fit_stochastic`` and ``_fit_lbfgs``
-    train the network the estimator has initialized."""
+    """The fit loops of BaseDropoutMLP: ``_fit_stochastic`` (the engine's epoch
+    loop) and ``_fit_lbfgs`` train the network the estimator has initialized."""
 
     def _make_optimizer(self, size, dtype):
-        if self.solver == "sgd":
-            return OPTIMIZERS["sgd"](
-                size,
-                dtype,
-                self.learning_rate_init,
-                self.learning_rate,
-                self.momentum,
-                self.nesterovs_momentum,
-                self.power_t,
-            )
-        return OPTIMIZERS["adam"](
-            size, dtype, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+        arguments = OPTIMIZER_PARAMETERS[self.solver]
+        return OPTIMIZERS[self.solver](
+            size,
+            dtype,
+            **{name: getattr(self, param) for name, param in arguments.items()},
         )
 
     def _batch_size(self, n_samples):
@@ -62,12 +109,9 @@ class SolverMixin:
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _fit_stochastic(self, X, Y, sample_weight, validation, incremental, callbacks):
-        if sp.issparse(X):
-            X = X.tocsr()  # row slicing of minibatches
-        n_samples = X.shape[0]
-        batch_size = self._batch_size(n_samples)
-        continuing = incremental and hasattr(self, "_optimizer")
+    def _make_trainer(self, batch_size, continuing):
+        """The engine's trainer on the current weights; it continues the
+        optimizer of an earlier call if ``continuing``."""
         rates, input_rate, noise = self._noise_spec
         lr_schedule = LR_SCHEDULES.get(self.learning_rate)
         if self.learning_rate_warmup:
@@ -77,109 +121,149 @@ class SolverMixin:
         dropout_schedule = None
         if self.dropout_schedule != "constant":
             dropout_schedule = DROPOUT_SCHEDULES[self.dropout_schedule]
-        trainer = Trainer(
-            self.coefs_, self.intercepts_,
-            (lambda size, dtype: self._optimizer) if continuing
+        return Trainer(
+            self.coefs_,
+            self.intercepts_,
+            (lambda size, dtype: self._optimizer)
+            if continuing
             else self._make_optimizer,
-            batch_size, self.activation, self._loss, rates, input_rate, noise,
-            self.alpha, self.max_norm, self.weight_decay,
-            self.schedule_epochs or self.max_iter, lr_schedule, dropout_schedule,
-        )  # fmt: skip
-        # Epochs of the schedules done before this call: a fit starts them
-        # afresh; partial_fit calls continue them, one epoch per call.
-        done = len(self.loss_curve_) if incremental else 0
+            n_rows=batch_size,
+            activation=self.activation,
+            loss=self._loss,
+            rates=rates,
+            input_rate=input_rate,
+            noise=noise,
+            alpha=self.alpha,
+            max_norm=self.max_norm,
+            weight_decay=self.weight_decay,
+            horizon=self.schedule_epochs or self.max_iter,
+            lr_schedule=lr_schedule,
+            dropout_schedule=dropout_schedule,
+        )
+
+    def _stopping(self):
+        """The policy: scikit-learn's rule on the validation score (or loss) with
+        early stopping, else on the training loss, which with dropout is the
+        mean over the last ``n_iter_no_change`` epochs (see ``Stopping``)."""
+        rates, input_rate, _ = self._noise_spec
+        window = None
+        if (any(rates) or input_rate) and np.isfinite(self.n_iter_no_change):
+            window = int(self.n_iter_no_change)
+        return Stopping(
+            "validation" if self.early_stopping else "training",
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            metric=self.early_stopping_metric,
+            window=window,
+        )
+
+    def _history(self):
+        """The epochs so far, from the fitted attributes (sharing their lists)."""
+        return History(
+            loss=self.loss_curve_,
+            validation_score=self.validation_scores_,
+            validation_loss=self.validation_loss_curve_,
+            best_validation_score=self.best_validation_score_,
+            best_loss=self.best_loss_,
+            no_improvement_count=self._no_improvement_count,
+            best_weights=self._best_weights,
+            n_samples_seen=self.t_,
+        )
+
+    def _assign_history(self, history):
+        """The fitted attributes of the epochs, from what the loop returned."""
+        self.loss_curve_ = history.loss
+        self.validation_scores_ = history.validation_score
+        self.validation_loss_curve_ = history.validation_loss
+        self.best_validation_score_ = history.best_validation_score
+        self.best_loss_ = history.best_loss
+        self._no_improvement_count = history.no_improvement_count
+        self._best_weights = history.best_weights
+        self.n_iter_ = history.n_iter
+        self.t_ = history.n_samples_seen
+        if history.n_iter:
+            self.loss_ = history.loss[-1]
+
+    def _fit_stochastic(self, X, Y, sample_weight, validation, incremental, callbacks):
+        if sp.issparse(X):
+            X = X.tocsr()  # row slicing of minibatches
+        n_samples = X.shape[0]
+        batch_size = self._batch_size(n_samples)
+        trainer = self._make_trainer(
+            batch_size, continuing=incremental and hasattr(self, "_optimizer")
+        )
         # The estimator's parameters are the trainer's packed ones from here on.
         self.coefs_, self.intercepts_ = trainer.coefs, trainer.intercepts
         self._optimizer = trainer.optimizer
-        if validation is not None and self.validation_scores_ is None:
-            # One entry per epoch of loss_curve_: NaN where there was no
-            # validation set (earlier warm-started or partial fits).
-            self.validation_scores_ = [np.nan] * len(self.loss_curve_)
-            self.validation_loss_curve_ = [np.nan] * len(self.loss_curve_)
-            self.best_validation_score_ = -np.inf
-        # The rule's best so far: a validation score, or a loss, negated.
-        best = self.best_validation_score_ if self.early_stopping else -self.best_loss_
-        rule = StoppingRule(self.tol, self.n_iter_no_change, best,
-                            self._no_improvement_count)  # fmt: skip
-
+        # Epochs of the schedules done before this call: a fit starts them
+        # afresh; partial_fit calls continue them, one epoch per call.
+        done = len(self.loss_curve_) if incremental else 0
         rng = self._random_state
-        sample_idx = np.arange(n_samples)
+        # scikit-learn's order: each epoch permutes the previous epoch's order.
+        order = np.arange(n_samples)
+
+        def train_epoch(i):
+            nonlocal order
+            if self.shuffle:
+                order = order[rng.permutation(n_samples)]
+            loss = trainer.epoch(
+                X,
+                Y,
+                sample_weight,
+                batch_size=batch_size,
+                order=order if self.shuffle else None,
+                rng=rng,
+                done=done + i,
+            )
+            return loss, n_samples
+
+        evaluate = None
+        if validation is not None:
+            evaluate = lambda: self._evaluate(validation)  # noqa: E731
+        history = self._history()
         try:
-            self.n_iter_ = 0
-            for _ in range(self.max_iter):
-                epoch = callbacks.subcontext(task_name="epoch")
-                epoch.call_on_fit_task_begin(estimator=self)
-                start_time = time.perf_counter()
-                order = None
-                if self.shuffle:
-                    order = sample_idx = sample_idx[rng.permutation(n_samples)]
-                self.loss_ = trainer.epoch(
-                    X, Y, sample_weight, batch_size, order, rng, done + self.n_iter_
-                )
-                self.n_iter_ += 1
-                self.t_ += n_samples
-                self.loss_curve_.append(self.loss_)
-                diverged = not np.isfinite(self.loss_)
-                if diverged and not self.early_stopping:
-                    raise ValueError(
-                        f"{NON_FINITE_MESSAGE} The training loss became "
-                        f"{self.loss_} at epoch {self.n_iter_}; the model was left "
-                        f"as it was before this call. {self._divergence_advice()}"
-                    )
-                if validation is not None:
-                    self._record_validation(validation, diverged)
-                elif self.validation_scores_ is not None:
-                    self.validation_scores_.append(np.nan)
-                    self.validation_loss_curve_.append(np.nan)
-                if self.verbose:
-                    self._print_epoch(time.perf_counter() - start_time, validation)
-                self._observe(rule, validation is not None)
-                if diverged:
-                    warnings.warn(
-                        f"Training diverged: the loss became {self.loss_} at epoch "
-                        f"{self.n_iter_}. Training stopped there and kept the "
-                        "weights of the epoch with the best validation score "
-                        f"({self.best_validation_score_}). "
-                        + self._divergence_advice(),
-                        ConvergenceWarning,
-                    )
-                    break
-                stop = epoch.call_on_fit_task_end(
-                    estimator=self, reconstruction_attributes=self._reconstruction
-                )
-
-                self._optimizer.iteration_ends(self.t_)
-                if stop:
-                    break
-                if rule.exhausted:
-                    if self.early_stopping:
-                        msg = (
-                            "Validation score did not improve more than "
-                            "tol=%f for %d consecutive epochs."
-                            % (self.tol, self.n_iter_no_change)
-                        )
-                    else:
-                        msg = (
-                            "Training loss did not improve more than tol=%f"
-                            " for %d consecutive epochs."
-                            % (self.tol, self.n_iter_no_change)
-                        )
-                    if self._optimizer.trigger_stopping(msg, self.verbose):
-                        break
-                    rule.count = self._no_improvement_count = 0
-
-                if incremental:
-                    break
-                if self.n_iter_ == self.max_iter:
-                    warnings.warn(
-                        "Stochastic Optimizer: Maximum iterations (%d) "
-                        "reached and the optimization hasn't converged yet."
-                        % self.max_iter,
-                        ConvergenceWarning,
-                    )
+            run_epochs(
+                train_epoch,
+                history=history,
+                stopping=self._stopping(),
+                max_epochs=1 if incremental else self.max_iter,
+                evaluate=evaluate,
+                snapshot=self._snapshot_weights,
+                optimizer=self._optimizer,
+                hooks=_EpochHooks(self, callbacks, validation is not None),
+                verbose=self.verbose,
+            )
+            interrupted = False
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
+            interrupted = True
+        self._assign_history(history)
+        self._after_epochs(history, incremental, interrupted)
 
+    def _after_epochs(self, history, incremental, interrupted):
+        """Errors and warnings of how the epochs ended; early stopping's best
+        weights restored."""
+        if interrupted:
+            warnings.warn("Training interrupted by user.")
+        elif history.stopped == "diverged" and not self.early_stopping:
+            raise ValueError(
+                f"{NON_FINITE_MESSAGE} The training loss became "
+                f"{history.loss[-1]} at epoch {history.n_iter}; the model was left "
+                f"as it was before this call. {self._divergence_advice()}"
+            )
+        elif history.stopped == "diverged":
+            warnings.warn(
+                f"Training diverged: the loss became {history.loss[-1]} at epoch "
+                f"{history.n_iter}. Training stopped there and kept the "
+                "weights of the epoch with the best validation score "
+                f"({history.best_validation_score}). " + self._divergence_advice(),
+                ConvergenceWarning,
+            )
+        elif history.stopped is None and not incremental:
+            warnings.warn(
+                "Stochastic Optimizer: Maximum iterations (%d) "
+                "reached and the optimization hasn't converged yet." % self.max_iter,
+                ConvergenceWarning,
+            )
         if self.early_stopping:
             # Copies: a later warm-started fit trains coefs_ in place and must
             # not overwrite the best weights kept in _best_weights.
@@ -191,65 +275,28 @@ class SolverMixin:
             f"learning_rate_init (now {self.learning_rate_init})."
         )
 
-    def _observe(self, rule, validated):
-        """scikit-learn's rule, on the validation score with early stopping, else
-        on the training loss; a new best validation score keeps its weights."""
-        if validated:
-            score = self.validation_scores_[-1]
-            if self.early_stopping_metric == "loss":
-                score = -self.validation_loss_curve_[-1]
-            if self.early_stopping:
-                if rule.observe(score):
-                    self._best_weights = self._snapshot_weights()
-                self.best_validation_score_ = rule.best
-            elif score > self.best_validation_score_:
-                self.best_validation_score_ = score
-        if not self.early_stopping:
-            rule.observe(-self._watched_loss())
-            self.best_loss_ = -rule.best
-        self._no_improvement_count = rule.count
-
-    def _watched_loss(self):
-        """The training loss the stopping rule watches: the last epoch's, or,
-        when training is noisy (dropout), the mean over the last
-        ``n_iter_no_change`` epochs. A noisy loss's running minimum is set by
-        lucky epochs, which later ones rarely beat by ``tol`` even while the
-        loss still falls: the rule would stop too soon."""
-        rates, input_rate, _ = self._noise_spec
-        window = self.n_iter_no_change
-        if not (any(rates) or input_rate) or not np.isfinite(window):
-            return self.loss_curve_[-1]
-        return float(np.mean(self.loss_curve_[-int(window) :]))
-
-    def _print_epoch(self, seconds, validation):
-        """One line per epoch; it starts as scikit-learn's MLP's lines do."""
-        line = "Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_)
-        if validation is not None:
-            line += ", validation loss = %.8f, validation score = %.6f" % (
-                self.validation_loss_curve_[-1],
-                self.validation_scores_[-1],
-            )
-        print(line + ", time = %.2fs" % seconds)
-
-    def _record_validation(self, validation, diverged=False):
-        """Validation loss (no dropout, no L2 term) and score after an epoch; NaN
-        after an epoch whose training loss diverged."""
+    def _evaluate(self, validation):
+        """Validation score and loss (no dropout, no L2 term) of the current
+        weights; NaN where the output is not finite."""
         X_val, Y_val, y_val, sw_val = validation
-        output = None if diverged else self._predict_output(X_val)
-        if output is not None and np.isfinite(output).all():
-            score = self._score_predictions(y_val, self._decode(output), sw_val)
-            loss = LOSSES[self._loss](Y_val, output, sw_val)
-        else:
-            score = loss = np.nan
-        self.validation_scores_.append(score)
-        self.validation_loss_curve_.append(loss)
+        output = self._predict_output(X_val)
+        if not np.isfinite(output).all():
+            return np.nan, np.nan
+        score = self._score_predictions(y_val, self._decode(output), sw_val)
+        return score, LOSSES[self._loss](Y_val, output, sw_val)
 
     def _fit_lbfgs(self, X, Y, sample_weight, callbacks):
         def objective(coefs, intercepts):
             loss, coef_grads, intercept_grads, _ = loss_and_grads(
-                X, Y, coefs, intercepts, self.activation, self._loss, self.alpha,
-                sample_weight,
-            )  # fmt: skip
+                X,
+                Y,
+                coefs,
+                intercepts,
+                self.activation,
+                self._loss,
+                alpha=self.alpha,
+                sample_weight=sample_weight,
+            )
             return loss, coef_grads, intercept_grads
 
         # Each L-BFGS iteration is a callback subtask, as in LogisticRegression:

@@ -175,6 +175,7 @@ class BaseDropoutMLP(PredictionMixin, SolverMixin, CallbackSupport, BaseEstimato
         X,
         y,
         sample_weight=None,
+        *,
         incremental=False,
         classes=None,
         X_val=None,
@@ -190,11 +191,11 @@ class BaseDropoutMLP(PredictionMixin, SolverMixin, CallbackSupport, BaseEstimato
                     X,
                     y,
                     sample_weight,
-                    incremental,
-                    classes,
-                    X_val,
-                    y_val,
-                    sample_weight_val,
+                    incremental=incremental,
+                    classes=classes,
+                    X_val=X_val,
+                    y_val=y_val,
+                    sample_weight_val=sample_weight_val,
                 )
         except BaseException:  # KeyboardInterrupt outside the epoch loop too
             for key in self._fitted_state():
@@ -204,7 +205,16 @@ class BaseDropoutMLP(PredictionMixin, SolverMixin, CallbackSupport, BaseEstimato
         return self
 
     def _fit_unsafe(
-        self, X, y, sample_weight, incremental, classes, X_val, y_val, sample_weight_val
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        incremental,
+        classes,
+        X_val,
+        y_val,
+        sample_weight_val,
     ):
         hidden_layer_sizes = self._hidden_layer_sizes()
         rates, input_rate = self._check_params(hidden_layer_sizes)

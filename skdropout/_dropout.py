@@ -214,7 +214,7 @@ def keep_decisions(rng, size, rate):
 
 
 def draw_masks(
-    rng, n_samples, layer_units, rates, input_rate, dtype, X=None, noise="bernoulli"
+    rng, n_samples, layer_units, rates, input_rate, dtype, *, X=None, noise="bernoulli"
 ):
     """Draw the masks of one minibatch.
 

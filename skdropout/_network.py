@@ -100,7 +100,7 @@ def forward(X, coefs, intercepts, activation, out_activation, masks=None):
     return H, A
 
 
-def backward(H, A, y, coefs, activation, alpha, sample_weight=None, masks=None):
+def backward(H, A, y, coefs, activation, alpha, *, sample_weight=None, masks=None):
     """Back-propagate the error of a forward pass made with the same masks.
 
     The output layer's activation must be the canonical one of the loss, so that the
@@ -142,7 +142,7 @@ def backward(H, A, y, coefs, activation, alpha, sample_weight=None, masks=None):
 
 
 def loss_and_grads(
-    X, y, coefs, intercepts, activation, loss, alpha, sample_weight=None, masks=None
+    X, y, coefs, intercepts, activation, loss, *, alpha, sample_weight=None, masks=None
 ):
     """Loss and gradients of one minibatch, with the given dropout masks.
 
@@ -172,7 +172,7 @@ def loss_and_grads(
     """
     H, A = forward(X, coefs, intercepts, activation, OUTPUT_ACTIVATIONS[loss], masks)
     coef_grads, intercept_grads = backward(
-        H, A, y, coefs, activation, alpha, sample_weight, masks
+        H, A, y, coefs, activation, alpha, sample_weight=sample_weight, masks=masks
     )
     sw_sum = X.shape[0] if sample_weight is None else sample_weight.sum()
     value = LOSSES[loss](y, A[-1], sample_weight) + l2_penalty(coefs, alpha, sw_sum)
@@ -209,6 +209,7 @@ def sample_outputs(
     intercepts,
     activation,
     out_activation,
+    *,
     draw_masks,
     n_passes,
     chunk_size=None,

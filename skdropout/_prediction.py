@@ -87,9 +87,15 @@ class PredictionMixin:
 
         def masks_for(X_chunk):
             return draw_masks(
-                rng, X_chunk.shape[0], layer_units, rates, input_rate, X_chunk.dtype,
-                X_chunk if sp.issparse(X_chunk) else None, noise,
-            )  # fmt: skip
+                rng,
+                X_chunk.shape[0],
+                layer_units,
+                rates,
+                input_rate,
+                X_chunk.dtype,
+                X=X_chunk if sp.issparse(X_chunk) else None,
+                noise=noise,
+            )
 
         widest = max(c.shape[1] for c in self.coefs_)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -99,8 +105,8 @@ class PredictionMixin:
                 self.intercepts_,
                 self.activation,
                 self.out_activation_,
-                masks_for,
-                n_passes,
+                draw_masks=masks_for,
+                n_passes=n_passes,
                 chunk_size=max(1, _PREDICT_CHUNK_VALUES // widest),
             )
         if not np.isfinite(samples).all():

@@ -107,7 +107,15 @@ def _numerical_grads(X, y, coefs, intercepts, activation, loss, sample_weight, m
 
     def value():
         return loss_and_grads(
-            X, y, coefs, intercepts, activation, loss, ALPHA, sample_weight, masks
+            X,
+            y,
+            coefs,
+            intercepts,
+            activation,
+            loss,
+            alpha=ALPHA,
+            sample_weight=sample_weight,
+            masks=masks,
         )[0]
 
     grads = []
@@ -145,7 +153,15 @@ def test_gradients_match_finite_differences(
             assert (Z > 0).any() and (Z < 0).any()
 
     _, coef_grads, intercept_grads, _ = loss_and_grads(
-        X, y, coefs, intercepts, activation, loss, ALPHA, sample_weight, masks
+        X,
+        y,
+        coefs,
+        intercepts,
+        activation,
+        loss,
+        alpha=ALPHA,
+        sample_weight=sample_weight,
+        masks=masks,
     )
     analytic = np.concatenate([g.ravel() for g in [*coef_grads, *intercept_grads]])
     numerical = np.concatenate(
@@ -169,7 +185,15 @@ def test_loss_value_matches_direct_computation():
     X, y, coefs, intercepts, masks = _problem("tanh", "squared_error", 2, "hidden")
     sample_weight = np.random.RandomState(1).uniform(0.5, 2.0, size=N_SAMPLES)
     value, _, _, y_pred = loss_and_grads(
-        X, y, coefs, intercepts, "tanh", "squared_error", ALPHA, sample_weight, masks
+        X,
+        y,
+        coefs,
+        intercepts,
+        "tanh",
+        "squared_error",
+        alpha=ALPHA,
+        sample_weight=sample_weight,
+        masks=masks,
     )
     A = X
     for i in range(len(coefs) - 1):
@@ -188,7 +212,7 @@ def test_dropped_hidden_unit_gets_only_the_penalty_gradient(loss, n_outputs):
     dropped = 2
     masks[1][:, dropped] = 0.0
     _, coef_grads, intercept_grads, _ = loss_and_grads(
-        X, y, coefs, intercepts, "tanh", loss, ALPHA, masks=masks
+        X, y, coefs, intercepts, "tanh", loss, alpha=ALPHA, masks=masks
     )
     # Outgoing weights: the unit passes on 0, so only the penalty remains.
     assert_allclose(
@@ -209,7 +233,7 @@ def test_dropped_input_feature_gets_only_the_penalty_gradient():
     X, y, coefs, intercepts, masks = _problem("relu", "log_loss", 3, "input+hidden")
     masks[0][:, 1] = 0.0
     _, coef_grads, _, _ = loss_and_grads(
-        X, y, coefs, intercepts, "relu", "log_loss", ALPHA, masks=masks
+        X, y, coefs, intercepts, "relu", "log_loss", alpha=ALPHA, masks=masks
     )
     assert_allclose(coef_grads[0][1], ALPHA * coefs[0][1] / N_SAMPLES, rtol=1e-12)
 
@@ -221,7 +245,7 @@ def test_row_dropping_a_unit_adds_nothing_to_its_outgoing_gradient():
     masks[1][:, unit] = 2.0
     masks[1][3, unit] = 0.0  # dropped on row 3 only
     _, full, _, _ = loss_and_grads(
-        X, y, coefs, intercepts, "logistic", "squared_error", 0.0, masks=masks
+        X, y, coefs, intercepts, "logistic", "squared_error", alpha=0.0, masks=masks
     )
     # Zero weight on row 3 removes its contribution; the gradient of the data
     # term through the dropped unit is unchanged by row 3 being there.
@@ -234,7 +258,7 @@ def test_row_dropping_a_unit_adds_nothing_to_its_outgoing_gradient():
         intercepts,
         "logistic",
         "squared_error",
-        0.0,
+        alpha=0.0,
         sample_weight=sample_weight,
         masks=masks,
     )
@@ -305,10 +329,10 @@ def test_sparse_input_gives_the_dense_loss_and_gradients(hidden_masks):
     masks = None
     if hidden_masks:
         masks = _masks(np.random.RandomState(3), "hidden")
-    args = (y, coefs, intercepts, "tanh", "log_loss", ALPHA)
+    args = (y, coefs, intercepts, "tanh", "log_loss")
     _assert_same_loss_and_grads(
-        loss_and_grads(X_csr, *args, masks=masks),
-        loss_and_grads(X, *args, masks=masks),
+        loss_and_grads(X_csr, *args, alpha=ALPHA, masks=masks),
+        loss_and_grads(X, *args, alpha=ALPHA, masks=masks),
     )
 
 
@@ -321,10 +345,10 @@ def test_sparse_input_mask_per_stored_entry_equals_dense_mask():
     sparse_masks = [dense_input_mask[rows, X_csr.indices], *masks[1:]]
     assert (sparse_masks[0] == 0).any()  # some stored entry really is dropped
     X_csr_before = X_csr.copy()
-    args = (y, coefs, intercepts, "tanh", "log_loss", ALPHA)
+    args = (y, coefs, intercepts, "tanh", "log_loss")
     _assert_same_loss_and_grads(
-        loss_and_grads(X_csr, *args, masks=sparse_masks),
-        loss_and_grads(X, *args, masks=masks),
+        loss_and_grads(X_csr, *args, alpha=ALPHA, masks=sparse_masks),
+        loss_and_grads(X, *args, alpha=ALPHA, masks=masks),
     )
     # The mask is applied to a copy: the caller's matrix is unchanged.
     assert_array_equal(X_csr.data, X_csr_before.data)
@@ -339,7 +363,15 @@ def test_loss_and_grads_keep_float32():
     masks = _masks(rng, "input+hidden", dtype=np.float32)
     sample_weight = rng.uniform(0.5, 2, size=N_SAMPLES).astype(np.float32)
     _, coef_grads, intercept_grads, y_pred = loss_and_grads(
-        X, y, coefs, intercepts, "relu", "log_loss", ALPHA, sample_weight, masks
+        X,
+        y,
+        coefs,
+        intercepts,
+        "relu",
+        "log_loss",
+        alpha=ALPHA,
+        sample_weight=sample_weight,
+        masks=masks,
     )
     assert y_pred.dtype == np.float32
     for grad in coef_grads + intercept_grads:

@@ -164,7 +164,7 @@ def test_a_shorter_fit_stops_part_way_along_the_schedules(
                   dropout_schedule="flat_cosine", learning_rate_init=0.01,
                   tol=0, n_iter_no_change=100, random_state=0)  # fmt: skip
     # The weights after every epoch: read when the epoch's validation is recorded.
-    weights = _record(monkeypatch, SolverMixin, "_record_validation",
+    weights = _record(monkeypatch, SolverMixin, "_evaluate",
                       lambda est: [c.copy() for c in est.coefs_])  # fmt: skip
     full = Estimator(**params, max_iter=12).fit(X, y, X_val=X[:50], y_val=y[:50])
     short = Estimator(**params, max_iter=5, schedule_epochs=12).fit(X, y)
@@ -191,7 +191,7 @@ def test_weight_decay_against_a_hand_computed_sgd_step(learning_rate):
     start._initialize(y.reshape(-1, 1), [5, 6, 1], np.float64)
     coefs, intercepts = start.coefs_, start.intercepts_
     _, coef_grads, intercept_grads, _ = loss_and_grads(
-        X, y.reshape(-1, 1), coefs, intercepts, "relu", "squared_error", 0.01
+        X, y.reshape(-1, 1), coefs, intercepts, "relu", "squared_error", alpha=0.01
     )
     reg = DropoutMLPRegressor(**params, weight_decay=0.3).fit(X, y)
     for W1, W0, g in zip(reg.coefs_, coefs, coef_grads):
@@ -230,7 +230,9 @@ def test_smoothed_targets_gradient_matches_finite_differences(loss):
     X = rng.normal(size=(8, 4))
     coefs = [rng.normal(size=(4, 5)), rng.normal(size=(5, n_out))]
     intercepts = [rng.normal(size=5), rng.normal(size=n_out)]
-    _, grads, _, _ = loss_and_grads(X, Y_smooth, coefs, intercepts, "tanh", loss, 0.0)
+    _, grads, _, _ = loss_and_grads(
+        X, Y_smooth, coefs, intercepts, "tanh", loss, alpha=0.0
+    )
 
     def value():
         H, A = forward(X, coefs, intercepts, "tanh", OUTPUT_ACTIVATIONS[loss])
@@ -274,7 +276,7 @@ def test_label_smoothing_against_a_hand_computed_step(n_classes, monkeypatch):
         Y, loss = np.eye(3)[y], "log_loss"
         Y_smooth = Y * 0.7 + 0.3 / 3
     _, coef_grads, _, _ = loss_and_grads(X, Y_smooth, coefs, intercepts, "relu",
-                                         loss, 1e-4)  # fmt: skip
+                                         loss, alpha=1e-4)  # fmt: skip
     for W1, W0, g in zip(clf.coefs_, coefs, coef_grads):
         assert_allclose(W1, W0 - 0.1 * g, rtol=1e-12)
 

@@ -85,7 +85,8 @@ def test_step_matches_reference(activation, loss, rates, input_rate, noise, dtyp
     sw = np.random.RandomState(1).uniform(0.5, 2, len(X)).astype(dtype)
     masks = draw_masks(np.random.RandomState(7), len(X), UNITS, rates, input_rate,
                        dtype, noise=noise)  # fmt: skip
-    expected = loss_and_grads(X, Y, coefs, intercepts, activation, loss, 0.1, sw, masks)
+    expected = loss_and_grads(X, Y, coefs, intercepts, activation, loss,
+                              alpha=0.1, sample_weight=sw, masks=masks)  # fmt: skip
     value, grads = _fast_path(X, Y, sw, coefs, intercepts, activation, loss, 0.1,
                               np.random.RandomState(7), rates, input_rate,
                               noise)  # fmt: skip
@@ -134,8 +135,8 @@ def test_step_on_sparse_input(input_rate, noise):
         return
     masks = draw_masks(np.random.RandomState(3), X.shape[0], UNITS, (0.5, 0.5),
                        input_rate, np.float64, X=X, noise=noise)  # fmt: skip
-    expected = loss_and_grads(X, Y, coefs, intercepts, "relu", "log_loss", 1e-3,
-                              None, masks)  # fmt: skip
+    expected = loss_and_grads(X, Y, coefs, intercepts, "relu", "log_loss",
+                              alpha=1e-3, masks=masks)  # fmt: skip
     value, grads = _fast_path(X, Y, None, coefs, intercepts, "relu", "log_loss",
                               1e-3, np.random.RandomState(3), (0.5, 0.5), input_rate,
                               noise)  # fmt: skip
@@ -155,8 +156,8 @@ def test_relu_step_on_overflowing_input():
     intercepts = [np.zeros(4, np.float32), np.zeros(2, np.float32)]
     masks = draw_masks(np.random.RandomState(0), 5, [3, 4, 2], (0.5,), 0, np.float32)
     with np.errstate(over="ignore"):
-        expected = loss_and_grads(X, Y, coefs, intercepts, "relu", "log_loss", 0.0,
-                                  None, masks)  # fmt: skip
+        expected = loss_and_grads(X, Y, coefs, intercepts, "relu", "log_loss",
+                                  alpha=0.0, masks=masks)  # fmt: skip
         value, grads = _fast_path(X, Y, None, coefs, intercepts, "relu", "log_loss",
                                   0.0, np.random.RandomState(0), (0.5,), 0,
                                   "bernoulli", n_rows=5)  # fmt: skip
@@ -183,7 +184,9 @@ def test_step_without_hidden_layers():
     rng = np.random.RandomState(0)
     X, Y = rng.normal(size=(9, 4)), rng.normal(size=(9, 2))
     coefs, intercepts = [rng.normal(size=(4, 2))], [np.zeros(2)]
-    expected = loss_and_grads(X, Y, coefs, intercepts, "relu", "squared_error", 0.0)
+    expected = loss_and_grads(
+        X, Y, coefs, intercepts, "relu", "squared_error", alpha=0.0
+    )
     value, grads = _fast_path(X, Y, None, coefs, intercepts, "relu", "squared_error",
                               0.0, rng, (), 0, "bernoulli", n_rows=9)  # fmt: skip
     assert value == pytest.approx(expected[0])
@@ -198,7 +201,7 @@ def test_update_feeds_the_rule_the_reference_gradient(name):
     X, Y, coefs, intercepts = _problem("log_loss", np.float64)
     alpha = 0.3
     _, coef_grads, intercept_grads, _ = loss_and_grads(
-        X, Y, coefs, intercepts, "tanh", "log_loss", alpha
+        X, Y, coefs, intercepts, "tanh", "log_loss", alpha=alpha
     )
     layout = Layout(UNITS, np.float64)
     step = TrainingStep(layout, N_ROWS, "tanh", "log_loss", (0, 0), 0, "bernoulli")

@@ -722,6 +722,13 @@ def parse_args(argv=None):
         "counts only data sets with every fold)",
     )
     p.add_argument(
+        "--skip-done",
+        action="store_true",
+        help="with --out, fit only the folds the file does not already hold "
+        "without error for the same contender and protocol: a stopped run "
+        "resumes where it stopped",
+    )
+    p.add_argument(
         "--n-jobs",
         type=int,
         default=1,
@@ -769,6 +776,8 @@ def parse_args(argv=None):
     )
     p.add_argument("--list", action="store_true", help="print the data sets and exit")
     args = p.parse_args(argv)
+    if args.skip_done and not args.out:
+        p.error("--skip-done needs --out, the file whose folds are done")
     try:
         args.settings = dict(_setting(text) for text in args.settings)
     except ValueError as exc:
@@ -962,10 +971,18 @@ def main(argv=None):
         task = KNOWN[d].task
         X, y = load(d, args.max_rows, args.seed)
         folds = splits(task, y, args.folds, args.seed)
+        done = set()
+        if args.skip_done:
+            done = {
+                (r["contender"], r["fold"])
+                for r in records
+                if r["dataset"] == d and _protocol(r) == protocol and not r["error"]
+            }
         jobs = [
             (c, k, train, test)
             for c in contenders
             for k, (train, test) in enumerate(folds[: args.only_folds])
+            if (variant(c, args.settings), k) not in done
         ]
         results = Parallel(n_jobs=args.n_jobs)(
             delayed(run_fold)(

@@ -7,6 +7,7 @@ maths here: that lives in ``_network``, ``_dropout``, ``_losses`` and
 
 import copy
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -32,6 +33,25 @@ from skdropout._schedules import DROPOUT_SCHEDULES, LR_SCHEDULES
 from skdropout._solvers import NON_FINITE_MESSAGE, SolverMixin
 
 _STOCHASTIC_SOLVERS = tuple(OPTIMIZERS)
+
+
+@dataclass
+class _Fitting:
+    """A fit in progress, between ``_begin_fit`` and ``_end_fit``: the validated
+    data (``Y`` encoded, ``Y_fit`` what the network trains on), the validation
+    data (``(X_val, Y_val, y_val, sample_weight_val)`` or None) and the
+    callback task."""
+
+    X: object
+    Y: np.ndarray
+    Y_fit: np.ndarray
+    sample_weight: object
+    validation: object
+    incremental: bool
+    stochastic: bool
+    callbacks: object
+    metadata: object
+    y_train: object
 
 
 def _check_positive_sum(weights, name):
@@ -216,6 +236,39 @@ class BaseDropoutMLP(PredictionMixin, SolverMixin, CallbackSupport, BaseEstimato
         y_val,
         sample_weight_val,
     ):
+        fitting = self._begin_fit(
+            X,
+            y,
+            sample_weight,
+            incremental=incremental,
+            classes=classes,
+            X_val=X_val,
+            y_val=y_val,
+            sample_weight_val=sample_weight_val,
+        )
+        if fitting.stochastic:
+            self._fit_stochastic(fitting)
+        else:
+            self._fit_lbfgs(
+                fitting.X, fitting.Y_fit, fitting.sample_weight, fitting.callbacks
+            )
+        self._end_fit(fitting)
+
+    def _begin_fit(
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        incremental,
+        classes=None,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
+        """Everything a fit does before its epochs: validate the parameters and
+        the data, draw the weights (on a first pass), hold out the validation
+        split, open the callback task. Returns the fit in progress."""
         hidden_layer_sizes = self._hidden_layer_sizes()
         rates, input_rate = self._check_params(hidden_layer_sizes)
         if incremental and self.early_stopping:
@@ -257,19 +310,28 @@ class BaseDropoutMLP(PredictionMixin, SolverMixin, CallbackSupport, BaseEstimato
         max_subtasks = 1 if incremental else self.max_iter + (not stochastic)
         callbacks = root_context(self, max_subtasks)
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
-        # The training targets in the user's encoding, decoded only if asked for.
-        y_train = lambda: self._decode(Y)  # noqa: E731
-        callbacks.call_on_fit_task_begin(
-            estimator=self, X=X, y=y_train, metadata=metadata
+        fitting = _Fitting(
+            X=X,
+            Y=Y,
+            Y_fit=self._training_targets(Y),
+            sample_weight=sample_weight,
+            validation=validation,
+            incremental=incremental,
+            stochastic=stochastic,
+            callbacks=callbacks,
+            metadata=metadata,
+            # The training targets in the user's encoding, decoded if asked for.
+            y_train=lambda: self._decode(Y),
         )
-        Y_fit = self._training_targets(Y)
-        if stochastic:
-            self._fit_stochastic(
-                X, Y_fit, sample_weight, validation, incremental, callbacks
-            )
-        else:
-            self._fit_lbfgs(X, Y_fit, sample_weight, callbacks)
+        callbacks.call_on_fit_task_begin(
+            estimator=self, X=X, y=fitting.y_train, metadata=metadata
+        )
+        return fitting
 
+    def _end_fit(self, fitting):
+        """Everything a fit does after its epochs: check that the model is
+        finite, let the subclass finish (``_after_fit``), close the task."""
+        X, Y, validation = fitting.X, fitting.Y, fitting.validation
         # The validation rows too: they are data the caller gave to fit (or
         # chose the weights with), and one held out can overflow alone.
         checked = [(X, Y)] if validation is None else [(X, Y), validation[:2]]
@@ -279,11 +341,14 @@ class BaseDropoutMLP(PredictionMixin, SolverMixin, CallbackSupport, BaseEstimato
                 "on the training or validation data, overflow: scale the input "
                 "(for example with StandardScaler) or lower learning_rate_init."
             )
-        self._after_fit(X, Y, sample_weight, validation)
-        callbacks.call_on_fit_task_end(
-            estimator=self, X=X, y=y_train, metadata=metadata,
+        self._after_fit(X, Y, fitting.sample_weight, validation)
+        fitting.callbacks.call_on_fit_task_end(
+            estimator=self,
+            X=X,
+            y=fitting.y_train,
+            metadata=fitting.metadata,
             reconstruction_attributes=self._reconstruction,
-        )  # fmt: skip
+        )
 
     def _finite_model(self, X, Y):
         """Whether the weights, and the output and loss on (at most 1,000 evenly

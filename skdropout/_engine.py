@@ -209,7 +209,8 @@ class History:
     best_epoch : int or None
         That epoch's number, counted from 1 over every call.
     n_iter : int
-        The epochs run by the last call.
+        The epochs of the fit in progress (0 in a new History): several calls
+        of :func:`run_epochs` for one fit add up.
     n_samples_seen : int
         The training rows seen over every epoch.
     stopped : str or None
@@ -370,7 +371,7 @@ def run_epochs(
         history.validation_loss = [np.nan] * len(history.loss)
         history.best_validation_score = -np.inf
     rule = stopping.rule(history)
-    history.n_iter, history.stopped = 0, None
+    history.stopped = None
     for i in range(max_epochs):
         if hooks is not None:
             hooks.begin()

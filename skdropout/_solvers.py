@@ -5,8 +5,10 @@ run, whose numbers come from ``_network`` and ``_lbfgs``."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import copy
 import time
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -85,6 +87,129 @@ class _EpochHooks:
                 "n_iter_": history.n_iter,
             },
         )
+
+
+class EpochRun:
+    """The epochs of one stochastic fit in progress.
+
+    Built on a fit that ``_begin_fit`` opened, it makes the engine's trainer on
+    the estimator's weights (which become the trainer's packed views) and takes
+    the estimator's History. ``run(n)`` trains up to ``n`` more epochs, the
+    schedules, the order of the rows and the random stream going on from
+    where the last call left them; several calls of one epoch give, bit for
+    bit, the model of one call of as many. ``snapshot()`` keeps everything a
+    later epoch changes and ``restore`` brings it back, so the model of an
+    earlier epoch can be taken without training it again (the CV search
+    keeps the epoch that its folds choose together).
+
+    Parameters
+    ----------
+    estimator : BaseDropoutMLP
+    fitting : _Fitting
+        The fit in progress (``_base._Fitting``).
+    """
+
+    def __init__(self, estimator, fitting):
+        X = fitting.X
+        if sp.issparse(X):
+            X = X.tocsr()  # row slicing of minibatches
+        self.estimator = estimator
+        self.X, self.Y = X, fitting.Y_fit
+        self.sample_weight = fitting.sample_weight
+        self.n_samples = X.shape[0]
+        self.batch_size = estimator._batch_size(self.n_samples)
+        incremental = fitting.incremental
+        self.trainer = estimator._make_trainer(
+            self.batch_size,
+            continuing=incremental and hasattr(estimator, "_optimizer"),
+        )
+        # The estimator's parameters are the trainer's packed ones from here on.
+        estimator.coefs_ = self.trainer.coefs
+        estimator.intercepts_ = self.trainer.intercepts
+        estimator._optimizer = self.trainer.optimizer
+        # Epochs of the schedules done before this fit: a fit starts them
+        # afresh; partial_fit calls continue them, one epoch per call.
+        self.done = len(estimator.loss_curve_) if incremental else 0
+        self.rng = estimator._random_state
+        # scikit-learn's order: each epoch permutes the previous epoch's order.
+        self.order = np.arange(self.n_samples)
+        self.validation = fitting.validation
+        self.history = estimator._history()
+        self.stopping = estimator._stopping()
+        self.hooks = _EpochHooks(estimator, fitting.callbacks, self.validated)
+
+    @property
+    def validated(self):
+        return self.validation is not None
+
+    def _train_epoch(self, i):
+        n = self.n_samples
+        if self.estimator.shuffle:
+            self.order = self.order[self.rng.permutation(n)]
+        loss = self.trainer.epoch(
+            self.X,
+            self.Y,
+            self.sample_weight,
+            batch_size=self.batch_size,
+            order=self.order if self.estimator.shuffle else None,
+            rng=self.rng,
+            done=self.done + self.history.n_iter,
+        )
+        return loss, n
+
+    def _evaluate(self):
+        return self.estimator._evaluate(self.validation)
+
+    def run(self, n_epochs):
+        """Train up to ``n_epochs`` more epochs; return the History."""
+        return run_epochs(
+            self._train_epoch,
+            history=self.history,
+            stopping=self.stopping,
+            max_epochs=n_epochs,
+            evaluate=self._evaluate if self.validated else None,
+            snapshot=self.estimator._snapshot_weights,
+            optimizer=self.trainer.optimizer,
+            hooks=self.hooks,
+            verbose=self.estimator.verbose,
+        )
+
+    def snapshot(self):
+        """Everything that the epochs after now change: the packed weights, the
+        optimizer's state, the random stream, the rows' order and the
+        History."""
+        h = self.history
+        return {
+            "params": self.trainer.params.copy(),
+            "optimizer": copy.deepcopy(vars(self.trainer.optimizer)),
+            "rng": self.rng.get_state(),
+            "order": self.order.copy(),
+            "history": replace(
+                h,
+                loss=list(h.loss),
+                validation_score=_copy_list(h.validation_score),
+                validation_loss=_copy_list(h.validation_loss),
+            ),
+        }
+
+    def restore(self, snapshot):
+        """Bring back the state of a ``snapshot()`` (in place: the estimator's
+        weights stay the trainer's views)."""
+        self.trainer.params[...] = snapshot["params"]
+        vars(self.trainer.optimizer).update(copy.deepcopy(snapshot["optimizer"]))
+        self.rng.set_state(snapshot["rng"])
+        self.order = snapshot["order"].copy()
+        h = snapshot["history"]
+        self.history = replace(
+            h,
+            loss=list(h.loss),
+            validation_score=_copy_list(h.validation_score),
+            validation_loss=_copy_list(h.validation_loss),
+        )
+
+
+def _copy_list(values):
+    return None if values is None else list(values)
 
 
 class SolverMixin:
@@ -184,60 +309,16 @@ class SolverMixin:
         if history.n_iter:
             self.loss_ = history.loss[-1]
 
-    def _fit_stochastic(self, X, Y, sample_weight, validation, incremental, callbacks):
-        if sp.issparse(X):
-            X = X.tocsr()  # row slicing of minibatches
-        n_samples = X.shape[0]
-        batch_size = self._batch_size(n_samples)
-        trainer = self._make_trainer(
-            batch_size, continuing=incremental and hasattr(self, "_optimizer")
-        )
-        # The estimator's parameters are the trainer's packed ones from here on.
-        self.coefs_, self.intercepts_ = trainer.coefs, trainer.intercepts
-        self._optimizer = trainer.optimizer
-        # Epochs of the schedules done before this call: a fit starts them
-        # afresh; partial_fit calls continue them, one epoch per call.
-        done = len(self.loss_curve_) if incremental else 0
-        rng = self._random_state
-        # scikit-learn's order: each epoch permutes the previous epoch's order.
-        order = np.arange(n_samples)
-
-        def train_epoch(i):
-            nonlocal order
-            if self.shuffle:
-                order = order[rng.permutation(n_samples)]
-            loss = trainer.epoch(
-                X,
-                Y,
-                sample_weight,
-                batch_size=batch_size,
-                order=order if self.shuffle else None,
-                rng=rng,
-                done=done + i,
-            )
-            return loss, n_samples
-
-        evaluate = None
-        if validation is not None:
-            evaluate = lambda: self._evaluate(validation)  # noqa: E731
-        history = self._history()
+    def _fit_stochastic(self, fitting):
+        """The epochs of a stochastic fit, and their fitted attributes."""
+        epochs = EpochRun(self, fitting)
         try:
-            run_epochs(
-                train_epoch,
-                history=history,
-                stopping=self._stopping(),
-                max_epochs=1 if incremental else self.max_iter,
-                evaluate=evaluate,
-                snapshot=self._snapshot_weights,
-                optimizer=self._optimizer,
-                hooks=_EpochHooks(self, callbacks, validation is not None),
-                verbose=self.verbose,
-            )
+            epochs.run(1 if fitting.incremental else self.max_iter)
             interrupted = False
         except KeyboardInterrupt:
             interrupted = True
-        self._assign_history(history)
-        self._after_epochs(history, incremental, interrupted)
+        self._assign_history(epochs.history)
+        self._after_epochs(epochs.history, fitting.incremental, interrupted)
 
     def _after_epochs(self, history, incremental, interrupted):
         """Errors and warnings of how the epochs ended; early stopping's best

@@ -11,7 +11,7 @@ from sklearn.datasets import make_classification
 from skdropout import DropoutMLPClassifier, DropoutMLPRegressor
 from skdropout._engine import History
 from skdropout._optimizers import OPTIMIZERS
-from skdropout._solvers import OPTIMIZER_PARAMETERS
+from skdropout._solvers import OPTIMIZER_PARAMETERS, EpochRun
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -78,3 +78,59 @@ def test_history_round_trips_through_the_fitted_attributes(early_stopping):
     clf._assign_history(history)
     for name in names:
         np.testing.assert_array_equal(getattr(clf, name), before[name], err_msg=name)
+
+
+def _epoch_run(Estimator, X, y, **params):
+    """A fit opened with _begin_fit and its EpochRun, the caller running the
+    epochs."""
+    est = Estimator(**params)
+    fitting = est._begin_fit(X, y, None, incremental=False, X_val=X[:20], y_val=y[:20])
+    return est, fitting, EpochRun(est, fitting)
+
+
+RUN_PARAMS = dict(
+    hidden_layer_sizes=(8,), dropout=0.2, learning_rate="cosine",
+    dropout_schedule="flat_cosine", learning_rate_init=0.01, batch_size=16,
+    n_iter_no_change=np.inf, max_iter=9, random_state=0,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressor])
+def test_epochs_run_one_at_a_time_equal_one_run(Estimator):
+    """An EpochRun advanced one epoch per call ends with the weights and the
+    History of a fit that runs them in one call (the CV search's lockstep)."""
+    X, y = make_classification(n_samples=80, random_state=0)
+    full = Estimator(**RUN_PARAMS).fit(X, y, X_val=X[:20], y_val=y[:20])
+    est, fitting, run = _epoch_run(Estimator, X, y, **RUN_PARAMS)
+    for _ in range(RUN_PARAMS["max_iter"]):
+        run.run(1)
+    est._assign_history(run.history)
+    est._end_fit(fitting)
+    assert est.loss_curve_ == full.loss_curve_
+    assert est.validation_loss_curve_ == full.validation_loss_curve_
+    assert est.n_iter_ == full.n_iter_ == RUN_PARAMS["max_iter"]
+    for a, b in zip(est.coefs_ + est.intercepts_, full.coefs_ + full.intercepts_):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("solver", sorted(OPTIMIZERS))
+def test_restoring_a_snapshot_gives_the_model_of_that_epoch(solver):
+    """A snapshot taken after epoch e and restored after more epochs gives, bit
+    for bit, the model of a fit of e epochs along the same schedules, and
+    training on from it repeats the same later epochs."""
+    X, y = make_classification(n_samples=80, random_state=1)
+    # Room for the epochs run again in the callback task's count of subtasks.
+    params = {**RUN_PARAMS, "solver": solver, "max_iter": 20, "schedule_epochs": 9}
+    est, fitting, run = _epoch_run(DropoutMLPClassifier, X, y, **params)
+    run.run(4)
+    kept = run.snapshot()
+    later = run.run(3).loss[-3:]
+    run.restore(kept)
+    assert run.history.n_iter == 4 and len(run.history.loss) == 4
+    est._assign_history(run.history)
+    short = DropoutMLPClassifier(**{**params, "max_iter": 4, "schedule_epochs": 9})
+    short.fit(X, y, X_val=X[:20], y_val=y[:20])
+    assert est.loss_curve_ == short.loss_curve_
+    for a, b in zip(est.coefs_, short.coefs_):
+        np.testing.assert_array_equal(a, b)
+    assert run.run(3).loss[-3:] == later

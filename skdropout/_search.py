@@ -84,9 +84,10 @@ class CandidateEpochs:
 class _Candidate:
     """One candidate's fold runs, their rule and the snapshots of its best."""
 
-    def __init__(self, runs, metric, tol, n_iter_no_change):
+    def __init__(self, runs, metric, tol, n_iter_no_change, shares):
         self.runs = runs
         self.metric = metric
+        self.shares = np.ones(len(runs)) if shares is None else np.asarray(shares)
         self.rule = StoppingRule(tol, n_iter_no_change)
         self.best = None
         self.result = CandidateEpochs(fit_time=[0.0] * len(runs))
@@ -95,8 +96,10 @@ class _Candidate:
         """The mean held-out figure of the last epoch, higher is better."""
         if self.metric == "loss":
             values = [run.history.validation_loss[-1] for run in self.runs]
-            return -float(np.mean(values))
-        return float(np.mean([run.history.validation_score[-1] for run in self.runs]))
+        else:
+            values = [run.history.validation_score[-1] for run in self.runs]
+        mean = float(np.mean(self.shares * np.asarray(values, dtype=float)))
+        return -mean if self.metric == "loss" else mean
 
     def advance(self, until):
         """Train the folds in lockstep until epoch ``until`` or a stop."""
@@ -135,6 +138,7 @@ def search_epochs(
     tol=0.0,
     n_iter_no_change=np.inf,
     halving=None,
+    shares=None,
     n_jobs=None,
 ):
     """Train every candidate's fold runs in lockstep and choose their epochs.
@@ -153,6 +157,9 @@ def search_epochs(
     halving : Halving or None, default=None
         Successive halving over epochs; None runs every candidate until its
         rule stops it.
+    shares : array-like of shape (n_folds,) or None, default=None
+        Each fold's weight in the mean (where a fold's held-out figure covers
+        only part of its held-out rows); None: 1 each.
     n_jobs : int or None, default=None
         Candidates trained in parallel threads between rungs (each thread held
         to one BLAS thread); the result does not depend on it.
@@ -162,7 +169,9 @@ def search_epochs(
     results : list of CandidateEpochs
         Per candidate. Each fold run is left at its candidate's best epoch.
     """
-    states = [_Candidate(runs, metric, tol, n_iter_no_change) for runs in candidates]
+    states = [
+        _Candidate(runs, metric, tol, n_iter_no_change, shares) for runs in candidates
+    ]
     rungs = [] if halving is None else halving.rungs(max_epochs)
     parallel = Parallel(n_jobs=n_jobs, prefer="threads")
     limit = 1 if n_jobs not in (None, 1) else None

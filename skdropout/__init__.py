@@ -7,6 +7,7 @@ from skdropout._classifier_cv import DropoutMLPClassifierCV
 from skdropout._display import LossCurveDisplay
 from skdropout._fit_blocks import fit_blocks
 from skdropout._onnx import register_onnx_converters
+from skdropout._piecewise import PiecewiseLinearEncoder
 from skdropout._regressor import DropoutMLPRegressor
 from skdropout._regressor_cv import DropoutMLPRegressorCV
 
@@ -18,6 +19,7 @@ __all__ = [
     "DropoutMLPRegressor",
     "DropoutMLPRegressorCV",
     "LossCurveDisplay",
+    "PiecewiseLinearEncoder",
     "fit_blocks",
     "register_onnx_converters",
     "__version__",

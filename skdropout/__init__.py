@@ -10,6 +10,7 @@ from skdropout._onnx import register_onnx_converters
 from skdropout._piecewise import PiecewiseLinearEncoder
 from skdropout._regressor import DropoutMLPRegressor
 from skdropout._regressor_cv import DropoutMLPRegressorCV
+from skdropout._tabular import TabularPreprocessor
 
 __version__ = "0.1.0.dev0"
 
@@ -20,6 +21,7 @@ __all__ = [
     "DropoutMLPRegressorCV",
     "LossCurveDisplay",
     "PiecewiseLinearEncoder",
+    "TabularPreprocessor",
     "fit_blocks",
     "register_onnx_converters",
     "__version__",

@@ -18,9 +18,9 @@ from sklearn.utils.validation import (
 def quantile_bin_edges(column, n_bins):
     """The distinct quantiles of ``column`` at 0, 1/n_bins, ..., 1: the edges of
     at most ``n_bins`` bins (fewer where quantiles coincide, none for a constant
-    column, which has a single edge)."""
+    column, which has a single edge), in the column's dtype."""
     quantiles = np.quantile(column, np.linspace(0.0, 1.0, n_bins + 1))
-    return np.unique(quantiles)
+    return np.unique(quantiles.astype(column.dtype))
 
 
 def piecewise_linear(X, *, feature, left, width, lower, upper):

@@ -129,6 +129,16 @@ def array_columns(X, names):
 _TEXT = ("string", "category")
 
 
+def _as_strings(values):
+    """Each value as a string; whole floats as integers, so that an integer
+    column with missing values (read as float) has categories "1", not "1.0"."""
+    if values.dtype.kind == "f":
+        whole = (values == np.round(values)) & (np.abs(values) < 2**53)
+        return np.where(whole, np.where(whole, values, 0).astype(np.int64).astype(str),
+                        values.astype(str))  # fmt: skip
+    return values.astype(str)
+
+
 def resolve_column(column, *, categorical, fitting):
     """Check one column and convert it: ``("num", float array)`` or ``("cat",
     object array of str, NaN for missing)``.
@@ -195,7 +205,7 @@ def resolve_column(column, *, categorical, fitting):
     if categorical:
         categories = np.full(len(values), np.nan, dtype=object)
         present_rows = slice(None) if missing is None else ~missing
-        categories[present_rows] = values[present_rows].astype(str)
+        categories[present_rows] = _as_strings(values[present_rows])
         return "cat", categories
     if kind in _TEXT:
         reason = "it was numerical in fit" if not fitting else (

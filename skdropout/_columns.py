@@ -128,14 +128,20 @@ def array_columns(X, names):
 
 _TEXT = ("string", "category")
 
+_DATES = (
+    "which TabularPreprocessor does not encode. Convert it to numbers (for "
+    "example the year, the day of the week, or the days since a reference date) "
+    "or drop it."
+)
+
 
 def _as_strings(values):
     """Each value as a string; whole floats as integers, so that an integer
     column with missing values (read as float) has categories "1", not "1.0"."""
     if values.dtype.kind == "f":
         whole = (values == np.round(values)) & (np.abs(values) < 2**53)
-        return np.where(whole, np.where(whole, values, 0).astype(np.int64).astype(str),
-                        values.astype(str))  # fmt: skip
+        integers = np.where(whole, values, 0).astype(np.int64).astype(str)
+        return np.where(whole, integers, values.astype(str))
     return values.astype(str)
 
 
@@ -150,12 +156,8 @@ def resolve_column(column, *, categorical, fitting):
     name, kind, values = column.name, column.kind, column.values
     where = f"Column {name!r}"
     if kind == "datetime":
-        raise TypeError(
-            f"{where} holds dates or durations (dtype {column.dtype}), which "
-            "TabularPreprocessor does not encode. Convert it to numbers (for "
-            "example the year, the day of the week, or the days since a reference "
-            "date) or drop it."
-        )
+        raise TypeError(f"{where} holds dates or durations (dtype {column.dtype}), "
+                        + _DATES)  # fmt: skip
     if kind == "complex":
         raise ValueError(
             f"{where} holds complex numbers, which TabularPreprocessor does not "
@@ -173,6 +175,11 @@ def resolve_column(column, *, categorical, fitting):
         for bad in ("nested", "datetime", "complex", "other"):
             if bad in present:
                 row = int(np.flatnonzero(kinds == bad)[0])
+                if bad == "datetime":
+                    raise TypeError(
+                        f"{where} holds dates or durations (row {row}: "
+                        f"{values[row]!r}), " + _DATES
+                    )
                 error = ValueError if bad == "complex" else TypeError
                 raise error(
                     f"{where} holds a value of type {type(values[row]).__name__} "

@@ -747,10 +747,10 @@ def _convert_tabular(scope, operator, container):
     def strings(i):
         source = inputs[i] if len(inputs) > 1 else inputs[0]
         if not isinstance(source.type, StringTensorType):
+            name = preprocessor._column_names(preprocessor.n_features_in_)[i]
             raise RuntimeError(
-                f"The categorical column {preprocessor.categorical_features_[0]!r} "
-                "(and every other one) must come as an ONNX string input; see "
-                "tabular_onnx_inputs."
+                f"The categorical column {name!r} must come as an ONNX string "
+                "input, as tabular_onnx_inputs makes it."
             )
         return column(i)
 

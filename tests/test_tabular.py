@@ -3,6 +3,7 @@ missing values, unseen categories, the scalings, one-hot against target
 encoding, the errors that name a column, output names and types, polars,
 persistence with skops and pickle, and a pipeline ending in a dropout MLP."""
 
+import datetime
 import pickle
 import warnings
 
@@ -255,6 +256,7 @@ def test_many_levels_without_a_target_are_capped_one_hot():
     [
         (pd.date_range("2020-01-01", periods=4), TypeError, "'bad'.*dates"),
         (pd.to_timedelta([1, 2, 3, 4], unit="D"), TypeError, "'bad'.*durations"),
+        ([datetime.date(2020, 1, d) for d in range(1, 5)], TypeError, "'bad'.*dates"),
         (["a", 1, "b", 2.5], ValueError, "'bad' mixes strings and numbers"),
         ([np.nan] * 4, ValueError, "'bad' has only missing values"),
         ([None] * 4, ValueError, "'bad' has only missing values"),
@@ -266,6 +268,7 @@ def test_many_levels_without_a_target_are_capped_one_hot():
     ids=[
         "datetime",
         "timedelta",
+        "date-objects",
         "mixed",
         "all-nan",
         "all-none",

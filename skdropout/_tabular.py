@@ -438,12 +438,17 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             not categorical and np.isnan(values).any()
             for categorical, values in zip(self._categorical, converted)
         ])  # fmt: skip
-        target_type = None if y is None else type_of_target(y, input_name="y")
         target_encoded = np.zeros(len(columns), dtype=bool)
-        if self.max_onehot_categories is not None and target_type in _TARGET_TYPES:
+        if self.max_onehot_categories is not None:
             for i in np.flatnonzero(self._categorical):
                 levels = frequent_levels(converted[i], self.min_frequency)
                 target_encoded[i] = levels > self.max_onehot_categories
+        # The target is read only where a column has many levels.
+        target_type = None
+        if target_encoded.any() and y is not None:
+            target_type = type_of_target(y, input_name="y")
+        if target_type not in _TARGET_TYPES:
+            target_encoded[:] = False
         onehot = self._categorical & ~target_encoded
 
         parts = []

@@ -251,6 +251,13 @@ def test_many_levels_without_a_target_are_capped_one_hot():
     assert prep.transform(X).shape == (60, 1 + 10)
 
 
+def test_target_is_read_only_for_many_levels():
+    """Without a many-level column, y is not read: any y fits, even with NaN."""
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "c": ["x", "y", "x"]})
+    prep = TabularPreprocessor().fit(X, [np.nan, 1.0, 2.0])
+    assert len(prep.target_encoded_features_) == 0
+
+
 @pytest.mark.parametrize(
     "column, error, match",
     [

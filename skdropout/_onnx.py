@@ -767,10 +767,13 @@ def _convert_tabular(scope, operator, container):
         elif name == "cat":
             for j, c in enumerate(columns):
                 levels = transformer.categories_[j]
+                rows = {}  # a category "nan" beside missing values: the first
+                for k, key in enumerate(_category_keys(levels)):
+                    rows.setdefault(key, k)
                 index = OnnxLabelEncoder_2(
                     strings(position(c)),
-                    keys_strings=_category_keys(levels),
-                    values_int64s=list(range(len(levels))),
+                    keys_strings=list(rows),
+                    values_int64s=list(rows.values()),
                     default_int64=-1,
                     op_version=2,
                 )

@@ -6,9 +6,11 @@ from skdropout._classifier import DropoutMLPClassifier
 from skdropout._classifier_cv import DropoutMLPClassifierCV
 from skdropout._display import LossCurveDisplay
 from skdropout._fit_blocks import fit_blocks
-from skdropout._onnx import register_onnx_converters
+from skdropout._onnx import register_onnx_converters, tabular_onnx_inputs
+from skdropout._piecewise import PiecewiseLinearEncoder
 from skdropout._regressor import DropoutMLPRegressor
 from skdropout._regressor_cv import DropoutMLPRegressorCV
+from skdropout._tabular import TabularPreprocessor
 
 __version__ = "0.1.0.dev0"
 
@@ -18,7 +20,10 @@ __all__ = [
     "DropoutMLPRegressor",
     "DropoutMLPRegressorCV",
     "LossCurveDisplay",
+    "PiecewiseLinearEncoder",
+    "TabularPreprocessor",
     "fit_blocks",
     "register_onnx_converters",
+    "tabular_onnx_inputs",
     "__version__",
 ]

@@ -1,0 +1,248 @@
+"""Reading and typing the columns of a table for TabularPreprocessor.
+
+Each column of a pandas DataFrame or a NumPy array is read as a ``_Column``
+(what its dtype says it holds, and its values as a 1-D array), then
+``resolve_column`` checks it and converts it: numbers to float64, categories to
+an object array of strings. A column nothing can encode raises an error that
+names it and says what to do."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import datetime
+import math
+import sys
+from dataclasses import dataclass
+from numbers import Complex, Integral, Number, Real
+
+import numpy as np
+
+
+def _value_kind(value):
+    """What one value of an object column is: 'missing', 'string', 'number',
+    'bool', 'datetime', 'complex', 'nested' or 'other'."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return "missing"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, (float, np.floating)) and math.isnan(value):
+        return "missing"
+    if isinstance(value, Real):
+        return "number"
+    if isinstance(value, Complex):
+        return "complex"
+    if isinstance(value, Number):  # decimal.Decimal
+        return "number"
+    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta,
+                          np.datetime64, np.timedelta64)):  # fmt: skip
+        return "datetime"
+    if isinstance(value, (list, tuple, dict, set, frozenset, np.ndarray)):
+        return "nested"
+    return "other"
+
+
+_value_kinds = np.frompyfunc(_value_kind, 1, 1)
+
+
+@dataclass
+class _Column:
+    """One input column: its name, what its dtype says it holds ('number',
+    'bool', 'string', 'category', 'object', 'datetime', 'complex' or 'other'),
+    its dtype (for messages) and its values as a 1-D NumPy array."""
+
+    name: str
+    kind: str
+    dtype: str
+    values: np.ndarray
+
+
+def pandas_module():
+    return sys.modules.get("pandas")
+
+
+def is_pandas_frame(X):
+    pd = pandas_module()
+    return pd is not None and isinstance(X, pd.DataFrame)
+
+
+def is_polars_frame(X):
+    pl = sys.modules.get("polars")
+    return pl is not None and isinstance(X, pl.DataFrame)
+
+
+def pandas_column(name, series):
+    """A pandas column as a _Column: numbers and booleans as float (missing
+    as NaN, integers without missing values kept as they are), everything
+    else as an object array with NaN for missing values."""
+    pd = pandas_module()
+    types = pd.api.types
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        kind = "category"
+    elif types.is_bool_dtype(dtype):
+        kind = "bool"
+    elif types.is_complex_dtype(dtype):
+        kind = "complex"
+    elif types.is_numeric_dtype(dtype):
+        kind = "number"
+    elif (
+        types.is_datetime64_any_dtype(dtype)
+        or types.is_timedelta64_dtype(dtype)
+        or isinstance(dtype, pd.PeriodDtype)
+    ):
+        kind = "datetime"
+    elif isinstance(dtype, np.dtype) and dtype.kind == "O":
+        kind = "object"
+    elif types.is_string_dtype(dtype):
+        kind = "string"
+    else:
+        kind = "other"
+    if kind in ("number", "bool"):
+        if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+            values = series.to_numpy()
+        else:
+            values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    elif kind in ("category", "object", "string"):
+        values = series.to_numpy(dtype=object, na_value=np.nan)
+    else:
+        values = series.to_numpy()
+    return _Column(name, kind, str(dtype), values)
+
+
+_ARRAY_KINDS = {"b": "bool", "i": "number", "u": "number", "f": "number",
+                "U": "string", "S": "string", "O": "object", "M": "datetime",
+                "m": "datetime", "c": "complex"}  # fmt: skip
+
+
+def array_columns(X, names):
+    """The columns of a 2-D NumPy array."""
+    kind = _ARRAY_KINDS.get(X.dtype.kind, "other")
+    values = X.astype(object) if kind == "string" else X
+    return [
+        _Column(name, kind, str(X.dtype), values[:, i]) for i, name in enumerate(names)
+    ]
+
+
+# -- typing one column -----------------------------------------------------------
+
+_TEXT = ("string", "category")
+
+_DATES = (
+    "which TabularPreprocessor does not encode. Convert it to numbers (for "
+    "example the year, the day of the week, or the days since a reference date) "
+    "or drop it."
+)
+
+
+def _as_strings(values):
+    """Each value as a string; whole floats as integers, so that an integer
+    column with missing values (read as float) has categories "1", not "1.0"."""
+    if values.dtype.kind == "f":
+        whole = (values == np.round(values)) & (np.abs(values) < 2**53)
+        integers = np.where(whole, values, 0).astype(np.int64).astype(str)
+        return np.where(whole, integers, values.astype(str))
+    return values.astype(str)
+
+
+def resolve_column(column, *, categorical, fitting):
+    """Check one column and convert it: ``("num", float array)`` or ``("cat",
+    object array of str, NaN for missing)``.
+
+    ``categorical`` is True or False where the column's type is decided (by
+    ``categorical_features``, or in ``transform`` by ``fit``), None to decide
+    from its dtype. A column nothing can encode raises an error naming it.
+    """
+    name, kind, values = column.name, column.kind, column.values
+    where = f"Column {name!r}"
+    if kind == "datetime":
+        raise TypeError(f"{where} holds dates or durations (dtype {column.dtype}), "
+                        + _DATES)  # fmt: skip
+    if kind == "complex":
+        raise ValueError(
+            f"{where} holds complex numbers, which TabularPreprocessor does not "
+            "encode. Replace it with its real and imaginary parts, or drop it."
+        )
+    if kind == "other":
+        raise TypeError(
+            f"{where} has dtype {column.dtype}, which TabularPreprocessor does not "
+            "encode: give it numbers, booleans, strings or categories, or drop it."
+        )
+    if values.dtype == object:
+        kinds = _value_kinds(values)
+        missing = kinds == "missing"
+        present = set(kinds.tolist())
+        for bad in ("nested", "datetime", "complex", "other"):
+            if bad in present:
+                row = int(np.flatnonzero(kinds == bad)[0])
+                if bad == "datetime":
+                    raise TypeError(
+                        f"{where} holds dates or durations (row {row}: "
+                        f"{values[row]!r}), " + _DATES
+                    )
+                error = ValueError if bad == "complex" else TypeError
+                raise error(
+                    f"{where} holds a value of type {type(values[row]).__name__} "
+                    f"(row {row}: {values[row]!r}), which TabularPreprocessor "
+                    "cannot encode: each value must be a string, a number, a "
+                    "boolean or missing. Convert such values, or drop the column."
+                )
+        if kind == "object":
+            textual = "string" in present
+            numeric = bool(present & {"number", "bool"})
+            if textual and numeric and categorical is not True:
+                text = values[kinds == "string"][0]
+                number = values[(kinds == "number") | (kinds == "bool")][0]
+                raise ValueError(
+                    f"{where} mixes strings and numbers (for example {text!r} and "
+                    f"{number!r}). Give it one type: convert its values to strings "
+                    "(or list it in categorical_features) to encode it as "
+                    "categories, or convert its strings to numbers."
+                )
+            kind = "string" if textual else "number"
+    else:
+        missing = np.isnan(values) if values.dtype.kind == "f" else None
+    if fitting and missing is not None and missing.all():
+        raise ValueError(
+            f"{where} has only missing values in the data passed to fit, so it "
+            "carries no information: drop it."
+        )
+    if categorical is None:
+        categorical = kind in _TEXT
+    if categorical:
+        categories = np.full(len(values), np.nan, dtype=object)
+        present_rows = slice(None) if missing is None else ~missing
+        categories[present_rows] = _as_strings(values[present_rows])
+        return "cat", categories
+    if kind in _TEXT:
+        reason = "it was numerical in fit" if not fitting else (
+            "it is not in categorical_features")  # fmt: skip
+        raise ValueError(
+            f"{where} holds strings or categories, but it is encoded as numbers "
+            f"because {reason}. List it in categorical_features, or convert it "
+            "to numbers."
+        )
+    if missing is not None and values.dtype == object:
+        values = np.where(missing, np.nan, values)
+    numbers = values.astype(np.float64)
+    if np.isinf(numbers).any():
+        raise ValueError(
+            f"{where} holds infinite values. Replace them (with NaN, which is "
+            "imputed, or with finite numbers) or drop the column."
+        )
+    return "num", numbers
+
+
+def frequent_levels(categories, min_frequency):
+    """The number of one-hot columns OneHotEncoder makes of a column with
+    ``min_frequency`` and no cap: its frequent levels (missing is a level),
+    plus one for the infrequent ones if there are any."""
+    missing = np.array([c is np.nan for c in categories])
+    _, counts = np.unique(categories[~missing].astype(str), return_counts=True)
+    counts = np.append(counts, missing.sum()) if missing.any() else counts
+    if min_frequency is None:
+        return len(counts)
+    if isinstance(min_frequency, Real) and not isinstance(min_frequency, Integral):
+        min_frequency = min_frequency * len(categories)
+    frequent = int((counts >= min_frequency).sum())
+    return frequent + int(frequent < len(counts))

@@ -1,0 +1,597 @@
+"""TabularPreprocessor: a table as it comes (numbers with missing values,
+strings, categories) turned into the dense numbers a dropout MLP reads.
+
+The work is done by scikit-learn's transformers inside one ColumnTransformer;
+this module adds what they lack: deciding per column between one-hot and target
+encoding, the smooth clipping of robust scaling, and readable output names.
+Typing each column from its dtype, and refusing by name the columns nothing
+here can encode, is ``_columns``'s job."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import inspect
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import MissingIndicator, SimpleImputer
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import (
+    OneHotEncoder,
+    QuantileTransformer,
+    RobustScaler,
+    StandardScaler,
+    TargetEncoder,
+)
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
+
+from skdropout._columns import (
+    array_columns,
+    frequent_levels,
+    is_pandas_frame,
+    is_polars_frame,
+    pandas_column,
+    pandas_module,
+    resolve_column,
+)
+from skdropout._piecewise import PiecewiseLinearEncoder
+
+#: The bound of the smooth clipping after robust scaling: values far beyond it
+#: approach +-3 (RealMLP's choice, Holzmüller et al., 2024).
+SMOOTH_CLIP_BOUND = 3.0
+
+
+def smooth_clip(X):
+    """x / sqrt(1 + (x / 3)^2): the identity near 0, bounded by +-3 far out."""
+    return X / np.sqrt(1 + (X / SMOOTH_CLIP_BOUND) ** 2)
+
+
+class _SmoothClip(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """The stateless smooth clipping that follows RobustScaler in
+    ``numerical_scaling="robust"``: :func:`smooth_clip` of each value."""
+
+    def fit(self, X, y=None):
+        validate_data(self, X, dtype=[np.float64, np.float32])
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        return smooth_clip(validate_data(self, X, dtype=[np.float64, np.float32],
+                                         reset=False))  # fmt: skip
+
+
+def _target_encoder(target_type, random_state):
+    """A TargetEncoder cross-fitting on 5 shuffled folds (stratified for
+    classes), seeded by ``random_state``, in the words of the installed
+    scikit-learn (1.9 moved the shuffling into ``cv``)."""
+    if target_type == "continuous":
+        folds = KFold(5, shuffle=True, random_state=random_state)
+    else:
+        folds = StratifiedKFold(5, shuffle=True, random_state=random_state)
+    parameters = inspect.signature(TargetEncoder).parameters
+    if parameters["random_state"].default == "deprecated":
+        return TargetEncoder(target_type=target_type, cv=folds)
+    return TargetEncoder(target_type=target_type, random_state=random_state)
+
+
+_TARGET_TYPES = ("binary", "multiclass", "continuous")
+
+
+class TabularPreprocessor(TransformerMixin, BaseEstimator):
+    """Turn a table as it comes into the numbers a multilayer perceptron needs.
+
+    Numerical columns are imputed (median), flagged where they had missing
+    values and scaled; categorical columns are one-hot encoded, with rare
+    categories pooled and a missing value as a category of its own, or target
+    encoded when they have many levels. Everything is done by scikit-learn's
+    transformers inside one :class:`~sklearn.compose.ColumnTransformer`, which
+    ``column_transformer_`` exposes once fitted.
+
+    Put it first in a pipeline, ``make_pipeline(TabularPreprocessor(),
+    DropoutMLPClassifier())``, and pass the pandas or polars DataFrame as it
+    is: numbers with NaN, strings, ``category`` columns.
+
+    Parameters
+    ----------
+    categorical_features : "from_dtype", array-like or None, default="from_dtype"
+        Which columns are categorical, as in
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`:
+
+        - "from_dtype": from each column's dtype. Numbers (including pandas'
+          nullable integers and floats) are numerical; booleans (including
+          pandas' nullable ``boolean``) are numerical, 0 and 1; ``category``,
+          pandas' ``string`` and ``object`` columns of strings are categorical.
+          An ``object`` column of numbers is numerical. A NumPy array of numbers
+          is all numerical, one of strings all categorical.
+        - array-like of str: the names of the categorical columns (X must be a
+          DataFrame); every other column is numerical.
+        - array-like of int: the indices of the categorical columns.
+        - array-like of bool: a mask of the categorical columns.
+        - None: no column is categorical.
+
+        A column listed as categorical has its values converted to strings
+        (``1`` becomes ``"1"``); a column of strings not listed is an error.
+
+    numerical_scaling : {"standard", "quantile", "robust"}, default="standard"
+        How numerical columns are scaled after imputation:
+
+        - "standard": :class:`~sklearn.preprocessing.StandardScaler`, zero mean
+          and unit variance.
+        - "quantile": :class:`~sklearn.preprocessing.QuantileTransformer` to a
+          normal distribution, with ``n_quantiles=min(1000, n_samples)``,
+          ``subsample=10_000`` and ``random_state``. Monotone and robust to
+          outliers; it forgets distances between values.
+        - "robust": :class:`~sklearn.preprocessing.RobustScaler` (median and
+          interquartile range), then the smooth clipping ``x / sqrt(1 + (x /
+          3)**2)`` of RealMLP (Holzmüller et al., 2024), which leaves values
+          near 0 almost unchanged and bounds every value by 3 in magnitude.
+
+    numerical_encoding : {"piecewise_linear"} or None, default=None
+        None feeds the scaled numbers to the network. "piecewise_linear" then
+        encodes each scaled column with :class:`PiecewiseLinearEncoder` (up to
+        ``n_bins`` columns each). The encoding is applied after the scaling:
+        with "standard" scaling it is the encoding of the raw values (an affine
+        map does not change the ramps), with "quantile" scaling the ramps are
+        linear in the normal scores, and with "robust" scaling the ramps of the
+        first and last bins stay bounded.
+
+    n_bins : int, default=48
+        The number of quantile bins of each numerical column for
+        ``numerical_encoding="piecewise_linear"``; ignored otherwise.
+
+    min_frequency : int or float, default=10
+        Categories seen fewer than ``min_frequency`` times in fit (a float: a
+        fraction of the rows) are pooled into one infrequent category, with
+        one column ``<column>_infrequent_sklearn``; None keeps every category.
+
+    max_onehot_categories : int or None, default=30
+        A categorical column with more levels than this, after the pooling of
+        infrequent ones, is target encoded when ``fit`` is given a target of
+        one column (binary, multiclass or continuous, as
+        :func:`~sklearn.utils.multiclass.type_of_target` judges it: a
+        regression target of integers counts as classes, so pass it as
+        floats): :class:`~sklearn.preprocessing.TargetEncoder` replaces each
+        level by the (shrunk) mean target of its rows, one column (one per
+        class for multiclass targets). ``fit_transform``, which a pipeline
+        calls, encodes the training rows by 5-fold cross fitting, so that a
+        row's encoding never saw its own target. Without a target (or with one
+        of several columns), such a column is one-hot encoded with at most
+        ``max_onehot_categories`` columns, the least frequent levels pooled.
+        None one-hot encodes every categorical column, without a cap.
+
+    dtype : {numpy.float64, numpy.float32}, default=numpy.float64
+        The dtype of the output.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the subsampling of ``numerical_scaling="quantile"`` and the
+        folds of the target encoding. Pass an int for reproducible output.
+
+    Attributes
+    ----------
+    numerical_features_ : ndarray of str objects
+        The names of the numerical columns (``x<i>`` without feature names).
+
+    categorical_features_ : ndarray of str objects
+        The names of the categorical columns.
+
+    onehot_features_ : ndarray of str objects
+        The categorical columns that are one-hot encoded.
+
+    target_encoded_features_ : ndarray of str objects
+        The categorical columns that are target encoded.
+
+    missing_indicator_features_ : ndarray of str objects
+        The numerical columns that had missing values in fit: each gets a 0/1
+        column ``missing__<column>``.
+
+    column_transformer_ : ColumnTransformer
+        The fitted ColumnTransformer that does the work, on the columns as
+        this class converts them (numbers as float64, categories as strings).
+        Its parts are named ``num``, ``missing``, ``cat`` and ``target``, the
+        prefixes of the output names.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, defined only when ``X`` has
+        feature names that are all strings.
+
+    See Also
+    --------
+    PiecewiseLinearEncoder : The piecewise-linear encoding of numbers.
+    sklearn.compose.ColumnTransformer : The general tool this one configures.
+
+    Notes
+    -----
+    The output, dense, holds in this order: the numerical columns
+    (``num__<column>``, or ``num__<column>_bin<t>`` with the piecewise-linear
+    encoding), the missing indicators (``missing__<column>``), the one-hot
+    columns (``cat__<column>_<category>``, ``cat__<column>_nan`` for missing
+    values, ``cat__<column>_infrequent_sklearn``) and the target-encoded
+    columns (``target__<column>``, or ``target__<column>_<class>``).
+
+    A category that ``fit`` did not see encodes as zeros in all of its
+    column's one-hot columns (as the missing value, if ``fit`` saw none), with
+    no error and no warning; in a target-encoded column it encodes as the
+    target mean. Missing values that a numerical column did not have in fit
+    are imputed, without an indicator.
+
+    Columns that cannot be encoded are refused by name: dates and durations
+    (``TypeError``: convert them to numbers), ``object`` columns that mix
+    strings and numbers (``ValueError``), columns with only missing values in
+    fit (``ValueError``), complex numbers (``ValueError``), lists, dicts and
+    other objects (``TypeError``), infinite values (``ValueError``).
+
+    A polars DataFrame is read through ``polars.DataFrame.to_pandas``, which
+    needs pandas and pyarrow.
+
+    References
+    ----------
+    Holzmüller, D., Grinsztajn, L. and Steinwart, I. (2024). Better by default:
+    strong pre-tuned MLPs and boosted trees on tabular data. Advances in Neural
+    Information Processing Systems 37.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from skdropout import TabularPreprocessor
+    >>> X = pd.DataFrame({
+    ...     "age": [25.0, np.nan, 40.0, 31.0],
+    ...     "city": ["Paris", "Lyon", "Paris", None],
+    ...     "member": [True, False, True, True],
+    ... })
+    >>> prep = TabularPreprocessor(min_frequency=None).fit(X)
+    >>> prep.get_feature_names_out()
+    array(['num__age', 'num__member', 'missing__age', 'cat__city_Lyon',
+           'cat__city_Paris', 'cat__city_nan'], dtype=object)
+    >>> new = pd.DataFrame({"age": [30.0], "city": ["Nice"], "member": [False]})
+    >>> prep.transform(new)[:, 2:]
+    array([[0., 0., 0., 0.]])
+    """
+
+    _parameter_constraints: dict = {
+        "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
+        "numerical_scaling": [StrOptions({"standard", "quantile", "robust"})],
+        "numerical_encoding": [StrOptions({"piecewise_linear"}), None],
+        "n_bins": [Interval(Integral, 2, None, closed="left")],
+        "min_frequency": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(Real, 0, 1, closed="neither"),
+            None,
+        ],
+        "max_onehot_categories": [Interval(Integral, 2, None, closed="left"), None],
+        "dtype": [Options(type, {np.float64, np.float32})],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        categorical_features="from_dtype",
+        numerical_scaling="standard",
+        numerical_encoding=None,
+        n_bins=48,
+        min_frequency=10,
+        max_onehot_categories=30,
+        dtype=np.float64,
+        random_state=None,
+    ):
+        self.categorical_features = categorical_features
+        self.numerical_scaling = numerical_scaling
+        self.numerical_encoding = numerical_encoding
+        self.n_bins = n_bins
+        self.min_frequency = min_frequency
+        self.max_onehot_categories = max_onehot_categories
+        self.dtype = dtype
+        self.random_state = random_state
+
+    # -- reading X ---------------------------------------------------------------
+
+    def _read(self, X, *, reset):
+        """Validate X (shape, feature names) and return its columns, and
+        whether they come from a DataFrame."""
+        if is_polars_frame(X):
+            validate_data(self, X, skip_check_array=True, reset=reset)
+            try:
+                X = X.to_pandas()
+            except ImportError as error:
+                raise ImportError(
+                    "TabularPreprocessor reads a polars DataFrame through "
+                    "polars.DataFrame.to_pandas, which needs pandas and pyarrow: "
+                    "`pip install pandas pyarrow`."
+                ) from error
+        elif is_pandas_frame(X):
+            validate_data(self, X, skip_check_array=True, reset=reset)
+        else:
+            X = validate_data(self, X, dtype=None, ensure_all_finite=False,
+                              reset=reset)  # fmt: skip
+            return array_columns(X, self._column_names(X.shape[1])), False
+        n_samples, n_features = X.shape
+        for count, what in ((n_samples, "sample"), (n_features, "feature")):
+            if count == 0:
+                raise ValueError(
+                    f"Found array with 0 {what}(s) (shape={X.shape}) while a "
+                    f"minimum of 1 is required by {type(self).__name__}."
+                )
+        names = self._column_names(n_features)
+        columns = [pandas_column(name, X.iloc[:, i]) for i, name in enumerate(names)]
+        return columns, True
+
+    def _column_names(self, n_features):
+        """The columns' names: ``feature_names_in_``, else x0, x1, ..."""
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            return [f"x{i}" for i in range(n_features)]
+        return [str(name) for name in names]
+
+    def _declared(self, n_features):
+        """Per column: True (categorical), False (numerical) or None (from its
+        dtype), from ``categorical_features``."""
+        spec = self.categorical_features
+        if isinstance(spec, str):  # "from_dtype"
+            return [None] * n_features
+        if spec is None:
+            return [False] * n_features
+        spec = np.asarray(spec)
+        if spec.size == 0:
+            return [False] * n_features
+        if spec.dtype.kind == "b":
+            if spec.shape != (n_features,):
+                raise ValueError(
+                    f"categorical_features as a boolean mask has shape {spec.shape}; "
+                    f"it must have shape ({n_features},), one entry per column."
+                )
+            return [bool(b) for b in spec]
+        if spec.dtype.kind in "iu":
+            if spec.min() < -n_features or spec.max() >= n_features:
+                raise ValueError(
+                    f"categorical_features holds indices {spec.tolist()}, some "
+                    f"outside [0, {n_features - 1}] for X with {n_features} columns."
+                )
+            chosen = set((spec % n_features).tolist())
+        elif spec.dtype.kind in "UO":
+            names = getattr(self, "feature_names_in_", None)
+            if names is None:
+                raise ValueError(
+                    "categorical_features holds column names, but X has no column "
+                    "names: pass a DataFrame, or give indices or a boolean mask."
+                )
+            unknown = sorted(set(spec.tolist()) - set(names.tolist()))
+            if unknown:
+                raise ValueError(
+                    f"categorical_features names columns that X does not have: "
+                    f"{unknown}."
+                )
+            chosen = {i for i, name in enumerate(names) if name in set(spec.tolist())}
+        else:
+            raise ValueError(
+                "categorical_features must be 'from_dtype', None, or an array-like "
+                "of column names, indices or booleans; got "
+                f"{self.categorical_features!r}."
+            )
+        return [i in chosen for i in range(n_features)]
+
+    @staticmethod
+    def _assemble(names, converted, from_frame):
+        """The converted columns as one X for the ColumnTransformer: a pandas
+        DataFrame (columns by name) for a DataFrame, else a NumPy array (float,
+        or object where there are categories)."""
+        if from_frame:
+            return pandas_module().DataFrame(dict(zip(names, converted)), copy=False)
+        if all(values.dtype == np.float64 for values in converted):
+            return np.column_stack(converted)
+        return np.column_stack([values.astype(object) for values in converted])
+
+    # -- fitting -----------------------------------------------------------------
+
+    def _numerical_pipeline(self, n_samples):
+        steps = [("impute", SimpleImputer(strategy="median"))]
+        if self.numerical_scaling == "standard":
+            steps.append(("scale", StandardScaler()))
+        elif self.numerical_scaling == "quantile":
+            steps.append(("scale", QuantileTransformer(
+                n_quantiles=min(1000, n_samples), output_distribution="normal",
+                subsample=10_000, random_state=self.random_state,
+            )))  # fmt: skip
+        else:
+            steps += [("scale", RobustScaler()), ("clip", _SmoothClip())]
+        if self.numerical_encoding == "piecewise_linear":
+            steps.append(("piecewise", PiecewiseLinearEncoder(n_bins=self.n_bins)))
+        return Pipeline(steps)
+
+    def _fit(self, X, y, *, transform):
+        columns, from_frame = self._read(X, reset=True)
+        declared = self._declared(len(columns))
+        typed = [
+            resolve_column(column, categorical=categorical, fitting=True)
+            for column, categorical in zip(columns, declared)
+        ]
+        names = [column.name for column in columns]
+        converted = [values for _, values in typed]
+        self._categorical = np.array([kind == "cat" for kind, _ in typed])
+        n_samples = len(converted[0])
+
+        def select(mask):
+            chosen = np.flatnonzero(mask)
+            return [names[i] for i in chosen] if from_frame else chosen.tolist()
+
+        def names_of(mask):
+            return np.array([names[i] for i in np.flatnonzero(mask)], dtype=object)
+
+        numerical = ~self._categorical
+        missing = np.array([
+            not categorical and np.isnan(values).any()
+            for categorical, values in zip(self._categorical, converted)
+        ])  # fmt: skip
+        target_encoded = np.zeros(len(columns), dtype=bool)
+        if self.max_onehot_categories is not None:
+            for i in np.flatnonzero(self._categorical):
+                levels = frequent_levels(converted[i], self.min_frequency)
+                target_encoded[i] = levels > self.max_onehot_categories
+        # The target is read only where a column has many levels.
+        target_type = None
+        if target_encoded.any() and y is not None:
+            target_type = type_of_target(y, input_name="y")
+        if target_type not in _TARGET_TYPES:
+            target_encoded[:] = False
+        onehot = self._categorical & ~target_encoded
+
+        parts = []
+        if numerical.any():
+            parts.append(
+                ("num", self._numerical_pipeline(n_samples), select(numerical))
+            )
+        if missing.any():
+            parts.append(("missing", MissingIndicator(features="all"), select(missing)))
+        if onehot.any():
+            encoder = OneHotEncoder(
+                handle_unknown="ignore",
+                min_frequency=self.min_frequency,
+                max_categories=self.max_onehot_categories,
+                sparse_output=False,
+            )
+            parts.append(("cat", encoder, select(onehot)))
+        if target_encoded.any():
+            encoder = _target_encoder(target_type, self.random_state)
+            parts.append(("target", encoder, select(target_encoded)))
+        self.column_transformer_ = ColumnTransformer(
+            parts, remainder="drop", sparse_threshold=0
+        ).set_output(transform="default")
+
+        self.numerical_features_ = names_of(numerical)
+        self.categorical_features_ = names_of(self._categorical)
+        self.onehot_features_ = names_of(onehot)
+        self.target_encoded_features_ = names_of(target_encoded)
+        self.missing_indicator_features_ = names_of(missing)
+        self._from_frame = from_frame
+
+        data = self._assemble(names, converted, from_frame)
+        if transform:
+            out = self.column_transformer_.fit_transform(data, y)
+            return np.asarray(out, dtype=self.dtype)
+        self.column_transformer_.fit(data, y)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Type the columns and fit the imputers, scalers and encoders.
+
+        Parameters
+        ----------
+        X : {DataFrame, array-like} of shape (n_samples, n_features)
+            The training table: a pandas or polars DataFrame, or an array.
+            Missing values (NaN, None, pandas.NA) are allowed.
+
+        y : array-like of shape (n_samples,), default=None
+            The target, used only to target encode the categorical columns with
+            more than ``max_onehot_categories`` levels.
+
+        Returns
+        -------
+        self : object
+            The fitted preprocessor.
+        """
+        return self._fit(X, y, transform=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Fit, then transform X, with the target encoding cross-fitted.
+
+        The same as ``fit(X, y).transform(X)`` except in target-encoded
+        columns, where each training row is encoded by the levels' means on
+        the other folds (see ``max_onehot_categories``).
+
+        Parameters
+        ----------
+        X : {DataFrame, array-like} of shape (n_samples, n_features)
+            The training table.
+
+        y : array-like of shape (n_samples,), default=None
+            The target (for target encoding only).
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out)
+            The encoded table.
+        """
+        return self._fit(X, y, transform=True)
+
+    def transform(self, X):
+        """Encode a table with the columns seen in fit.
+
+        Parameters
+        ----------
+        X : {DataFrame, array-like} of shape (n_samples, n_features)
+            The table, with the columns (and, for a DataFrame, the names) seen
+            in fit. New categories are encoded as zeros; missing values are
+            imputed.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out)
+            The encoded table, of type ``dtype``.
+        """
+        check_is_fitted(self)
+        columns, from_frame = self._read(X, reset=False)
+        converted = [
+            resolve_column(column, categorical=bool(categorical), fitting=False)[1]
+            for column, categorical in zip(columns, self._categorical)
+        ]
+        names = [column.name for column in columns]
+        data = self._assemble(names, converted, self._from_frame)
+        return np.asarray(self.column_transformer_.transform(data), dtype=self.dtype)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output columns, prefixed by the part that made them.
+
+        ``num__<column>`` (``num__<column>_bin<t>`` with the piecewise-linear
+        encoding), ``missing__<column>``, ``cat__<column>_<category>`` and
+        ``target__<column>`` (``target__<column>_<class>`` for several
+        classes).
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            The input column names; ``feature_names_in_`` if fitted on a
+            DataFrame, else ``x0``, ``x1``, ...
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per output column.
+        """
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)
+        inner = None if self._from_frame else names
+        out = self.column_transformer_.get_feature_names_out(inner)
+        prefix = "missing__missingindicator_"
+        return np.array(
+            [
+                "missing__" + name[len(prefix) :] if name.startswith(prefix) else name
+                for name in out
+            ],
+            dtype=object,
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.transformer_tags.preserves_dtype = [np.dtype(self.dtype).name]
+        return tags

@@ -1,0 +1,186 @@
+"""ONNX export of the tabular transformers: PiecewiseLinearEncoder alone, and a
+pipeline TabularPreprocessor -> DropoutMLPClassifier fed a mixed-type
+DataFrame (numbers with NaN, strings, categories, unseen categories) through
+tabular_onnx_inputs, run by ONNX Runtime against transform / predict_proba;
+the parts that cannot be exported raise an error naming them.
+
+Skipped without the ``onnx`` extra (skl2onnx, onnxruntime), which CI installs."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.pipeline import make_pipeline
+
+from skdropout import (
+    DropoutMLPClassifier,
+    PiecewiseLinearEncoder,
+    TabularPreprocessor,
+    register_onnx_converters,
+    tabular_onnx_inputs,
+)
+
+if not all(importlib.util.find_spec(name) for name in ("skl2onnx", "onnxruntime")):
+    pytest.skip(
+        'the onnx extra is not installed (pip install "skdropout[onnx]")',
+        allow_module_level=True,
+    )
+import onnxruntime as ort  # noqa: E402
+import skl2onnx  # noqa: E402
+from skl2onnx.common.data_types import FloatTensorType, StringTensorType  # noqa: E402
+
+pd = pytest.importorskip("pandas")
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+#: ONNX Runtime (float32) against scikit-learn (float64).
+TOL = dict(rtol=1e-4, atol=1e-5)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _registered():
+    register_onnx_converters()
+
+
+def _session(onx):
+    return ort.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+
+
+def _frame(n=80, seed=0):
+    """Numbers with NaN (float, Int64, boolean), strings with None, a
+    category with NaN, and a column of 40 levels."""
+    rng = np.random.RandomState(seed)
+
+    def holes(values):
+        return np.where(rng.rand(n) < 0.2, None, values)
+
+    return pd.DataFrame(
+        {
+            "height": np.where(rng.rand(n) < 0.2, np.nan, rng.normal(size=n)),
+            "age": pd.array(holes(rng.randint(20, 60, n)), dtype="Int64"),
+            "member": pd.array(holes(rng.rand(n) < 0.5), dtype="boolean"),
+            "city": pd.array(
+                rng.choice(
+                    ["Paris", "Lyon", "Nice", "Lille", None],
+                    n,
+                    p=[0.4, 0.3, 0.2, 0.05, 0.05],
+                ),
+                dtype="string",
+            ),  # fmt: skip
+            "colour": pd.Categorical(rng.choice(["red", "blue", None], n)),
+            "zip": [f"z{i}" for i in rng.randint(0, 40, n)],
+        }
+    )
+
+
+def _types(inputs):
+    return [
+        (name, StringTensorType([None, 1]) if values.dtype == object
+         else FloatTensorType([None, 1]))
+        for name, values in inputs.items()
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_piecewise_linear_encoder(dtype):
+    """The encoder's graph gives its transform, open end bins included, in the
+    input's precision."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 3)).astype(dtype)
+    X[:, 2] = np.round(X[:, 2])  # few distinct values: fewer bins
+    encoder = PiecewiseLinearEncoder(n_bins=5).fit(X)
+    X_test = np.r_[X, 5 * X[:5]].astype(dtype)  # beyond the training range
+    onx = skl2onnx.to_onnx(encoder, X_test[:1])
+    (out,) = _session(onx).run(None, {"X": X_test})
+    assert out.dtype == dtype
+    assert_allclose(out, encoder.transform(X_test), **TOL)
+
+
+PREPROCESSORS = {
+    "one-hot-and-target": dict(min_frequency=3, max_onehot_categories=10),
+    "robust-piecewise": dict(
+        numerical_scaling="robust", numerical_encoding="piecewise_linear", n_bins=6
+    ),
+    "all-one-hot": dict(min_frequency=None, max_onehot_categories=None),
+}
+
+
+@pytest.mark.parametrize("params", PREPROCESSORS.values(), ids=PREPROCESSORS)
+def test_pipeline_on_a_mixed_frame(params):
+    """TabularPreprocessor -> DropoutMLPClassifier on a raw frame: ONNX Runtime
+    gives the pipeline's probabilities and labels, and the preprocessor's
+    output, also for rows with unseen categories and new missing values."""
+    X, y = _frame(), np.random.RandomState(1).randint(0, 2, 80)
+    mlp = DropoutMLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    pipe = make_pipeline(TabularPreprocessor(**params), mlp).fit(X, y)
+    X_test = pd.concat([X, _frame(n=10, seed=2)], ignore_index=True)
+    X_test.loc[80:, "city"] = pd.array(["Berlin", "Rome"] * 5, dtype="string")
+    X_test["colour"] = X_test["colour"].cat.add_categories("green")
+    X_test.loc[85:, "colour"] = "green"
+    inputs = tabular_onnx_inputs(pipe[0], X_test)
+    onx = skl2onnx.to_onnx(pipe, initial_types=_types(inputs),
+                           options={"zipmap": False})  # fmt: skip
+    labels, proba = _session(onx).run(None, inputs)
+    assert_allclose(proba, pipe.predict_proba(X_test), **TOL)
+    assert_array_equal(labels, pipe.predict(X_test))
+    onx = skl2onnx.to_onnx(pipe[0], initial_types=_types(inputs))
+    (out,) = _session(onx).run(None, inputs)
+    assert_allclose(out, pipe[0].transform(X_test), **TOL)
+
+
+def test_target_encoding_is_exported():
+    """The binary target encoding of the many-level column is in the graph."""
+    X, y = _frame(), np.random.RandomState(1).randint(0, 2, 80)
+    prep = TabularPreprocessor(min_frequency=1, max_onehot_categories=10).fit(X, y)
+    assert_array_equal(prep.target_encoded_features_, ["zip"])
+    inputs = tabular_onnx_inputs(prep, X)
+    onx = skl2onnx.to_onnx(prep, initial_types=_types(inputs))
+    (out,) = _session(onx).run(None, inputs)
+    assert_allclose(out[:, -1], prep.transform(X)[:, -1], **TOL)
+
+
+def test_numeric_array_as_one_input():
+    """A preprocessor fitted on a NumPy array of numbers takes one tensor."""
+    X = np.random.RandomState(0).normal(size=(30, 3))
+    X[::4, 1] = np.nan
+    prep = TabularPreprocessor().fit(X)
+    onx = skl2onnx.to_onnx(prep, X[:1].astype(np.float32))
+    (out,) = _session(onx).run(None, {"X": X.astype(np.float32)})
+    assert_allclose(out, prep.transform(X), **TOL)
+
+
+def test_tabular_onnx_inputs():
+    """One (n, 1) column per input column, float32 with NaN or str with 'nan'."""
+    X = _frame(n=10)
+    prep = TabularPreprocessor().fit(X)
+    inputs = tabular_onnx_inputs(prep, X)
+    assert list(inputs) == list(X.columns)
+    assert inputs["age"].dtype == np.float32 and inputs["age"].shape == (10, 1)
+    assert_array_equal(np.isnan(inputs["age"].ravel()), X["age"].isna())
+    city = inputs["city"].ravel()
+    assert_array_equal(city == "nan", X["city"].isna())
+
+
+@pytest.mark.parametrize(
+    "params, y, match",
+    [
+        (dict(numerical_scaling="quantile"), None, "QuantileTransformer"),
+        (
+            dict(min_frequency=1, max_onehot_categories=10),
+            np.arange(80) % 3,
+            "TargetEncoder",
+        ),
+    ],
+    ids=["quantile", "multiclass-target-encoding"],
+)
+def test_unsupported_parts_are_named(params, y, match):
+    """Quantile scaling and multiclass target encoding cannot be exported: the
+    conversion raises NotImplementedError naming the part."""
+    X = _frame()
+    prep = TabularPreprocessor(**params).fit(X, y)
+    inputs = tabular_onnx_inputs(prep, X)
+    with pytest.raises(NotImplementedError, match=match):
+        skl2onnx.to_onnx(prep, initial_types=_types(inputs))

@@ -1,0 +1,420 @@
+"""TabularPreprocessor: column typing from dtypes and categorical_features,
+missing values, unseen categories, the scalings, one-hot against target
+encoding, the errors that name a column, output names and types, polars,
+persistence with skops and pickle, and a pipeline ending in a dropout MLP."""
+
+import datetime
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import QuantileTransformer, RobustScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skdropout import DropoutMLPClassifier, PiecewiseLinearEncoder, TabularPreprocessor
+from skdropout._tabular import smooth_clip
+
+pd = pytest.importorskip("pandas")
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+ESTIMATORS = [
+    TabularPreprocessor(),
+    TabularPreprocessor(numerical_scaling="quantile", random_state=0),
+    TabularPreprocessor(numerical_scaling="robust"),
+    TabularPreprocessor(numerical_encoding="piecewise_linear", n_bins=4),
+    TabularPreprocessor(dtype=np.float32),
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    """Each of scikit-learn's API checks passes."""
+    check(estimator)
+
+
+def _mixed_frame():
+    """Eight rows with a missing value in every column type."""
+    return pd.DataFrame(
+        {
+            "height": [1.5, np.nan, 1.7, 1.8, 1.6, 1.9, 1.7, 1.6],
+            "age": pd.array([25, None, 40, 31, 52, 47, 33, 29], dtype="Int64"),
+            "member": pd.array(
+                [True, None, False, True, True, False, True, False], dtype="boolean"
+            ),  # fmt: skip
+            "city": pd.array(
+                ["Paris", "Lyon", None, "Paris", "Nice", "Lyon", "Paris", "Nice"],
+                dtype="string",
+            ),  # fmt: skip
+            "colour": pd.Categorical(
+                ["red", "blue", "red", None, "blue", "red", "red", "blue"]
+            ),  # fmt: skip
+            "plan": ["a", "b", "a", np.nan, "b", None, "a", "a"],
+            "rooms": [1, 2, 3, 2, 1, 3, 2, 2],
+        }
+    )
+
+
+def test_mixed_frame_with_missing_values_everywhere():
+    """Every column type with NaN encodes to finite numbers: numbers and
+    booleans imputed and flagged, categories with a 'nan' column."""
+    X = _mixed_frame()
+    prep = TabularPreprocessor(min_frequency=None)
+    out = prep.fit_transform(X)
+    assert out.dtype == np.float64 and np.isfinite(out).all()
+    assert_array_equal(prep.numerical_features_, ["height", "age", "member", "rooms"])
+    assert_array_equal(prep.categorical_features_, ["city", "colour", "plan"])
+    assert_array_equal(prep.missing_indicator_features_, ["height", "age", "member"])
+    names = list(prep.get_feature_names_out())
+    assert names[:7] == [
+        "num__height", "num__age", "num__member", "num__rooms",
+        "missing__height", "missing__age", "missing__member",
+    ]  # fmt: skip
+    assert {
+        "cat__city_Paris",
+        "cat__city_nan",
+        "cat__colour_nan",
+        "cat__plan_nan",
+    } <= set(names)
+    assert_array_equal(out[1, 4:7], [1, 1, 1])
+    assert out.shape == (8, len(names))
+    assert_allclose(out, prep.fit(X).transform(X))
+
+
+def test_unseen_categories_encode_as_zeros_without_warning():
+    """Categories that fit did not see give zeros in their one-hot columns,
+    with no error and no warning; missing numbers are imputed and flagged."""
+    X = _mixed_frame()
+    prep = TabularPreprocessor(min_frequency=None).fit(X)
+    new = pd.DataFrame(
+        {
+            "height": [np.nan],
+            "age": pd.array([None], dtype="Int64"),
+            "member": pd.array([None], dtype="boolean"),
+            "city": pd.array(["Berlin"], dtype="string"),
+            "colour": pd.Categorical(["green"]),
+            "plan": ["z"],
+            "rooms": [9],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = prep.set_output(transform="pandas").transform(new)
+    categories = [c for c in out.columns if c.startswith("cat__")]
+    assert_array_equal(out[categories].to_numpy(), 0)
+    assert_array_equal(out[["missing__height", "missing__age"]].to_numpy(), 1)
+    assert_array_equal(out.columns, prep.get_feature_names_out())
+
+
+def test_booleans_are_zero_one_numbers():
+    """A bool column is numerical, 0 and 1 before scaling."""
+    X = pd.DataFrame({"flag": [True, False, True, True]})
+    prep = TabularPreprocessor().fit(X)
+    assert_array_equal(prep.numerical_features_, ["flag"])
+    scaler = prep.column_transformer_.named_transformers_["num"][-1]
+    assert_allclose(scaler.mean_, [0.75])
+
+
+@pytest.mark.parametrize(
+    "spec", [["age", "plan", "rooms"], [1, 3, -1], [False, True, False, True, True]]
+)
+def test_categorical_features_by_name_index_or_mask(spec):
+    """categorical_features makes the listed columns categorical (whole numbers
+    as integer strings, also with missing values), the others numerical, as in
+    HistGradientBoosting."""
+    X = _mixed_frame()[["height", "age", "member", "plan", "rooms"]]
+    prep = TabularPreprocessor(categorical_features=spec, min_frequency=None).fit(X)
+    assert_array_equal(prep.categorical_features_, ["age", "plan", "rooms"])
+    assert_array_equal(prep.numerical_features_, ["height", "member"])
+    names = prep.get_feature_names_out()
+    assert {"cat__rooms_3", "cat__age_25", "cat__age_nan"} <= set(names)
+
+
+def test_strings_outside_categorical_features_are_an_error():
+    """A column of strings left out of categorical_features is refused by name."""
+    X = _mixed_frame()[["height", "plan"]]
+    with pytest.raises(ValueError, match="'plan'.*not in categorical_features"):
+        TabularPreprocessor(categorical_features=["height"]).fit(X)
+
+
+def test_numpy_arrays_numbers_and_strings():
+    """A numeric array is all numbers; an object array of strings all
+    categories; an object array of numbers all numbers."""
+    numbers = TabularPreprocessor().fit(np.array([[1.0, np.nan], [2.0, 3.0]]))
+    assert_array_equal(numbers.numerical_features_, ["x0", "x1"])
+    assert_array_equal(numbers.missing_indicator_features_, ["x1"])
+    strings = np.array([["a", None], ["b", "c"], ["a", "c"]], dtype=object)
+    prep = TabularPreprocessor(min_frequency=None).fit(strings)
+    assert_array_equal(prep.categorical_features_, ["x0", "x1"])
+    assert "cat__x1_nan" in prep.get_feature_names_out()
+    objects = TabularPreprocessor().fit(np.array([[1, 2.5], [3, None]], dtype=object))
+    assert_array_equal(objects.numerical_features_, ["x0", "x1"])
+
+
+def test_missing_indicator_only_for_columns_missing_in_fit():
+    """Only columns with NaN in fit get an indicator; NaN that appears at
+    transform in another column is imputed with its median."""
+    X = pd.DataFrame({"a": [1.0, np.nan, 3.0], "b": [1.0, 2.0, 6.0]})
+    prep = TabularPreprocessor().fit(X)
+    assert_array_equal(prep.missing_indicator_features_, ["a"])
+    out = prep.transform(pd.DataFrame({"a": [1.0], "b": [np.nan]}))
+    assert_allclose(
+        out[0, 1], prep.transform(pd.DataFrame({"a": [1.0], "b": [2.0]}))[0, 1]
+    )
+
+
+def test_scalings():
+    """standard: zero mean, unit variance; quantile: QuantileTransformer to a
+    normal with n_quantiles capped by the rows (no warning); robust:
+    RobustScaler then the smooth clipping, bounded by 3."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"x": np.r_[rng.normal(size=29), 1e6]})
+    standard = TabularPreprocessor().fit_transform(X)
+    assert_allclose([standard.mean(), standard.std()], [0, 1], atol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quantile = TabularPreprocessor(numerical_scaling="quantile").fit_transform(X)
+    expected = QuantileTransformer(n_quantiles=30, output_distribution="normal")
+    assert_allclose(quantile, expected.fit_transform(X))
+    robust = TabularPreprocessor(numerical_scaling="robust").fit_transform(X)
+    assert_allclose(robust, smooth_clip(RobustScaler().fit_transform(X)))
+    assert np.abs(robust).max() < 3 and robust.max() > 2.99
+
+
+def test_smooth_clip_values():
+    """x / sqrt(1 + (x/3)^2): 0 -> 0, 3 -> 3/sqrt(2), odd."""
+    assert_allclose(
+        smooth_clip(np.array([0.0, 3.0, -3.0])), [0, 3 / 2**0.5, -3 / 2**0.5]
+    )
+
+
+def test_piecewise_linear_option_keeps_missing_indicators():
+    """numerical_encoding='piecewise_linear' encodes each number after scaling
+    as ramps (num__<column>_bin<t>) and keeps the missing indicators."""
+    X = pd.DataFrame({"x": [0.0, 1, 2, 3, np.nan, 4, 5, 6, 7, 8]})
+    prep = TabularPreprocessor(numerical_encoding="piecewise_linear", n_bins=4)
+    out = prep.fit_transform(X)
+    names = list(prep.get_feature_names_out())
+    assert names == [f"num__x_bin{t}" for t in range(4)] + ["missing__x"]
+    encoder = prep.column_transformer_.named_transformers_["num"][-1]
+    assert isinstance(encoder, PiecewiseLinearEncoder)
+    assert_array_equal(out[:, -1], np.isnan(X["x"]))
+    assert_allclose(out[0, :4], [0, 0, 0, 0])
+    assert_allclose(out[-1, :4], [1, 1, 1, 1])
+
+
+def test_infrequent_categories_are_pooled():
+    """Categories rarer than min_frequency share one infrequent column."""
+    X = pd.DataFrame({"c": ["a"] * 5 + ["b"] * 5 + ["c", "d"]})
+    prep = TabularPreprocessor(min_frequency=3).fit(X)
+    assert_array_equal(
+        prep.get_feature_names_out(),
+        ["cat__c_a", "cat__c_b", "cat__c_infrequent_sklearn"],
+    )
+    out = prep.transform(pd.DataFrame({"c": ["c", "new"]}))
+    assert_array_equal(out, [[0, 0, 1], [0, 0, 0]])
+
+
+def _many_levels(n=60, levels=40):
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(
+        {"zip": [f"z{i % levels}" for i in range(n)], "x": rng.normal(size=n)}
+    )
+    return X, (np.arange(n) % levels < levels // 2).astype(int)
+
+
+def test_many_levels_are_target_encoded_with_a_target():
+    """A column with more levels than max_onehot_categories is target encoded
+    when fit has y, cross-fitted by fit_transform."""
+    X, y = _many_levels()
+    prep = TabularPreprocessor(
+        min_frequency=1, max_onehot_categories=10, random_state=0
+    )
+    crossed = prep.fit_transform(X, y)
+    assert_array_equal(prep.target_encoded_features_, ["zip"])
+    assert list(prep.get_feature_names_out()) == ["num__x", "target__zip"]
+    refit = prep.transform(X)
+    assert not np.allclose(crossed[:, 1], refit[:, 1])  # cross fitting
+    assert_allclose(crossed[:, 0], refit[:, 0])
+
+
+def test_many_levels_without_a_target_are_capped_one_hot():
+    """Without y such a column stays one-hot, with at most
+    max_onehot_categories columns."""
+    X, _ = _many_levels()
+    prep = TabularPreprocessor(min_frequency=1, max_onehot_categories=10).fit(X)
+    assert len(prep.target_encoded_features_) == 0
+    assert_array_equal(prep.onehot_features_, ["zip"])
+    assert prep.transform(X).shape == (60, 1 + 10)
+
+
+def test_target_is_read_only_for_many_levels():
+    """Without a many-level column, y is not read: any y fits, even with NaN."""
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "c": ["x", "y", "x"]})
+    prep = TabularPreprocessor().fit(X, [np.nan, 1.0, 2.0])
+    assert len(prep.target_encoded_features_) == 0
+
+
+@pytest.mark.parametrize(
+    "column, error, match",
+    [
+        (pd.date_range("2020-01-01", periods=4), TypeError, "'bad'.*dates"),
+        (pd.to_timedelta([1, 2, 3, 4], unit="D"), TypeError, "'bad'.*durations"),
+        ([datetime.date(2020, 1, d) for d in range(1, 5)], TypeError, "'bad'.*dates"),
+        (["a", 1, "b", 2.5], ValueError, "'bad' mixes strings and numbers"),
+        ([np.nan] * 4, ValueError, "'bad' has only missing values"),
+        ([None] * 4, ValueError, "'bad' has only missing values"),
+        (np.array([1j, 2, 3, 4]), ValueError, "'bad' holds complex"),
+        ([[1], [2], [3], [4]], TypeError, "'bad' holds a value of type list"),
+        ([{"a": 1}, None, None, None], TypeError, "'bad' holds a value of type dict"),
+        ([1.0, np.inf, 2.0, 3.0], ValueError, "'bad' holds infinite"),
+    ],
+    ids=[
+        "datetime",
+        "timedelta",
+        "date-objects",
+        "mixed",
+        "all-nan",
+        "all-none",
+        "complex",
+        "list",
+        "dict",
+        "inf",
+    ],  # fmt: skip
+)
+def test_unencodable_columns_are_refused_by_name(column, error, match):
+    """Columns nothing can encode raise an error that names them and says what
+    to do."""
+    X = pd.DataFrame({"ok": [1.0, 2.0, 3.0, 4.0]})
+    X["bad"] = pd.Series(list(column) if isinstance(column, list) else column)
+    with pytest.raises(error, match=match):
+        TabularPreprocessor().fit(X)
+
+
+def test_transform_refuses_strings_in_a_numerical_column():
+    """A column numerical in fit that holds strings at transform is refused."""
+    prep = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0]}))
+    with pytest.raises(ValueError, match="'a'.*numerical in fit"):
+        prep.transform(pd.DataFrame({"a": ["x", "y"]}))
+
+
+def test_empty_frames_are_refused():
+    """No rows or no columns: scikit-learn's errors."""
+    with pytest.raises(ValueError, match="0 sample"):
+        TabularPreprocessor().fit(pd.DataFrame({"a": []}))
+    with pytest.raises(ValueError, match="0 feature"):
+        TabularPreprocessor().fit(pd.DataFrame(index=range(3)))
+
+
+def test_float32_output():
+    """dtype=np.float32 gives float32 output."""
+    out = TabularPreprocessor(dtype=np.float32, min_frequency=None).fit_transform(
+        _mixed_frame()
+    )
+    assert out.dtype == np.float32
+
+
+def test_polars_frame_gives_the_pandas_result():
+    """A polars DataFrame encodes exactly as the same pandas DataFrame."""
+    pl = pytest.importorskip("polars")
+    pytest.importorskip("pyarrow")
+    X = _mixed_frame()
+    X_pl = pl.from_pandas(X)
+    ours = TabularPreprocessor(min_frequency=None).fit(X_pl)
+    theirs = TabularPreprocessor(min_frequency=None).fit(X)
+    assert_allclose(ours.transform(X_pl), theirs.transform(X))
+    assert_array_equal(ours.get_feature_names_out(), theirs.get_feature_names_out())
+
+
+def _pipeline():
+    X = pd.concat([_mixed_frame()] * 3, ignore_index=True)
+    y = np.array(["no", "yes"] * 12)
+    pipe = make_pipeline(
+        TabularPreprocessor(min_frequency=2),
+        DropoutMLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0),
+    )
+    return pipe.fit(X, y), X
+
+
+def test_pipeline_with_a_dropout_mlp():
+    """Pipeline(TabularPreprocessor(), DropoutMLPClassifier()) fits a raw frame
+    and predicts a frame with unseen categories."""
+    pipe, X = _pipeline()
+    new = X.head(2).copy()
+    new["city"] = pd.array(["Berlin", None], dtype="string")
+    proba = pipe.predict_proba(new)
+    assert proba.shape == (2, 2) and np.isfinite(proba).all()
+
+
+#: What a skops file of a TabularPreprocessor (and of a pipeline ending in a
+#: dropout MLP) asks to trust, beyond skops' defaults: skdropout's own types;
+#: numpy.dtype, which SimpleImputer keeps (``_fit_dtype``) and skops 0.16 does
+#: not trust by default; and, with target encoding under scikit-learn >= 1.9,
+#: the folds (StratifiedKFold for classes, KFold for a continuous target).
+TRUSTED = [
+    "numpy.dtype",
+    "skdropout._classifier.DropoutMLPClassifier",
+    "skdropout._optimizers.Adam",
+    "skdropout._piecewise.PiecewiseLinearEncoder",
+    "skdropout._tabular.TabularPreprocessor",
+    "skdropout._tabular._SmoothClip",
+    "sklearn.model_selection._split.KFold",
+    "sklearn.model_selection._split.StratifiedKFold",
+]
+
+
+def _fitted_preprocessors():
+    X, y = _many_levels()
+    X["city"] = ["a", "b", None] * 20
+    X.loc[3, "x"] = np.nan
+    return X, [
+        TabularPreprocessor(
+            min_frequency=1, max_onehot_categories=10, random_state=0
+        ).fit(X, y),  # fmt: skip
+        TabularPreprocessor(
+            min_frequency=1, max_onehot_categories=10, random_state=0
+        ).fit(X, y + 0.5),  # fmt: skip
+        TabularPreprocessor(
+            numerical_scaling="robust", numerical_encoding="piecewise_linear"
+        ).fit(X),  # fmt: skip
+        TabularPreprocessor(numerical_scaling="quantile", random_state=0).fit(X),
+    ]
+
+
+def test_skops_and_pickle_round_trips():
+    """skops (trusting TRUSTED) and pickle restore preprocessors that give
+    identical output."""
+    sio = pytest.importorskip("skops.io")
+    X, preprocessors = _fitted_preprocessors()
+    for prep in preprocessors:
+        data = sio.dumps(prep)
+        assert set(sio.get_untrusted_types(data=data)) <= set(TRUSTED)
+        expected = prep.transform(X)
+        for loaded in (
+            sio.loads(data, trusted=TRUSTED),
+            pickle.loads(pickle.dumps(prep)),
+        ):
+            assert_array_equal(loaded.transform(X), expected)
+            assert_array_equal(
+                loaded.get_feature_names_out(), prep.get_feature_names_out()
+            )
+
+
+def test_pipeline_skops_round_trip_predicts_identically():
+    """A skops file of the pipeline asks to trust exactly numpy.dtype and
+    skdropout's types, and loads into identical predictions (pickle too)."""
+    sio = pytest.importorskip("skops.io")
+    pipe, X = _pipeline()
+    data = sio.dumps(pipe)
+    assert sorted(sio.get_untrusted_types(data=data)) == [
+        "numpy.dtype",
+        "skdropout._classifier.DropoutMLPClassifier",
+        "skdropout._optimizers.Adam",
+        "skdropout._tabular.TabularPreprocessor",
+    ]
+    for loaded in (sio.loads(data, trusted=TRUSTED), pickle.loads(pickle.dumps(pipe))):
+        assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
+        assert_array_equal(loaded.predict(X), pipe.predict(X))

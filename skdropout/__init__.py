@@ -6,7 +6,8 @@ from skdropout._classifier import DropoutMLPClassifier
 from skdropout._classifier_cv import DropoutMLPClassifierCV
 from skdropout._display import LossCurveDisplay
 from skdropout._fit_blocks import fit_blocks
-from skdropout._onnx import register_onnx_converters, tabular_onnx_inputs
+from skdropout._onnx import register_onnx_converters
+from skdropout._onnx_tabular import tabular_onnx_inputs
 from skdropout._piecewise import PiecewiseLinearEncoder
 from skdropout._regressor import DropoutMLPRegressor
 from skdropout._regressor_cv import DropoutMLPRegressorCV

@@ -303,7 +303,8 @@ def _convert_mean_of_networks(scope, operator, container):
     outputs = [
         add_network(
             scope, container, operator.inputs[0].full_name, m.coefs_,
-            m.intercepts_, m.activation, m.out_activation_, np.float32,
+            m.intercepts_, activation=m.activation,
+            out_activation=m.out_activation_, dtype=np.float32,
         )
         for m in operator.raw_operator.members
     ]  # fmt: skip

@@ -8,11 +8,9 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 
 from skdropout._classifier import DropoutMLPClassifier
 from skdropout._cv import BaseDropoutMLPCV
-from skdropout._docstrings import fill
 from skdropout._losses import LOSSES
 
 
-@fill()
 class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     """Dropout MLP classifier with the search of the drop rate and the weight
     decay built in, and its fold models averaged.
@@ -54,7 +52,18 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         scikit-learn scorer (``check_scoring``).
 
     refit : bool, default=False
-        {cv_refit}
+        False: predict with the fold models that ``ensemble`` keeps, each
+        trained on its fold's training part ((k-1)/k of the data), weighted as
+        ``ensemble_weights_`` says (as pytabkit's RealMLP bags its fold models and
+        as ``LogisticRegressionCV(refit=False)`` averages its folds). True: refit
+        on all the data every candidate that the ensemble uses, each for its
+        chosen number of epochs, and predict with these networks instead, with the
+        same weights: with ``ensemble='best'`` the best candidate alone, which is
+        ``GridSearchCV``'s refit; with ``'greedy'`` each candidate that the
+        selection picked (AutoGluon's ``refit_full``). Each network then sees all
+        the data, but the ensemble has one member per candidate instead of one
+        per fold, and the cross-validated scores estimate the fold models' error,
+        not the refits'. Costs one fit on all the data per candidate used.
         False is the classifier's default: on ``benchmarks/bench_quality.py``,
         refitting the best candidate lost log-loss to the fold models' average
         on 2 of the 3 classification data sets where it was measured (Caravan,
@@ -81,7 +90,18 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         oversubscribe the cores.
 
     early_stopping : bool, default=True
-        {cv_early_stopping}
+        Whether the number of epochs is chosen like the candidates, on the
+        folds' held-out parts: every search fit has its fold's held-out part as
+        validation set (its loss or score after every epoch, as
+        ``early_stopping_metric`` says) and stops ``n_iter_no_change`` epochs after
+        its best there (or at ``max_iter``); each candidate gets the number of
+        epochs whose mean over the folds is best, within what all its folds ran
+        (``max_iter`` in ``cv_results_['params']``); and the fold models kept are
+        refitted for that many epochs of the same schedules (``schedule_epochs``),
+        which gives them, bit for bit, the weights their search fits had then.
+        ``validation_fraction`` is not used: the held-out parts are the validation
+        sets. False: the fold models run to ``max_iter`` (or their training-loss
+        rule) and keep their last epoch.
 
     hidden_layer_sizes, activation, ... : see :class:`~skdropout.DropoutMLPClassifier`
         Every other parameter of :class:`~skdropout.DropoutMLPClassifier`, with the same

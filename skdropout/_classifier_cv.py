@@ -64,11 +64,10 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         the data, but the ensemble has one member per candidate instead of one
         per fold, and the cross-validated scores estimate the fold models' error,
         not the refits'. Costs one fit on all the data per candidate used.
-        False is the classifier's default: on ``benchmarks/bench_quality.py``,
-        refitting the best candidate lost log-loss to the fold models' average
-        on 2 of the 3 classification data sets where it was measured (Caravan,
-        CreditCard; SwissLabor tied). Log-loss rewards the average of several
-        networks' probabilities.
+        False is the classifier's default: log-loss rewards the average of
+        several networks' probabilities, and on the benchmark the fold models'
+        average predicted better than a refit (see the user guide's recipe
+        page).
 
     ensemble : {'best', 'greedy'}, default='greedy'
         Which candidates the prediction uses: 'best' the best candidate
@@ -77,12 +76,11 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         each adding the candidate whose fold models' out-of-fold predictions
         most lower the log-loss of the average; ``candidate_weights_`` gives
         each candidate's share. The prediction averages their fold models (or
-        their refits with ``refit=True``). It is the default: on
-        ``benchmarks/bench_quality.py`` it beat 'best' on 7 of the 17 data sets
-        and lost on 3 (by at most 0.0004 of log-loss), for 12 to 17 % more fit
-        time (with ``early_stopping``, every candidate's fold models are
-        refitted to its chosen epochs) and a prediction that runs the fold
-        models of every candidate picked.
+        their refits with ``refit=True``). It is the default: on the benchmark
+        it predicted better than 'best' more often than worse (see the user
+        guide's recipe page), for more fit time (with ``early_stopping``,
+        every candidate's fold models are refitted to its chosen epochs) and a
+        prediction that runs the fold models of every candidate picked.
 
     n_jobs : int, default=None
         Fits run in parallel with joblib (-1: all cores). With more than one
@@ -186,8 +184,8 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
 
     Notes
     -----
-    **The defaults** are the training recipe that ``benchmarks/bench_quality.py``
-    measured on 17 real data sets (see the user guide's recipe page):
+    **The defaults** are the training recipe measured by the package's quality
+    benchmark (see the user guide's recipe page):
     ``hidden_layer_sizes=(256,)``, ``batch_size=64``,
     ``learning_rate='cosine'`` from ``learning_rate_init=0.001``,
     ``dropout_schedule='flat_cosine'``, ``alpha=0``, and the number of epochs
@@ -195,15 +193,13 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     (``early_stopping=True``, ``early_stopping_metric='loss'``; a search fit
     stops ``n_iter_no_change=20`` epochs after its best): without it, the
     probabilities of a network trained to the end grow over-confident and the
-    log-loss suffers, most on small data sets. ``max_iter=200`` is a cap that
+    log-loss suffers, most on small data. ``max_iter=200`` is a cap that
     should not bind: the search stops on the held-out curves, and only small
-    data sets whose loss still falls run long (with ``max_iter=100``, olive
-    chose 89 to 93 epochs, where the cosine schedule had all but stopped
-    learning, log-loss 0.016; with 200, 101 to 111 epochs and 0.008, for the
-    same total fit time on the benchmark's 9 classification data sets).
-    Running every search fit to ``max_iter`` instead of stopping 20 epochs
-    after its best was better on 3 of those data sets, worse on none, at
-    more than twice the cost; stopping after 10 was worse on 5 of them.
+    training sets whose loss still falls run long (a cap of 100 stopped some
+    of them at the end of a cosine schedule that had all but stopped
+    learning). Stopping a search fit 20 epochs after its best costs far less
+    than running it to ``max_iter``, for a small loss of quality; 10 epochs
+    stopped too early.
 
     **Honest scores.** The number of epochs is chosen as the drop rate and the
     weight decay are: one for all the folds of a candidate, on the mean of
@@ -214,8 +210,8 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     ``best_score_`` is, like any maximum over candidates, slightly optimistic.
     Keeping each fold model's own best epoch on its held-out part would score
     it on the data that chose it; an inner validation split of each training
-    part (this estimator's first version) cost small data sets a fifth of
-    their training rows and chose the epoch on a handful of them.
+    part (this estimator's first version) cost small training sets a fifth
+    of their rows and chose the epoch on a handful of them.
 
     **Cost.** ``len(dropouts) * len(weight_decays) * n_splits`` fits; with
     ``early_stopping``, the kept fold models that ran longer than their chosen

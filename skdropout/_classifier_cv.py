@@ -106,12 +106,13 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         meaning, except ``dropout`` and ``weight_decay``, which the candidates
         set, and ``early_stopping`` (above). The defaults differ: they are the
         training recipe of the best tabular MLPs (see Notes), not
-        scikit-learn's.
+        scikit-learn's. ``validation_fraction=0.2`` is not used: the folds'
+        held-out parts are the validation sets.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        The class labels (for multilabel targets, the label indices).
+        Class labels (for multilabel targets, the label indices).
 
     dropout_ : float or tuple
         The drop rate of the best candidate.
@@ -173,8 +174,9 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during fit, when X has string feature names.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of features seen during fit; defined only when ``X`` has feature names
+        that are all strings.
 
     See Also
     --------

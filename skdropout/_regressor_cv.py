@@ -112,7 +112,10 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         meaning, except ``dropout`` and ``weight_decay``, which the candidates
         set, and ``early_stopping`` (above). The defaults differ: they are the
         training recipe of the best tabular MLPs (see Notes), not
-        scikit-learn's.
+        scikit-learn's. ``validation_fraction=0.2`` is not used: the folds'
+        held-out parts are the validation sets. ``early_stopping_metric='loss'``
+        chooses the number of epochs on the held-out loss when
+        ``early_stopping=True``.
 
     Attributes
     ----------
@@ -176,8 +179,9 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during fit, when X has string feature names.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of features seen during fit; defined only when ``X`` has feature names
+        that are all strings.
 
     See Also
     --------

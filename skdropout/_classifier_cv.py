@@ -8,11 +8,9 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 
 from skdropout._classifier import DropoutMLPClassifier
 from skdropout._cv import BaseDropoutMLPCV
-from skdropout._docstrings import fill
 from skdropout._losses import LOSSES
 
 
-@fill()
 class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     """Dropout MLP classifier with the search of the drop rate and the weight
     decay built in, and its fold models averaged.
@@ -54,12 +52,22 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         scikit-learn scorer (``check_scoring``).
 
     refit : bool, default=False
-        {cv_refit}
-        False is the classifier's default: on ``benchmarks/bench_quality.py``,
-        refitting the best candidate lost log-loss to the fold models' average
-        on 2 of the 3 classification data sets where it was measured (Caravan,
-        CreditCard; SwissLabor tied). Log-loss rewards the average of several
-        networks' probabilities.
+        False: predict with the fold models that ``ensemble`` keeps, each
+        trained on its fold's training part ((k-1)/k of the data), weighted as
+        ``ensemble_weights_`` says (as pytabkit's RealMLP bags its fold models and
+        as ``LogisticRegressionCV(refit=False)`` averages its folds). True: refit
+        on all the data every candidate that the ensemble uses, each for its
+        chosen number of epochs, and predict with these networks instead, with the
+        same weights: with ``ensemble='best'`` the best candidate alone, which is
+        ``GridSearchCV``'s refit; with ``'greedy'`` each candidate that the
+        selection picked (AutoGluon's ``refit_full``). Each network then sees all
+        the data, but the ensemble has one member per candidate instead of one
+        per fold, and the cross-validated scores estimate the fold models' error,
+        not the refits'. Costs one fit on all the data per candidate used.
+        False is the classifier's default: log-loss rewards the average of
+        several networks' probabilities, and on the benchmark the fold models'
+        average predicted better than a refit (see the user guide's recipe
+        page).
 
     ensemble : {'best', 'greedy'}, default='greedy'
         Which candidates the prediction uses: 'best' the best candidate
@@ -68,12 +76,11 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         each adding the candidate whose fold models' out-of-fold predictions
         most lower the log-loss of the average; ``candidate_weights_`` gives
         each candidate's share. The prediction averages their fold models (or
-        their refits with ``refit=True``). It is the default: on
-        ``benchmarks/bench_quality.py`` it beat 'best' on 7 of the 17 data sets
-        and lost on 3 (by at most 0.0004 of log-loss), for 12 to 17 % more fit
-        time (with ``early_stopping``, every candidate's fold models are
-        refitted to its chosen epochs) and a prediction that runs the fold
-        models of every candidate picked.
+        their refits with ``refit=True``). It is the default: on the benchmark
+        it predicted better than 'best' more often than worse (see the user
+        guide's recipe page), for more fit time (with ``early_stopping``,
+        every candidate's fold models are refitted to its chosen epochs) and a
+        prediction that runs the fold models of every candidate picked.
 
     n_jobs : int, default=None
         Fits run in parallel with joblib (-1: all cores). With more than one
@@ -81,19 +88,31 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         oversubscribe the cores.
 
     early_stopping : bool, default=True
-        {cv_early_stopping}
+        Whether the number of epochs is chosen like the candidates, on the
+        folds' held-out parts: every search fit has its fold's held-out part as
+        validation set (its loss or score after every epoch, as
+        ``early_stopping_metric`` says) and stops ``n_iter_no_change`` epochs after
+        its best there (or at ``max_iter``); each candidate gets the number of
+        epochs whose mean over the folds is best, within what all its folds ran
+        (``max_iter`` in ``cv_results_['params']``); and the fold models kept are
+        refitted for that many epochs of the same schedules (``schedule_epochs``),
+        which gives them, bit for bit, the weights their search fits had then.
+        ``validation_fraction`` is not used: the held-out parts are the validation
+        sets. False: the fold models run to ``max_iter`` (or their training-loss
+        rule) and keep their last epoch.
 
     hidden_layer_sizes, activation, ... : see :class:`~skdropout.DropoutMLPClassifier`
         Every other parameter of :class:`~skdropout.DropoutMLPClassifier`, with the same
         meaning, except ``dropout`` and ``weight_decay``, which the candidates
         set, and ``early_stopping`` (above). The defaults differ: they are the
         training recipe of the best tabular MLPs (see Notes), not
-        scikit-learn's.
+        scikit-learn's. ``validation_fraction=0.2`` is not used: the folds'
+        held-out parts are the validation sets.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        The class labels (for multilabel targets, the label indices).
+        Class labels (for multilabel targets, the label indices).
 
     dropout_ : float or tuple
         The drop rate of the best candidate.
@@ -155,8 +174,9 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during fit, when X has string feature names.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of features seen during fit; defined only when ``X`` has feature names
+        that are all strings.
 
     See Also
     --------
@@ -166,8 +186,8 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
 
     Notes
     -----
-    **The defaults** are the training recipe that ``benchmarks/bench_quality.py``
-    measured on 17 real data sets (see the user guide's recipe page):
+    **The defaults** are the training recipe measured by the package's quality
+    benchmark (see the user guide's recipe page):
     ``hidden_layer_sizes=(256,)``, ``batch_size=64``,
     ``learning_rate='cosine'`` from ``learning_rate_init=0.001``,
     ``dropout_schedule='flat_cosine'``, ``alpha=0``, and the number of epochs
@@ -175,15 +195,13 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     (``early_stopping=True``, ``early_stopping_metric='loss'``; a search fit
     stops ``n_iter_no_change=20`` epochs after its best): without it, the
     probabilities of a network trained to the end grow over-confident and the
-    log-loss suffers, most on small data sets. ``max_iter=200`` is a cap that
+    log-loss suffers, most on small data. ``max_iter=200`` is a cap that
     should not bind: the search stops on the held-out curves, and only small
-    data sets whose loss still falls run long (with ``max_iter=100``, olive
-    chose 89 to 93 epochs, where the cosine schedule had all but stopped
-    learning, log-loss 0.016; with 200, 101 to 111 epochs and 0.008, for the
-    same total fit time on the benchmark's 9 classification data sets).
-    Running every search fit to ``max_iter`` instead of stopping 20 epochs
-    after its best was better on 3 of those data sets, worse on none, at
-    more than twice the cost; stopping after 10 was worse on 5 of them.
+    training sets whose loss still falls run long (a cap of 100 stopped some
+    of them at the end of a cosine schedule that had all but stopped
+    learning). Stopping a search fit 20 epochs after its best costs far less
+    than running it to ``max_iter``, for a small loss of quality; 10 epochs
+    stopped too early.
 
     **Honest scores.** The number of epochs is chosen as the drop rate and the
     weight decay are: one for all the folds of a candidate, on the mean of
@@ -194,8 +212,8 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     ``best_score_`` is, like any maximum over candidates, slightly optimistic.
     Keeping each fold model's own best epoch on its held-out part would score
     it on the data that chose it; an inner validation split of each training
-    part (this estimator's first version) cost small data sets a fifth of
-    their training rows and chose the epoch on a handful of them.
+    part (this estimator's first version) cost small training sets a fifth
+    of their rows and chose the epoch on a handful of them.
 
     **Cost.** ``len(dropouts) * len(weight_decays) * n_splits`` fits; with
     ``early_stopping``, the kept fold models that ran longer than their chosen

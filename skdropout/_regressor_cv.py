@@ -7,12 +7,10 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from skdropout._cv import BaseDropoutMLPCV
-from skdropout._docstrings import fill
 from skdropout._losses import LOSSES
 from skdropout._regressor import DropoutMLPRegressor
 
 
-@fill()
 class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
     """Dropout MLP regressor with the search of the drop rate and the weight
     decay built in.
@@ -59,10 +57,21 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         term); any other value is a scikit-learn scorer (``check_scoring``).
 
     refit : bool, default=True
-        {cv_refit}
-        True is the regressor's default: on the 8 regression data sets of
-        ``benchmarks/bench_quality.py`` the greedy selection refitted beat the
-        average of its fold models on 5 and lost on none (see the user guide's
+        False: predict with the fold models that ``ensemble`` keeps, each
+        trained on its fold's training part ((k-1)/k of the data), weighted as
+        ``ensemble_weights_`` says (as pytabkit's RealMLP bags its fold models and
+        as ``LogisticRegressionCV(refit=False)`` averages its folds). True: refit
+        on all the data every candidate that the ensemble uses, each for its
+        chosen number of epochs, and predict with these networks instead, with the
+        same weights: with ``ensemble='best'`` the best candidate alone, which is
+        ``GridSearchCV``'s refit; with ``'greedy'`` each candidate that the
+        selection picked (AutoGluon's ``refit_full``). Each network then sees all
+        the data, but the ensemble has one member per candidate instead of one
+        per fold, and the cross-validated scores estimate the fold models' error,
+        not the refits'. Costs one fit on all the data per candidate used.
+        True is the regressor's default: for the squared error, networks that
+        each saw all the data predicted better on the benchmark than the
+        average of fold models that saw two thirds of it (see the user guide's
         recipe page).
 
     ensemble : {'best', 'greedy'}, default='greedy'
@@ -74,12 +83,10 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         ``candidate_weights_`` gives each candidate's share. The prediction
         averages their refits on all the data (``refit=True``, the default) or
         their fold models. With ``refit=True``, 'greedy' refits every
-        candidate picked (up to all of them; on ``benchmarks/bench_quality.py``
-        the regressions took 845 s against 692 s for the alpha-tuned
-        scikit-learn MLP's search, in the same run); 'best' refits one
-        network, which costs what ``GridSearchCV``'s refit does (678 s against
-        671 s) and predicted worse (5 of the 8 regression data sets worse, none
-        better).
+        candidate picked (up to all of them, one fit on all the data each);
+        'best' refits one network, which costs what ``GridSearchCV``'s refit
+        does, and predicted worse on the benchmark (see the user guide's
+        recipe page).
 
     n_jobs : int, default=None
         Fits run in parallel with joblib (-1: all cores). With more than one
@@ -87,14 +94,28 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         oversubscribe the cores.
 
     early_stopping : bool, default=False
-        {cv_early_stopping}
+        Whether the number of epochs is chosen like the candidates, on the
+        folds' held-out parts: every search fit has its fold's held-out part as
+        validation set (its loss or score after every epoch, as
+        ``early_stopping_metric`` says) and stops ``n_iter_no_change`` epochs after
+        its best there (or at ``max_iter``); each candidate gets the number of
+        epochs whose mean over the folds is best, within what all its folds ran
+        (``max_iter`` in ``cv_results_['params']``); and the fold models kept are
+        refitted for that many epochs of the same schedules (``schedule_epochs``),
+        which gives them, bit for bit, the weights their search fits had then.
+        ``validation_fraction`` is not used: the held-out parts are the validation
+        sets. False: the fold models run to ``max_iter`` (or their training-loss
+        rule) and keep their last epoch.
 
     hidden_layer_sizes, activation, ... : see :class:`~skdropout.DropoutMLPRegressor`
         Every other parameter of :class:`~skdropout.DropoutMLPRegressor`, with the same
         meaning, except ``dropout`` and ``weight_decay``, which the candidates
         set, and ``early_stopping`` (above). The defaults differ: they are the
         training recipe of the best tabular MLPs (see Notes), not
-        scikit-learn's.
+        scikit-learn's. ``validation_fraction=0.2`` is not used: the folds'
+        held-out parts are the validation sets. ``early_stopping_metric='loss'``
+        chooses the number of epochs on the held-out loss when
+        ``early_stopping=True``.
 
     Attributes
     ----------
@@ -158,8 +179,9 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during fit, when X has string feature names.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of features seen during fit; defined only when ``X`` has feature names
+        that are all strings.
 
     See Also
     --------
@@ -169,8 +191,8 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
 
     Notes
     -----
-    **The defaults** are the training recipe that ``benchmarks/bench_quality.py``
-    measured on 17 real data sets (see the user guide's recipe page):
+    **The defaults** are the training recipe measured by the package's quality
+    benchmark (see the user guide's recipe page):
     ``hidden_layer_sizes=(256,)``, ``batch_size=64``,
     ``learning_rate='cosine'`` from ``learning_rate_init=0.001``,
     ``dropout_schedule='flat_cosine'``, ``alpha=0``, ``max_iter=100``, no early
@@ -179,8 +201,8 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
     is kept; the candidates that greedy ensemble selection picks are then
     refitted on all the data (``refit=True``). Choosing the number of epochs on
     the held-out parts (``early_stopping=True`` with ``max_iter=200`` and
-    ``n_iter_no_change=20``, as the classifier does) was better on 1 of the 8
-    regression data sets of that benchmark and worse on 3, for more fit time.
+    ``n_iter_no_change=20``, as the classifier does) predicted worse on the
+    benchmark's regressions more often than better, for more fit time.
 
     **Honest scores.** Each fold model is trained on its fold's training part
     alone; the fold's held-out part only scores it (and, with

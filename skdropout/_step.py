@@ -8,7 +8,8 @@ the same masks), with less work beside the matrix products:
 - every array a minibatch needs is allocated when the step is built, once per fit,
   and reused by every minibatch, so a step allocates almost nothing;
 - how each hidden layer is handled is chosen once, when the step is built (a
-  :class:`_Layer` of one kind per layer), not tested at every minibatch;
+  :class:`_Layer` subclass per case, picked by :func:`_layer`), not tested at
+  every minibatch;
 - the forward pass stores, per hidden layer, a *gate*: the mask times the
   activation's derivative. The backward pass then multiplies the error by the
   gate once, instead of by the mask and then by the derivative. For relu with
@@ -56,80 +57,136 @@ class _Layer:
     ``forward(Z, rng)`` applies the activation and the dropout to the
     pre-activation ``Z`` in place (``Z`` becomes what the layer passes on);
     ``backward(delta, A)`` multiplies the error reaching the layer's
-    pre-activation in place by the derivative and the mask.
+    pre-activation in place by the derivative and the mask. Each case is a
+    subclass, chosen once by :func:`_layer`; this base is the identity without
+    dropout, whose derivative is 1.
     """
 
     def __init__(self, activation, rate, noise, n_rows, units, dtype):
         self.activation = ACTIVATIONS[activation]
         self.rate, self.noise = rate, noise
         self.scale = dtype.type(1.0 / (1.0 - rate))
+        self.shape, self.dtype = (n_rows, units), dtype
+        self._gate = None  # what backward multiplies the error by
 
-        def rows(dtype):
-            return np.empty((n_rows, units), dtype=dtype)
+    def _rows(self, dtype=None):
+        return np.empty(self.shape, dtype=self.dtype if dtype is None else dtype)
 
-        self.kind = self._kind(activation, rate, noise)
-        self.gate_into = GATES.get(activation)
-        self.derivative = DERIVATIVES[activation]
-        gated = self.kind in ("relu-bytes", "gated", "gated-from-z")
-        self.gate = rows(dtype) if gated else None
-        masked = rate and self.kind in ("gated", "gated-from-z", "mask")
-        self.mask = rows(dtype) if masked else None
-        self.flags = rows(bool) if self.kind == "relu-bytes" else None
-        self._gate = None
+    def forward(self, Z, rng):
+        self.activation(Z)
 
-    @staticmethod
-    def _kind(activation, rate, noise):
-        if rate and activation == "relu" and noise == "bernoulli":
-            return "relu-bytes"  # the gate from bytes: kept and positive
-        if activation in DERIVATIVE_FROM_PRE_ACTIVATION:
-            return "gated-from-z"  # the gate written from Z, before the activation
-        if activation not in GATES:  # identity: the derivative is 1
-            return "mask" if rate else "none"
-        if not rate and activation == "logistic":
-            # Left to DERIVATIVES in the backward pass, which rounds exactly as
-            # scikit-learn's MLP does.
-            return "derivative"
-        return "gated"  # the derivative written out, times the mask if any
+    def backward(self, delta, A):
+        pass
+
+
+class _MaskedLayer(_Layer):
+    """The identity with dropout: the error is multiplied by the mask."""
+
+    def __init__(self, activation, rate, noise, n_rows, units, dtype):
+        super().__init__(activation, rate, noise, n_rows, units, dtype)
+        self.mask = self._rows() if rate else None
+
+    def forward(self, Z, rng):
+        self.activation(Z)
+        self._gate = self._drop(Z, rng, None)
+
+    def backward(self, delta, A):
+        delta *= self._gate
+
+    def _drop(self, Z, rng, gate):
+        """Draw the layer's mask, apply it to ``Z`` and fold it into ``gate``;
+        return what the error is multiplied by: the gate, else the mask."""
+        mask = draw_mask(rng, Z.shape, self.rate, Z.dtype, self.noise,
+                         out=self.mask[: Z.shape[0]])  # fmt: skip
+        shifted = None
+        if isinstance(mask, AlphaMask):  # an affine map, whose slope is scale
+            mask, shifted = mask.scale, mask
+        if gate is not None:
+            gate *= mask
+        if shifted is not None:
+            apply_alpha_mask(Z, shifted, out=Z)
+        else:
+            Z *= mask
+        return mask if gate is None else gate
+
+
+class _GatedLayer(_MaskedLayer):
+    """The derivative read from the output and written out as a gate, times the
+    mask if there is dropout."""
+
+    def __init__(self, activation, rate, noise, n_rows, units, dtype):
+        super().__init__(activation, rate, noise, n_rows, units, dtype)
+        self.gate_into = GATES[activation]
+        self.gate = self._rows()
+
+    def forward(self, Z, rng):
+        gate = self.gate[: Z.shape[0]]
+        self.activation(Z)
+        self.gate_into(Z, gate)
+        self._gate = gate if self.mask is None else self._drop(Z, rng, gate)
+
+
+class _GatedFromZLayer(_GatedLayer):
+    """The gate written from ``Z`` before the activation overwrites it
+    (``DERIVATIVE_FROM_PRE_ACTIVATION``), times the mask if there is dropout."""
+
+    def forward(self, Z, rng):
+        gate = self.gate[: Z.shape[0]]
+        self.gate_into(Z, gate)
+        self.activation(Z)
+        self._gate = gate if self.mask is None else self._drop(Z, rng, gate)
+
+
+class _ReluBytesLayer(_Layer):
+    """relu with Bernoulli dropout: the gate, 1 / (1 - p) where the unit is
+    kept and positive, else 0, is decided on bytes; no mask array is made."""
+
+    def __init__(self, activation, rate, noise, n_rows, units, dtype):
+        super().__init__(activation, rate, noise, n_rows, units, dtype)
+        self.gate = self._rows()
+        self.flags = self._rows(bool)
 
     def forward(self, Z, rng):
         n = Z.shape[0]
-        if self.kind == "relu-bytes":
-            # The gate is 1 / (1 - p) where the unit is kept and positive, else 0,
-            # decided on bytes. The relu before it only matters for a -inf
-            # (overflowed) input, which the gate's 0 would turn into NaN.
-            keep = keep_decisions(rng, Z.size, self.rate).reshape(Z.shape)
-            flags = np.greater(Z, 0, out=self.flags[:n])
-            np.logical_and(flags, keep, out=flags)
-            gate = np.multiply(flags, self.scale, out=self.gate[:n], dtype=Z.dtype)
-            self._gate = gate
-            self.activation(Z)
-            Z *= self._gate
-            return
-        gate = None if self.gate is None else self.gate[:n]
-        if self.kind == "gated-from-z":  # f' reads Z, which the activation overwrites
-            self.gate_into(Z, gate)
+        keep = keep_decisions(rng, Z.size, self.rate).reshape(Z.shape)
+        flags = np.greater(Z, 0, out=self.flags[:n])
+        np.logical_and(flags, keep, out=flags)
+        gate = np.multiply(flags, self.scale, out=self.gate[:n], dtype=Z.dtype)
+        self._gate = gate
+        # The relu before the gate only matters for a -inf (overflowed) input,
+        # which the gate's 0 would turn into NaN.
         self.activation(Z)
-        if self.kind == "gated":  # f' read from the output
-            self.gate_into(Z, gate)
-        mask = shifted = None
-        if self.mask is not None:
-            mask = draw_mask(rng, Z.shape, self.rate, Z.dtype, self.noise,
-                             out=self.mask[:n])  # fmt: skip
-            if isinstance(mask, AlphaMask):  # an affine map, whose slope is scale
-                mask, shifted = mask.scale, mask
-        if gate is not None and mask is not None:
-            gate *= mask
-        self._gate = mask if gate is None else gate
-        if shifted is not None:
-            apply_alpha_mask(Z, shifted, out=Z)
-        elif mask is not None:
-            Z *= mask
+        Z *= gate
 
     def backward(self, delta, A):
-        if self.kind == "derivative":
-            self.derivative(A, delta)
-        elif self._gate is not None:
-            delta *= self._gate
+        delta *= self._gate
+
+
+class _DerivativeLayer(_Layer):
+    """logistic without dropout: the derivative is left to ``DERIVATIVES`` in
+    the backward pass, which rounds exactly as scikit-learn's MLP does."""
+
+    def __init__(self, activation, rate, noise, n_rows, units, dtype):
+        super().__init__(activation, rate, noise, n_rows, units, dtype)
+        self.derivative = DERIVATIVES[activation]
+
+    def backward(self, delta, A):
+        self.derivative(A, delta)
+
+
+def _layer(activation, rate, noise, n_rows, units, dtype):
+    """The layer of the case that ``activation``, ``rate`` and ``noise`` make."""
+    if rate and activation == "relu" and noise == "bernoulli":
+        case = _ReluBytesLayer
+    elif activation in DERIVATIVE_FROM_PRE_ACTIVATION:
+        case = _GatedFromZLayer
+    elif activation not in GATES:  # identity: the derivative is 1
+        case = _MaskedLayer if rate else _Layer
+    elif not rate and activation == "logistic":
+        case = _DerivativeLayer
+    else:
+        case = _GatedLayer
+    return case(activation, rate, noise, n_rows, units, dtype)
 
 
 class TrainingStep:
@@ -186,7 +243,7 @@ class TrainingStep:
             return
         self.rates, self.input_rate = rates, input_rate
         self.layers = [
-            _Layer(self.activation, rate, self.noise, self._n_rows, width, self._dtype)
+            _layer(self.activation, rate, self.noise, self._n_rows, width, self._dtype)
             for width, rate in zip(self._units[1:-1], rates)
         ]
         shape = (self._n_rows, self._units[0])

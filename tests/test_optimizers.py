@@ -299,18 +299,3 @@ def test_pickled_optimizer_resumes_exactly(name):
         _step(optimizer, params, grad)
         _step(copy, params_copy, grad)
     assert_array_equal(params, params_copy)
-
-
-def test_layout_views_share_the_buffer_in_order():
-    """A layout's views lie in its buffer: all weights, then all intercepts."""
-    layout = _layout()
-    flat = np.arange(layout.size, dtype=np.float64)
-    coefs, intercepts = layout.views(flat)
-    assert [c.shape for c in coefs] == [(3, 4), (4, 2)]
-    assert [b.shape for b in intercepts] == [(4,), (2,)]
-    assert all(np.shares_memory(a, flat) for a in coefs + intercepts)
-    assert_array_equal(flat[layout.weights], np.concatenate([c.ravel() for c in coefs]))
-    assert_array_equal(flat[layout.intercepts], np.concatenate(intercepts))
-    assert_array_equal(layout.pack(coefs, intercepts), flat)
-    with pytest.raises(ValueError, match="shape"):
-        layout.views(flat[:-1])

@@ -129,7 +129,13 @@ class Trainer:
         self.coefs, self.intercepts = self.layout.views(self.params)
         self.optimizer = optimizer_factory(self.layout.size, self.layout.dtype)
         self.step = TrainingStep(
-            self.layout, n_rows, activation, loss, rates, input_rate, noise
+            self.layout,
+            n_rows,
+            activation,
+            loss,
+            rates=rates,
+            input_rate=input_rate,
+            noise=noise,
         )
         self.update = Update(self.layout, self.optimizer, alpha, weight_decay)
         self.alpha = alpha

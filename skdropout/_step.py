@@ -217,7 +217,7 @@ class TrainingStep:
         :meth:`__call__`); ``coef_grads`` and ``intercept_grads`` are its views.
     """
 
-    def __init__(self, layout, n_rows, activation, loss, rates, input_rate, noise):
+    def __init__(self, layout, n_rows, activation, loss, *, rates, input_rate, noise):
         dtype = layout.dtype
         units = [shape[0] for shape in layout.coef_shapes]
         units.append(layout.coef_shapes[-1][1])

@@ -38,7 +38,15 @@ def _fast_path(X, Y, sw, coefs, intercepts, activation, loss, alpha, rng, rates,
     """A TrainingStep, then the gradients finished span by span as the update
     finishes them: the loss and the gradients of ``loss_and_grads``."""
     layout = Layout([coefs[0].shape[0], *(c.shape[1] for c in coefs)], X.dtype)
-    step = TrainingStep(layout, n_rows, activation, loss, rates, input_rate, noise)
+    step = TrainingStep(
+        layout,
+        n_rows,
+        activation,
+        loss,
+        rates=rates,
+        input_rate=input_rate,
+        noise=noise,
+    )
     value, sw_sum = step(X, Y, sw, coefs, intercepts, rng)
     params = layout.pack(coefs, intercepts)
     finished = np.empty_like(params)
@@ -170,7 +178,15 @@ def test_gather_equals_indexing():
     """TrainingStep.gather returns the indexed rows, for arrays and slices."""
     X, Y, coefs, _ = _problem("squared_error", np.float64)
     layout = Layout(UNITS, np.float64)
-    step = TrainingStep(layout, 8, "relu", "squared_error", (0, 0), 0, "bernoulli")
+    step = TrainingStep(
+        layout,
+        8,
+        "relu",
+        "squared_error",
+        rates=(0, 0),
+        input_rate=0,
+        noise="bernoulli",
+    )
     idx = np.array([4, 0, 12, 3])
     X_batch, Y_batch = step.gather(X, Y, idx)
     assert_array_equal(X_batch, X[idx])
@@ -204,7 +220,15 @@ def test_update_feeds_the_rule_the_reference_gradient(name):
         X, Y, coefs, intercepts, "tanh", "log_loss", alpha=alpha
     )
     layout = Layout(UNITS, np.float64)
-    step = TrainingStep(layout, N_ROWS, "tanh", "log_loss", (0, 0), 0, "bernoulli")
+    step = TrainingStep(
+        layout,
+        N_ROWS,
+        "tanh",
+        "log_loss",
+        rates=(0, 0),
+        input_rate=0,
+        noise="bernoulli",
+    )
     _, sw_sum = step(X, Y, None, coefs, intercepts, None)
 
     params = layout.pack(coefs, intercepts)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from numbers import Complex, Integral, Number, Real
 
 import numpy as np
+from sklearn.utils.validation import validate_data
 
 
 def _value_kind(value):
@@ -246,3 +247,100 @@ def frequent_levels(categories, min_frequency):
         min_frequency = min_frequency * len(categories)
     frequent = int((counts >= min_frequency).sum())
     return frequent + int(frequent < len(counts))
+
+
+def read_columns(estimator, X, *, reset):
+    """Validate X for ``estimator`` (shape, feature names, as ``validate_data``)
+    and return its columns, and whether they come from a DataFrame."""
+    if is_polars_frame(X):
+        validate_data(estimator, X, skip_check_array=True, reset=reset)
+        try:
+            X = X.to_pandas()
+        except ImportError as error:
+            raise ImportError(
+                "TabularPreprocessor reads a polars DataFrame through "
+                "polars.DataFrame.to_pandas, which needs pandas and pyarrow: "
+                "`pip install pandas pyarrow`."
+            ) from error
+    elif is_pandas_frame(X):
+        validate_data(estimator, X, skip_check_array=True, reset=reset)
+    else:
+        X = validate_data(estimator, X, dtype=None, ensure_all_finite=False,
+                          reset=reset)  # fmt: skip
+        return array_columns(X, column_names(estimator, X.shape[1])), False
+    n_samples, n_features = X.shape
+    for count, what in ((n_samples, "sample"), (n_features, "feature")):
+        if count == 0:
+            raise ValueError(
+                f"Found array with 0 {what}(s) (shape={X.shape}) while a "
+                f"minimum of 1 is required by {type(estimator).__name__}."
+            )
+    names = column_names(estimator, n_features)
+    columns = [pandas_column(name, X.iloc[:, i]) for i, name in enumerate(names)]
+    return columns, True
+
+
+def column_names(estimator, n_features):
+    """The columns' names: ``feature_names_in_``, else x0, x1, ..."""
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is None:
+        return [f"x{i}" for i in range(n_features)]
+    return [str(name) for name in names]
+
+
+def declared_categorical(estimator, n_features):
+    """Per column: True (categorical), False (numerical) or None (from its
+    dtype), from ``estimator.categorical_features``."""
+    spec = estimator.categorical_features
+    if isinstance(spec, str):  # "from_dtype"
+        return [None] * n_features
+    if spec is None:
+        return [False] * n_features
+    spec = np.asarray(spec)
+    if spec.size == 0:
+        return [False] * n_features
+    if spec.dtype.kind == "b":
+        if spec.shape != (n_features,):
+            raise ValueError(
+                f"categorical_features as a boolean mask has shape {spec.shape}; "
+                f"it must have shape ({n_features},), one entry per column."
+            )
+        return [bool(b) for b in spec]
+    if spec.dtype.kind in "iu":
+        if spec.min() < -n_features or spec.max() >= n_features:
+            raise ValueError(
+                f"categorical_features holds indices {spec.tolist()}, some "
+                f"outside [0, {n_features - 1}] for X with {n_features} columns."
+            )
+        chosen = set((spec % n_features).tolist())
+    elif spec.dtype.kind in "UO":
+        names = getattr(estimator, "feature_names_in_", None)
+        if names is None:
+            raise ValueError(
+                "categorical_features holds column names, but X has no column "
+                "names: pass a DataFrame, or give indices or a boolean mask."
+            )
+        unknown = sorted(set(spec.tolist()) - set(names.tolist()))
+        if unknown:
+            raise ValueError(
+                f"categorical_features names columns that X does not have: {unknown}."
+            )
+        chosen = {i for i, name in enumerate(names) if name in set(spec.tolist())}
+    else:
+        raise ValueError(
+            "categorical_features must be 'from_dtype', None, or an array-like "
+            "of column names, indices or booleans; got "
+            f"{estimator.categorical_features!r}."
+        )
+    return [i in chosen for i in range(n_features)]
+
+
+def assemble(names, converted, from_frame):
+    """The converted columns as one X for the ColumnTransformer: a pandas
+    DataFrame (columns by name) for a DataFrame, else a NumPy array (float,
+    or object where there are categories)."""
+    if from_frame:
+        return pandas_module().DataFrame(dict(zip(names, converted)), copy=False)
+    if all(values.dtype == np.float64 for values in converted):
+        return np.column_stack(converted)
+    return np.column_stack([values.astype(object) for values in converted])

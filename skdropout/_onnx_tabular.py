@@ -23,6 +23,7 @@ TargetEncoder converter takes binary and continuous targets only).
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from skdropout._columns import column_names, read_columns
 from skdropout._onnx import (
     _add_constant,
     _apply,
@@ -234,7 +235,7 @@ def _convert_tabular(scope, operator, container):
     def strings(i):
         source = inputs[i] if len(inputs) > 1 else inputs[0]
         if not isinstance(source.type, StringTensorType):
-            name = preprocessor._column_names(preprocessor.n_features_in_)[i]
+            name = column_names(preprocessor, preprocessor.n_features_in_)[i]
             raise RuntimeError(
                 f"The categorical column {name!r} must come as an ONNX string "
                 "input, as tabular_onnx_inputs makes it."
@@ -333,7 +334,7 @@ def tabular_onnx_inputs(preprocessor, X):
     from skdropout._columns import resolve_column
 
     check_is_fitted(preprocessor)
-    columns, _ = preprocessor._read(X, reset=False)
+    columns, _ = read_columns(preprocessor, X, reset=False)
     inputs = {}
     for column, categorical in zip(columns, preprocessor._categorical):
         _, values = resolve_column(column, categorical=bool(categorical), fitting=False)

@@ -39,12 +39,10 @@ from sklearn.utils.validation import (
 )
 
 from skdropout._columns import (
-    array_columns,
+    assemble,
+    declared_categorical,
     frequent_levels,
-    is_pandas_frame,
-    is_polars_frame,
-    pandas_column,
-    pandas_module,
+    read_columns,
     resolve_column,
 )
 from skdropout._piecewise import PiecewiseLinearEncoder
@@ -300,103 +298,6 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.dtype = dtype
         self.random_state = random_state
 
-    # -- reading X ---------------------------------------------------------------
-
-    def _read(self, X, *, reset):
-        """Validate X (shape, feature names) and return its columns, and
-        whether they come from a DataFrame."""
-        if is_polars_frame(X):
-            validate_data(self, X, skip_check_array=True, reset=reset)
-            try:
-                X = X.to_pandas()
-            except ImportError as error:
-                raise ImportError(
-                    "TabularPreprocessor reads a polars DataFrame through "
-                    "polars.DataFrame.to_pandas, which needs pandas and pyarrow: "
-                    "`pip install pandas pyarrow`."
-                ) from error
-        elif is_pandas_frame(X):
-            validate_data(self, X, skip_check_array=True, reset=reset)
-        else:
-            X = validate_data(self, X, dtype=None, ensure_all_finite=False,
-                              reset=reset)  # fmt: skip
-            return array_columns(X, self._column_names(X.shape[1])), False
-        n_samples, n_features = X.shape
-        for count, what in ((n_samples, "sample"), (n_features, "feature")):
-            if count == 0:
-                raise ValueError(
-                    f"Found array with 0 {what}(s) (shape={X.shape}) while a "
-                    f"minimum of 1 is required by {type(self).__name__}."
-                )
-        names = self._column_names(n_features)
-        columns = [pandas_column(name, X.iloc[:, i]) for i, name in enumerate(names)]
-        return columns, True
-
-    def _column_names(self, n_features):
-        """The columns' names: ``feature_names_in_``, else x0, x1, ..."""
-        names = getattr(self, "feature_names_in_", None)
-        if names is None:
-            return [f"x{i}" for i in range(n_features)]
-        return [str(name) for name in names]
-
-    def _declared(self, n_features):
-        """Per column: True (categorical), False (numerical) or None (from its
-        dtype), from ``categorical_features``."""
-        spec = self.categorical_features
-        if isinstance(spec, str):  # "from_dtype"
-            return [None] * n_features
-        if spec is None:
-            return [False] * n_features
-        spec = np.asarray(spec)
-        if spec.size == 0:
-            return [False] * n_features
-        if spec.dtype.kind == "b":
-            if spec.shape != (n_features,):
-                raise ValueError(
-                    f"categorical_features as a boolean mask has shape {spec.shape}; "
-                    f"it must have shape ({n_features},), one entry per column."
-                )
-            return [bool(b) for b in spec]
-        if spec.dtype.kind in "iu":
-            if spec.min() < -n_features or spec.max() >= n_features:
-                raise ValueError(
-                    f"categorical_features holds indices {spec.tolist()}, some "
-                    f"outside [0, {n_features - 1}] for X with {n_features} columns."
-                )
-            chosen = set((spec % n_features).tolist())
-        elif spec.dtype.kind in "UO":
-            names = getattr(self, "feature_names_in_", None)
-            if names is None:
-                raise ValueError(
-                    "categorical_features holds column names, but X has no column "
-                    "names: pass a DataFrame, or give indices or a boolean mask."
-                )
-            unknown = sorted(set(spec.tolist()) - set(names.tolist()))
-            if unknown:
-                raise ValueError(
-                    f"categorical_features names columns that X does not have: "
-                    f"{unknown}."
-                )
-            chosen = {i for i, name in enumerate(names) if name in set(spec.tolist())}
-        else:
-            raise ValueError(
-                "categorical_features must be 'from_dtype', None, or an array-like "
-                "of column names, indices or booleans; got "
-                f"{self.categorical_features!r}."
-            )
-        return [i in chosen for i in range(n_features)]
-
-    @staticmethod
-    def _assemble(names, converted, from_frame):
-        """The converted columns as one X for the ColumnTransformer: a pandas
-        DataFrame (columns by name) for a DataFrame, else a NumPy array (float,
-        or object where there are categories)."""
-        if from_frame:
-            return pandas_module().DataFrame(dict(zip(names, converted)), copy=False)
-        if all(values.dtype == np.float64 for values in converted):
-            return np.column_stack(converted)
-        return np.column_stack([values.astype(object) for values in converted])
-
     # -- fitting -----------------------------------------------------------------
 
     def _numerical_pipeline(self, n_samples):
@@ -415,8 +316,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         return Pipeline(steps)
 
     def _fit(self, X, y, *, transform):
-        columns, from_frame = self._read(X, reset=True)
-        declared = self._declared(len(columns))
+        columns, from_frame = read_columns(self, X, reset=True)
+        declared = declared_categorical(self, len(columns))
         typed = [
             resolve_column(column, categorical=categorical, fitting=True)
             for column, categorical in zip(columns, declared)
@@ -480,7 +381,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.missing_indicator_features_ = names_of(missing)
         self._from_frame = from_frame
 
-        data = self._assemble(names, converted, from_frame)
+        data = assemble(names, converted, from_frame)
         if transform:
             out = self.column_transformer_.fit_transform(data, y)
             return np.asarray(out, dtype=self.dtype)
@@ -547,13 +448,13 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             The encoded table, of type ``dtype``.
         """
         check_is_fitted(self)
-        columns, from_frame = self._read(X, reset=False)
+        columns, from_frame = read_columns(self, X, reset=False)
         converted = [
             resolve_column(column, categorical=bool(categorical), fitting=False)[1]
             for column, categorical in zip(columns, self._categorical)
         ]
         names = [column.name for column in columns]
-        data = self._assemble(names, converted, self._from_frame)
+        data = assemble(names, converted, self._from_frame)
         return np.asarray(self.column_transformer_.transform(data), dtype=self.dtype)
 
     def get_feature_names_out(self, input_features=None):

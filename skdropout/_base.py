@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, is_classifier
-from sklearn.model_selection import train_test_split
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import (
@@ -31,6 +30,7 @@ from skdropout._optimizers import OPTIMIZERS
 from skdropout._prediction import PredictionMixin
 from skdropout._schedules import DROPOUT_SCHEDULES, LR_SCHEDULES
 from skdropout._solvers import NON_FINITE_MESSAGE, SolverMixin
+from skdropout._validation_set import ValidationSetMixin
 
 _STOCHASTIC_SOLVERS = tuple(OPTIMIZERS)
 
@@ -54,15 +54,14 @@ class _Fitting:
     y_train: object
 
 
-def _check_positive_sum(weights, name):
-    if not weights.sum() > 0:
-        raise ValueError(
-            f"{name} are all zero: a validation set needs some weight. Pass "
-            "X_val with positive weights or change validation_fraction."
-        )
-
-
-class BaseDropoutMLP(PredictionMixin, SolverMixin, CallbackSupport, BaseEstimator, ABC):
+class BaseDropoutMLP(
+    PredictionMixin,
+    SolverMixin,
+    ValidationSetMixin,
+    CallbackSupport,
+    BaseEstimator,
+    ABC,
+):
     """Base class of the dropout multilayer perceptrons.
 
     Do not use it directly: use :class:`~skdropout.DropoutMLPClassifier` or
@@ -406,37 +405,6 @@ class BaseDropoutMLP(PredictionMixin, SolverMixin, CallbackSupport, BaseEstimato
                 "or keep hidden_layer_sizes and the number of outputs unchanged."
             )
 
-    def _validation_data(self, X_val, y_val, sample_weight_val, X, Y):
-        """Validate a user-supplied validation set; None when there is none."""
-        if X_val is None and y_val is None:
-            if sample_weight_val is not None:
-                raise ValueError(
-                    "sample_weight_val is provided, but X_val and y_val were not."
-                )
-            return None
-        if y_val is None:
-            raise ValueError("X_val is provided, but y_val was not provided.")
-        if X_val is None:
-            raise ValueError("y_val is provided, but X_val was not provided.")
-        X_val = self._validate_X(X_val)
-        y_user, Y_enc = self._validate_val_targets(y_val)
-        if X_val.shape[0] != Y_enc.shape[0]:
-            raise ValueError(
-                f"X_val and y_val have inconsistent numbers of samples: "
-                f"{X_val.shape[0]} and {Y_enc.shape[0]}."
-            )
-        if Y_enc.shape[1] != Y.shape[1]:
-            raise ValueError(
-                f"y_val has {Y_enc.shape[1]} output(s), y has {Y.shape[1]}."
-            )
-        if sample_weight_val is not None:
-            sample_weight_val = _check_sample_weight(
-                sample_weight_val, X_val, ensure_non_negative=True
-            )
-            _check_positive_sum(sample_weight_val, "The weights sample_weight_val")
-        X_val = X_val.astype(X.dtype, copy=False)
-        return X_val, Y_enc.astype(X.dtype, copy=False), y_user, sample_weight_val
-
     def _initialize(self, Y, layer_units, dtype):
         # A new model: nothing of the previous one's weights survives (such as
         # a noise estimate, which early stopping would otherwise keep with the
@@ -468,36 +436,6 @@ class BaseDropoutMLP(PredictionMixin, SolverMixin, CallbackSupport, BaseEstimato
             self.validation_loss_curve_ = None
             self.best_validation_score_ = None
             self.best_loss_ = None if self.early_stopping else np.inf
-
-    def _split_validation(self, X, Y, sample_weight):
-        """Hold out ``validation_fraction`` of the data, as scikit-learn's MLP does."""
-        if self.validation_fraction == 0:
-            raise ValueError(
-                "early_stopping=True needs a validation set: set "
-                "validation_fraction > 0 or pass X_val and y_val to fit."
-            )
-        # scikit-learn stratifies only single-output classification, on y encoded
-        # as bool: the same split, and the same error naming the same classes when
-        # one has too few members.
-        stratify = Y.astype(bool) if is_classifier(self) and Y.shape[1] == 1 else None
-        arrays = (X, Y) if sample_weight is None else (X, Y, sample_weight)
-        parts = train_test_split(
-            *arrays,
-            random_state=self._random_state,
-            test_size=self.validation_fraction,
-            stratify=stratify,
-        )
-        X_train, X_val, Y_train, Y_val = parts[:4]
-        sw_train, sw_val = parts[4:] if sample_weight is not None else (None, None)
-        if sw_val is not None:
-            _check_positive_sum(sw_val, "The sample weights of the validation split")
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
-            )
-        validation = (X_val, Y_val, self._decode(Y_val), sw_val)
-        return X_train, Y_train, sw_train, validation
 
     @staticmethod
     def _check_solver_is_stochastic(estimator):

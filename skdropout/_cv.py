@@ -29,7 +29,7 @@ from numbers import Integral
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, _fit_context, clone, is_classifier
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import (
@@ -86,7 +86,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         "dropouts": ["array-like"],
         "weight_decays": ["array-like"],
         "cv": ["cv_object"],
-        "scoring": [StrOptions({"loss"}), callable, str, None],
+        "scoring": [StrOptions({"loss", *get_scorer_names()}), callable, None],
         "refit": ["boolean"],
         "ensemble": [StrOptions({"best", "greedy"})],
         "n_jobs": [Integral, None],

@@ -470,16 +470,18 @@ def test_a_fold_without_a_class_is_scored_over_all_the_classes(early_stopping):
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "The least populated class", UserWarning)
         grid = GridSearchCV(
-            _plain(search, DropoutMLPClassifier), grid_params, cv=folds,
+            _plain(search, DropoutMLPClassifier),
+            grid_params,
+            cv=folds,
             scoring=LossScorer(search.classes_),
-        ).fit(X, y)  # fmt: skip
+        ).fit(X, y)
     assert search.best_params_ == grid.best_params_
     assert search.best_score_ == pytest.approx(grid.best_score_, rel=1e-12)
     rows = [grid.cv_results_["params"].index(p) for p in search.cv_results_["params"]]
     for k in range(3):
         key = f"split{k}_test_score"
-        assert_allclose(search.cv_results_[key], grid.cv_results_[key][rows],
-                        rtol=1e-12)  # fmt: skip
+        expected = grid.cv_results_[key][rows]
+        assert_allclose(search.cv_results_[key], expected, rtol=1e-12)
     # The fold that held out the lone member of class 3 gave it probability 0,
     # and its loss (-log eps) counts in that fold's score.
     assert search.oof_predictions_[0, 3] == 0.0

@@ -31,13 +31,26 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 N = 60
-SMALL = dict(hidden_layer_sizes=(4,), max_iter=3, batch_size=32, random_state=0,
-             dropouts=[0.0, 0.2], weight_decays=[0.0], cv=2)  # fmt: skip
+SMALL = dict(
+    hidden_layer_sizes=(4,),
+    max_iter=3,
+    batch_size=32,
+    random_state=0,
+    dropouts=[0.0, 0.2],
+    weight_decays=[0.0],
+    cv=2,
+)
 
 
 def _data(CV):
-    X, y = make_classification(n_samples=N, n_features=4, n_informative=3,
-                               n_redundant=0, n_classes=3, random_state=0)  # fmt: skip
+    X, y = make_classification(
+        n_samples=N,
+        n_features=4,
+        n_informative=3,
+        n_redundant=0,
+        n_classes=3,
+        random_state=0,
+    )
     if CV is DropoutMLPRegressorCV:
         y = X @ np.array([1.0, -0.5, 0.3, 0.0])
     return X, y
@@ -78,8 +91,9 @@ def _model(est):
     """The fitted model without the fit times (which two runs never share)."""
     fitted = {k: v for k, v in vars(est).items() if k not in est.get_params()}
     fitted.pop("refit_time_", None)
-    fitted["cv_results_"] = {k: v for k, v in fitted["cv_results_"].items()
-                             if "fit_time" not in k}  # fmt: skip
+    fitted["cv_results_"] = {
+        k: v for k, v in fitted["cv_results_"].items() if "fit_time" not in k
+    }
     return _content(fitted)
 
 
@@ -363,8 +377,12 @@ def test_folds_whose_training_part_lacks_a_class_fit(folds, ensemble, early_stop
     y = _one_member_class(y)
     order = np.argsort(y, kind="stable")
     X, y = X[order], y[order]
-    est = _small(DropoutMLPClassifierCV, cv=folds(X, y), ensemble=ensemble,
-                 early_stopping=early_stopping)  # fmt: skip
+    est = _small(
+        DropoutMLPClassifierCV,
+        cv=folds(X, y),
+        ensemble=ensemble,
+        early_stopping=early_stopping,
+    )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "The least populated class", UserWarning)
         est.fit(X, y)
@@ -383,8 +401,11 @@ def test_a_class_with_fewer_members_than_folds_warns_once_as_scikit_learn():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         _small(DropoutMLPClassifierCV, cv=3, early_stopping=True).fit(X, y)
-    least = [w for w in caught if "The least populated class in y has only 1" in
-             str(w.message)]  # fmt: skip
+    least = [
+        w
+        for w in caught
+        if "The least populated class in y has only 1" in str(w.message)
+    ]
     assert len(least) == 1
 
 
@@ -418,8 +439,10 @@ def _fail_at(monkeypatch, Plain, k, exc):
     monkeypatch.setattr(Plain, "fit", failing)
 
 
-PLAIN = {DropoutMLPClassifierCV: DropoutMLPClassifier,
-         DropoutMLPRegressorCV: DropoutMLPRegressor}  # fmt: skip
+PLAIN = {
+    DropoutMLPClassifierCV: DropoutMLPClassifier,
+    DropoutMLPRegressorCV: DropoutMLPRegressor,
+}
 
 
 @pytest.mark.parametrize("CV", CASES)

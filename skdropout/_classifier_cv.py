@@ -6,8 +6,9 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 from sklearn.utils.multiclass import type_of_target, unique_labels
 
-from skdropout._classifier import DropoutMLPClassifier
-from skdropout._cv import BaseDropoutMLPCV
+from skdropout._classifier import DropoutMLPClassifier, _check_targets
+from skdropout._cv import BaseDropoutMLPCV, search_constraints
+from skdropout._cv_folds import align_columns, class_log_loss
 from skdropout._losses import LOSSES
 
 
@@ -104,10 +105,10 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     hidden_layer_sizes, activation, ... : see :class:`~skdropout.DropoutMLPClassifier`
         Every other parameter of :class:`~skdropout.DropoutMLPClassifier`, with the same
         meaning, except ``dropout`` and ``weight_decay``, which the candidates
-        set, and ``early_stopping`` (above). The defaults differ: they are the
-        training recipe of the best tabular MLPs (see Notes), not
-        scikit-learn's. ``validation_fraction=0.2`` is not used: the folds'
-        held-out parts are the validation sets.
+        set, ``warm_start`` (each member is a new fit), and ``early_stopping``
+        (above). The defaults differ: they are the training recipe of the best
+        tabular MLPs (see Notes), not scikit-learn's. ``validation_fraction=0.2``
+        is not used: the folds' held-out parts are the validation sets.
 
     Attributes
     ----------
@@ -256,14 +257,7 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     """
 
     _plain = DropoutMLPClassifier
-    _parameter_constraints: dict = {
-        **{
-            k: v
-            for k, v in DropoutMLPClassifier._parameter_constraints.items()
-            if k not in ("dropout", "weight_decay")
-        },
-        **BaseDropoutMLPCV._cv_constraints,
-    }
+    _parameter_constraints: dict = search_constraints(DropoutMLPClassifier)
 
     def __init__(
         self,
@@ -292,7 +286,6 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         random_state=None,
         tol=1e-4,
         verbose=False,
-        warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
         early_stopping=True,
@@ -333,7 +326,6 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         self.random_state = random_state
         self.tol = tol
         self.verbose = verbose
-        self.warm_start = warm_start
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
@@ -351,22 +343,31 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         self.label_smoothing = label_smoothing
 
     def _set_output_space(self, y):
+        _check_targets(y, "y")
         self._multilabel = type_of_target(y).startswith("multilabel")
         self.classes_ = np.arange(y.shape[1]) if self._multilabel else unique_labels(y)
 
+    def _scored_classes(self):
+        return None if self._multilabel else self.classes_
+
+    def _validation_rows(self, y, train, test):
+        # A search fit validates on the held-out rows of the classes it
+        # trains on: a class its training part lacks has probability 0 at
+        # every epoch, so its rows do not change which epoch is best (the
+        # fold's curve counts with the share of the rows it has).
+        if self._multilabel:
+            return test
+        return test[np.isin(y[test], y[train])]
+
     def _align(self, model, output):
-        if self._multilabel or np.array_equal(model.classes_, self.classes_):
+        if self._multilabel:
             return output
-        # A fold whose training part lacked a class: its column is 0.
-        full = np.zeros((output.shape[0], len(self.classes_)), dtype=output.dtype)
-        full[:, np.searchsorted(self.classes_, model.classes_)] = output
-        return full
+        return align_columns(output, model.classes_, self.classes_)
 
     def _oof_loss(self, y, proba, sample_weight=None):
         if self._multilabel:
             return LOSSES["binary_log_loss"](y, proba, sample_weight)
-        Y = (np.asarray(y).reshape(-1, 1) == self.classes_).astype(float)
-        return LOSSES["log_loss"](Y, proba, sample_weight)
+        return class_log_loss(y, proba, self.classes_, sample_weight)
 
     def predict_proba(self, X):
         """The average of the members' probabilities.

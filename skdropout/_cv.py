@@ -21,16 +21,15 @@ weights (with ``ensemble='best'``, GridSearchCV's refit).
 
 import copy
 import time
-import warnings
-from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import partial
 from itertools import product
 from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, _fit_context, clone, is_classifier
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import check_scoring
+from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import (
@@ -39,93 +38,43 @@ from sklearn.utils.validation import (
     column_or_1d,
     validate_data,
 )
-from threadpoolctl import threadpool_limits
 
-from skdropout._callbacks import CallbackSupport, root_context
+from skdropout._callbacks import TRANSIENT_ATTRIBUTES, CallbackSupport, root_context
+from skdropout._cv_folds import (
+    FoldFit,
+    LossScorer,
+    best_epoch,
+    check_splits,
+    check_weight_decays,
+    fit_member,
+    greedy_weights,
+    nan_argmax,
+    search_results,
+)
 from skdropout._dropout import check_rates
 
-#: The parameters the CV estimators add to those of the plain ones.
-CV_PARAMETERS = ("dropouts", "weight_decays", "cv", "scoring", "refit",
-                 "ensemble", "n_jobs")  # fmt: skip
-
-#: Ensemble selection: rounds of adding one member (with replacement).
-_GREEDY_ROUNDS = 25
+#: The plain estimators' parameters that the CV estimators do not take: the
+#: candidates set the first two, and a member is always a fresh clone, so a
+#: warm start could not be honoured (LogisticRegressionCV has none either).
+PLAIN_ONLY = frozenset({"dropout", "weight_decay", "warm_start"})
 
 
-def _fit_member(
-    estimator, X, y, sample_weight, train, test, scorer, limit_threads, context,
-    announce, caller, validate=False,
-):  # fmt: skip
-    """Fit one candidate on one fold; return the model, its held-out score, its
-    out-of-fold predictions and its fit time. ``announce``, if not None, is
-    printed with the score, the epochs and the time. With ``validate`` the
-    held-out part is the fit's validation set (its loss and score are recorded
-    after every epoch), and the score and predictions are None: they wait for
-    the number of epochs to be chosen. ``train=None`` (and ``test=None``) is a
-    refit on all the rows: the score and predictions are None."""
-    start = time.perf_counter()
-    rows = slice(None) if train is None else train  # None: a refit on all rows
-    weights = {}
-    if sample_weight is not None:
-        weights = {"sample_weight": sample_weight[rows]}
-    if validate:
-        weights.update(X_val=X[test], y_val=y[test])
-        if sample_weight is not None:
-            weights["sample_weight_val"] = sample_weight[test]
-    with context.propagate_callback_context(estimator), _planned_max_iter():
-        # The task is the meta-estimator's, as in GridSearchCV.
-        context.call_on_fit_task_begin(estimator=caller)
-        with threadpool_limits(1 if limit_threads else None):
-            estimator.fit(X[rows], y[rows], **weights)
-        context.call_on_fit_task_end(estimator=caller)
-    fit_time = time.perf_counter() - start
-    if validate or train is None:
-        if announce is not None:
-            print(f"{announce}: {estimator.n_iter_} epochs, {fit_time:.2f}s")
-        return estimator, None, None, fit_time
-    score, predictions = _score_member(estimator, X, y, sample_weight, test, scorer)
-    if announce is not None:
-        print(f"{announce}: score={score:.6g}, {estimator.n_iter_} epochs, "
-              f"{fit_time:.2f}s")  # fmt: skip
-    return estimator, score, predictions, fit_time
+def search_constraints(plain):
+    """A CV estimator's ``_parameter_constraints``: those of its ``plain``
+    estimator but ``PLAIN_ONLY``, and those of the search."""
+    constraints = plain._parameter_constraints
+    kept = {k: v for k, v in constraints.items() if k not in PLAIN_ONLY}
+    return {**kept, **BaseDropoutMLPCV._cv_constraints}
 
 
-@contextmanager
-def _planned_max_iter():
-    """Silence the warning that a fit reached max_iter: the recipe runs every
-    epoch of its schedule, and a chosen number of epochs is run to the end;
-    reaching max_iter is the plan, not a failure to converge."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "Stochastic Optimizer: Maximum iter",
-                                ConvergenceWarning)  # fmt: skip
-        yield
+@dataclass(frozen=True)
+class _Run:
+    """What the fits of one call to ``fit`` share: the callback context, the
+    joblib pool, and ``fit_member`` with the data bound."""
 
-
-def _score_member(estimator, X, y, sample_weight, test, scorer):
-    """A fold model's score and outputs on its held-out part."""
-    X_test = X[test]
-    if sample_weight is None:
-        score = scorer(estimator, X_test, y[test])
-    else:
-        score = scorer(estimator, X_test, y[test], sample_weight=sample_weight[test])
-    return score, estimator._ensemble_output(X_test)
-
-
-def _best_epoch(curves, metric):
-    """The number of epochs whose mean over the folds of the validation
-    ``curves`` (one per fold, as long as the shortest) is best: lowest for the
-    'loss', highest for the 'score'; NaN (a diverged epoch) is never best."""
-    n = min(len(curve) for curve in curves)
-    mean = np.mean([np.asarray(curve[:n], dtype=float) for curve in curves], axis=0)
-    if metric == "loss":
-        mean = -mean
-    return _nan_argmax(mean) + 1
-
-
-def _nan_argmax(values):
-    """The index of the first highest value; NaN counts as lowest."""
-    values = np.asarray(values, dtype=float)
-    return int(np.argmax(np.where(np.isnan(values), -np.inf, values)))
+    callbacks: object
+    parallel: Parallel
+    fit: partial
 
 
 class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
@@ -137,7 +86,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         "dropouts": ["array-like"],
         "weight_decays": ["array-like"],
         "cv": ["cv_object"],
-        "scoring": [StrOptions({"loss"}), callable, str, None],
+        "scoring": [StrOptions({"loss", *get_scorer_names()}), callable, None],
         "refit": ["boolean"],
         "ensemble": [StrOptions({"best", "greedy"})],
         "n_jobs": [Integral, None],
@@ -146,10 +95,9 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
     # -- the search ---------------------------------------------------------------
 
     def _plain_params(self):
-        """The members' parameters: every one of the plain estimator's but the
-        two the candidates set; members print their epochs only with
-        ``verbose > 1``."""
-        names = set(self._plain._get_param_names()) - {"dropout", "weight_decay"}
+        """The members' parameters: every one of the plain estimator's but
+        ``PLAIN_ONLY``; members print their epochs only with ``verbose > 1``."""
+        names = set(self._plain._get_param_names()) - PLAIN_ONLY
         params = {name: getattr(self, name) for name in names}
         params["verbose"] = int(self.verbose) > 1
         return params
@@ -185,7 +133,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
 
     def _candidates(self, n_hidden):
         dropouts = list(self.dropouts)
-        weight_decays = [float(w) for w in self.weight_decays]
+        weight_decays = check_weight_decays(list(self.weight_decays))
         if not dropouts or not weight_decays:
             raise ValueError(
                 "dropouts and weight_decays need at least one value each; got "
@@ -193,12 +141,6 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             )
         for dropout in dropouts:
             check_rates(dropout, n_hidden, "dropouts")
-        for weight_decay in weight_decays:
-            if not weight_decay >= 0:
-                raise ValueError(
-                    "weight_decays must hold non-negative numbers; got "
-                    f"{self.weight_decays!r}."
-                )
         return [
             {"dropout": d, "weight_decay": w}
             for d, w in product(dropouts, weight_decays)
@@ -206,8 +148,37 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
 
     def _scorer(self):
         if self.scoring in (None, "loss"):
-            return _LossScorer()
+            return LossScorer(self._scored_classes())
         return check_scoring(self._plain(), scoring=self.scoring)
+
+    def _splits(self, X, y, sample_weight):
+        """The folds of ``cv`` as (train, test) arrays of row indices, checked:
+        at least one, indices in range, and some weight in every part."""
+        if hasattr(self.cv, "__iter__") and not hasattr(self.cv, "split"):
+            # (train, test) pairs, as check_cv reads them, checked one by one
+            return check_splits(list(self.cv), len(y), sample_weight)
+        cv = check_cv(self.cv, y, classifier=is_classifier(self))
+        if isinstance(self.cv, Integral):
+            # Shuffled (scikit-learn's int cv is not): the fold models are the
+            # ensemble, and on data sorted by time or group, contiguous folds
+            # would train each on a different part of the population.
+            cv.shuffle = True
+            cv.random_state = copy.deepcopy(self.random_state)
+        return check_splits(list(cv.split(X, y)), len(y), sample_weight)
+
+    def _validation(self, y, sample_weight, splits):
+        """The validation rows of each fold's search fits (see
+        ``_validation_rows``; None where no row with weight is left: that
+        fold's search fit runs to ``max_iter``), and their share of the
+        held-out part's weight."""
+        validation, shares = [], []
+        weights = np.ones(len(y)) if sample_weight is None else sample_weight
+        for train, test in splits:
+            rows = self._validation_rows(y, train, test)
+            share = float(weights[rows].sum() / weights[test].sum())
+            validation.append(rows if share > 0 else None)
+            shares.append(1.0 if len(rows) == len(test) else share)
+        return validation, shares
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):
@@ -228,6 +199,25 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        # A transaction, as the plain estimators' fit: on any error (a
+        # KeyboardInterrupt too) the fitted attributes are left as they were.
+        # A fit assigns new objects to them and changes none in place (the
+        # members are fresh clones), so the old values need no copy.
+        saved = self._fitted_state()
+        try:
+            return self._fit(X, y, sample_weight)
+        except BaseException:
+            for name in self._fitted_state():
+                delattr(self, name)
+            vars(self).update(saved)
+            raise
+
+    def _fitted_state(self):
+        """The fitted attributes: not the parameters, nor the callback API's."""
+        skip = set(self.get_params(deep=False)) | TRANSIENT_ATTRIBUTES
+        return {k: v for k, v in vars(self).items() if k not in skip}
+
+    def _fit(self, X, y, sample_weight):
         X, y = validate_data(
             self,
             X,
@@ -243,19 +233,15 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, ensure_non_negative=True
             )
+        self._set_output_space(y)
         base = self._plain(**self._search_params())
         member = self._plain(**self._member_params())
-        n_hidden = len(base._hidden_layer_sizes())
-        candidates = self._candidates(n_hidden)
+        candidates = self._candidates(len(base._hidden_layer_sizes()))
+        splits = self._splits(X, y, sample_weight)
         choose_epochs = self._chooses_epochs()
-        cv = check_cv(self.cv, y, classifier=is_classifier(self))
-        if isinstance(self.cv, Integral):
-            # Shuffled (scikit-learn's int cv is not): the fold models are the
-            # ensemble, and on data sorted by time or group, contiguous folds
-            # would train each on a different part of the population.
-            cv.shuffle = True
-            cv.random_state = copy.deepcopy(self.random_state)
-        splits = list(cv.split(X, y))
+        validation, shares = [None] * len(splits), [1.0] * len(splits)
+        if choose_epochs:
+            validation, shares = self._validation(y, sample_weight, splits)
         scorer = self._scorer()
         pairs = list(product(range(len(candidates)), range(len(splits))))
         # As GridSearchCV: a search task whose fits are its subtasks (made
@@ -269,190 +255,180 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             search.subcontext(task_name="candidate-split-fit", task_id=i)
             for i in range(len(pairs))
         ]
-        parallel = Parallel(n_jobs=self.n_jobs)
-        limit_threads = self.n_jobs not in (None, 1)
+        # The fit with the arguments every fit shares; each call adds its own.
+        fit = partial(fit_member, X=X, y=y, sample_weight=sample_weight, caller=self)
+        fit = partial(fit, limit_threads=self.n_jobs not in (None, 1))
+        run = _Run(callbacks, Parallel(n_jobs=self.n_jobs), fit)
+        name = type(self).__name__
         if self.verbose:
             print(
-                f"[{type(self).__name__}] {len(candidates)} candidates x "
-                f"{len(splits)} folds = {len(pairs)} fits"
+                f"[{name}] {len(candidates)} candidates x {len(splits)} folds "
+                f"= {len(pairs)} fits"
             )
-        name = type(self).__name__
-        results = parallel(
-            delayed(_fit_member)(
-                clone(base).set_params(**candidates[c]), X, y, sample_weight,
-                *splits[k], scorer, limit_threads, context,
-                f"[{name}] candidate {c + 1}/{len(candidates)} {candidates[c]}, "
-                f"fold {k + 1}/{len(splits)}" if self.verbose else None,
-                self, choose_epochs,
+        results = run.parallel(
+            delayed(run.fit)(
+                clone(member if validation[k] is None else base).set_params(
+                    **candidates[c]
+                ),
+                rows=splits[k][0],
+                held_out=None if choose_epochs else splits[k][1],
+                validation=validation[k],
+                scorer=scorer,
+                context=context,
+                announce=self.verbose
+                and f"[{name}] candidate {c + 1}/{len(candidates)} "
+                f"{candidates[c]}, fold {k + 1}/{len(splits)}",
             )
             for (c, k), context in zip(pairs, contexts)
-        )  # fmt: skip
+        )
         search.call_on_fit_task_end(estimator=self)
-        search_epochs = [result[0].n_iter_ for result in results]
+        epochs = [result.model.n_iter_ for result in results]
         if choose_epochs:
             candidates, results = self._choose_epochs(
-                candidates, splits, pairs, results, member, X, y, sample_weight,
-                scorer, callbacks, parallel, limit_threads,
-            )  # fmt: skip
+                candidates,
+                splits,
+                results,
+                member=member,
+                shares=shares,
+                scorer=scorer,
+                run=run,
+            )
         self._record(
-            candidates, splits, pairs, results, y, sample_weight, search_epochs
+            candidates, splits, results, y=y, sample_weight=sample_weight, epochs=epochs
         )
-
         if self.refit:
-            self._refit(member, X, y, sample_weight, callbacks, parallel, limit_threads)
+            self._refit(member, run)
         callbacks.call_on_fit_task_end(estimator=self, X=X, y=y)
         return self
 
-    def _refit(self, member, X, y, sample_weight, callbacks, parallel, limit_threads):
+    def _refit(self, member, run):
         """Refit on all the data every candidate that the ensemble uses (the best
         alone with ``ensemble='best'``: GridSearchCV's refit), each for its
         chosen epochs, and make them the members, with the same weights."""
         chosen = np.flatnonzero(self.candidate_weights_)
         params = self.cv_results_["params"]
-        context = callbacks.subcontext(
+        context = run.callbacks.subcontext(
             task_name="refit", max_subtasks=len(chosen), sequential_subtasks=False
         ).call_on_fit_task_begin(estimator=self)
         name = type(self).__name__
         start = time.perf_counter()
-        refitted = parallel(
-            delayed(_fit_member)(
-                clone(member).set_params(**params[c]), X, y, sample_weight,
-                None, None, None, limit_threads,
-                context.subcontext(task_name="refit-fit", task_id=i),
-                f"[{name}] candidate {c + 1}/{len(params)} refitted on all the "
-                "data" if self.verbose else None,
-                self,
+        refitted = run.parallel(
+            delayed(run.fit)(
+                clone(member).set_params(**params[c]),
+                rows=None,
+                context=context.subcontext(task_name="refit-fit", task_id=i),
+                announce=self.verbose
+                and f"[{name}] candidate {c + 1}/{len(params)} refitted on "
+                "all the data",
             )
             for i, c in enumerate(chosen)
-        )  # fmt: skip
+        )
         context.call_on_fit_task_end(estimator=self)
         self.refit_time_ = time.perf_counter() - start
-        self.estimators_ = [model for model, *_ in refitted]
+        self.estimators_ = [result.model for result in refitted]
         self.ensemble_weights_ = self.candidate_weights_[chosen]
         self.best_estimator_ = self.estimators_[list(chosen).index(self.best_index_)]
 
     def _choose_epochs(
-        self, candidates, splits, pairs, results, member, X, y, sample_weight,
-        scorer, callbacks, parallel, limit_threads,
-    ):  # fmt: skip
+        self, candidates, splits, results, *, member, shares, scorer, run
+    ):
         """Choose each candidate's number of epochs on the mean over the folds of
         its fold models' validation curves (the held-out parts' loss or score
         after every epoch), and bring the fold models that are needed (the
-        best candidate's; every candidate's for another scoring or the greedy
-        ensemble) to it. Returns the candidates, each with its ``max_iter``,
-        and the fits' results at those epochs: a needed fold model is refitted
-        (as ``member``, a plain estimator) for that many epochs of the same
-        schedules, which gives the weights its search fit had then."""
+        best candidate's; every candidate's for another scoring, the greedy
+        ensemble, or folds whose training part lacks a class) to it. Returns
+        the candidates, each with its ``max_iter``, and the fits' results at
+        those epochs: a needed fold model is refitted (as ``member``, a plain
+        estimator) for that many epochs of the same schedules, which gives the
+        weights its search fit had then."""
         n_splits = len(splits)
-        models = {pair: result[0] for pair, result in zip(pairs, results)}
-        times = {pair: result[3] for pair, result in zip(pairs, results)}
+        fits = dict(zip(product(range(len(candidates)), range(n_splits)), results))
         metric = self.early_stopping_metric
 
         def curve(c, k):
-            model = models[c, k]
+            model = fits[c, k].model
             if metric == "loss":
                 return model.validation_loss_curve_
             return model.validation_scores_
 
+        # A fold without validation rows has a constant curve: it cannot
+        # choose; if none can, every candidate runs max_iter epochs.
+        kept = [k for k in range(n_splits) if shares[k] > 0]
         epochs = [
-            _best_epoch([curve(c, k) for k in range(n_splits)], metric)
+            best_epoch([curve(c, k) for k in kept], metric, [shares[k] for k in kept])
+            if kept
+            else self.max_iter
             for c in range(len(candidates))
         ]
         candidates = [{**cand, "max_iter": e} for cand, e in zip(candidates, epochs)]
         scores = {}
-        if self.scoring in (None, "loss") and metric == "loss":
+        if self.scoring in (None, "loss") and metric == "loss" and min(shares) == 1:
             # The curves hold the default score: minus the held-out loss.
-            scores = {(c, k): -curve(c, k)[epochs[c] - 1] for c, k in pairs}
+            scores = {(c, k): -curve(c, k)[epochs[c] - 1] for c, k in fits}
         needed = range(len(candidates))
         if scores and self.ensemble == "best":
-            means = [np.mean([scores[c, k] for k in range(n_splits)])
-                     for c in range(len(candidates))]  # fmt: skip
-            needed = [_nan_argmax(means)]
+            means = [
+                np.mean([scores[c, k] for k in range(n_splits)])
+                for c in range(len(candidates))
+            ]
+            needed = [nan_argmax(means)]
         refits = [(c, k) for c in needed for k in range(n_splits)]
-        context = callbacks.subcontext(
-            task_name="epochs-refit", max_subtasks=len(refits),
+        context = run.callbacks.subcontext(
+            task_name="epochs-refit",
+            max_subtasks=len(refits),
             sequential_subtasks=False,
-        ).call_on_fit_task_begin(estimator=self)  # fmt: skip
+        ).call_on_fit_task_begin(estimator=self)
         name = type(self).__name__
-        refitted = parallel(
-            delayed(_fit_member)(
-                clone(member).set_params(**candidates[c]), X, y, sample_weight,
-                *splits[k], scorer, limit_threads,
-                context.subcontext(task_name="candidate-split-fit", task_id=i),
-                f"[{name}] candidate {c + 1}/{len(candidates)} refitted to its "
-                f"{epochs[c]} epochs, fold {k + 1}/{n_splits}"
-                if self.verbose else None,
-                self,
+        refitted = run.parallel(
+            delayed(run.fit)(
+                clone(member).set_params(**candidates[c]),
+                rows=splits[k][0],
+                held_out=splits[k][1],
+                scorer=scorer,
+                context=context.subcontext(task_name="candidate-split-fit", task_id=i),
+                announce=self.verbose
+                and f"[{name}] candidate {c + 1}/{len(candidates)} refitted "
+                f"to its {epochs[c]} epochs, fold {k + 1}/{n_splits}",
             )
             for i, (c, k) in enumerate(refits)
-        )  # fmt: skip
+        )
         context.call_on_fit_task_end(estimator=self)
         results = {
-            pair: (models[pair], scores.get(pair), None, times[pair]) for pair in pairs
+            pair: FoldFit(fit.model, scores.get(pair), None, fit.fit_time)
+            for pair, fit in fits.items()
         }
-        for pair, (model, score, predictions, fit_time) in zip(refits, refitted):
-            results[pair] = (
-                model,
-                scores.get(pair, score),
-                predictions,
-                times[pair] + fit_time,
-            )
-        return candidates, [results[pair] for pair in pairs]
+        for pair, fit in zip(refits, refitted):
+            fit_time = fits[pair].fit_time + fit.fit_time
+            score = scores.get(pair, fit.score)
+            results[pair] = replace(fit, score=score, fit_time=fit_time)
+        return candidates, list(results.values())
 
-    def _record(
-        self, candidates, splits, pairs, results, y, sample_weight, search_epochs
-    ):
+    def _record(self, candidates, splits, results, *, y, sample_weight, epochs):
         """cv_results_, the choice, the members and the out-of-fold
-        predictions, from the fits' results."""
+        predictions, from the fits' ``results`` (each candidate's on each
+        fold, candidate by candidate) and the ``epochs`` their search ran."""
         n_candidates, n_splits = len(candidates), len(splits)
-        scores = np.empty((n_candidates, n_splits))
-        times = np.empty((n_candidates, n_splits))
-        epochs = np.empty((n_candidates, n_splits), dtype=int)
-        models = [[None] * n_splits for _ in range(n_candidates)]
-        self._set_output_space(y)
+        shape = (n_candidates, n_splits)
+        scores = np.array([fit.score for fit in results], dtype=float).reshape(shape)
+        times = np.array([fit.fit_time for fit in results]).reshape(shape)
+        epochs = np.reshape(epochs, shape)
         oof = None
-        for (c, k), (model, score, predictions, fit_time), n_iter in zip(
-            pairs, results, search_epochs
-        ):
-            scores[c, k], times[c, k], epochs[c, k] = score, fit_time, n_iter
-            models[c][k] = model
-            if predictions is None:  # a candidate no ensemble needs
+        for i, fit in enumerate(results):
+            c, k = divmod(i, n_splits)
+            if fit.predictions is None:  # a candidate no ensemble needs
                 continue
-            predictions = self._align(model, predictions)
+            predictions = self._align(fit.model, fit.predictions)
             if oof is None:
                 oof = np.zeros((n_candidates, len(y), *predictions.shape[1:]))
             oof[c, splits[k][1]] = predictions
-        mean = scores.mean(axis=1)
-        # Plain arrays where GridSearchCV has masked ones: a skops file then
-        # needs no numpy.ma type trusted.
-        dropouts = np.empty(n_candidates, dtype=object)
-        dropouts[:] = [c["dropout"] for c in candidates]
-        if all(isinstance(d, (int, float)) for d in dropouts):
-            dropouts = dropouts.astype(float)
-        results_ = {
-            "params": candidates,
-            "param_dropout": dropouts,
-            "param_weight_decay": np.array([c["weight_decay"] for c in candidates]),
-        }
-        if "max_iter" in candidates[0]:  # the epochs chosen for each candidate
-            results_["param_max_iter"] = np.array([c["max_iter"] for c in candidates])
-        for k in range(n_splits):
-            results_[f"split{k}_test_score"] = scores[:, k]
-        results_["mean_test_score"] = mean
-        results_["std_test_score"] = scores.std(axis=1)
-        ranks = np.empty(n_candidates, dtype=np.int32)
-        ranks[:] = _dense_ranks(mean)
-        results_["rank_test_score"] = ranks
-        results_["mean_fit_time"] = times.mean(axis=1)
-        results_["std_fit_time"] = times.std(axis=1)
-        for k in range(n_splits):
-            results_[f"split{k}_n_iter"] = epochs[:, k]
-        results_["mean_n_iter"] = epochs.mean(axis=1)
-        self.cv_results_ = results_
+        self.cv_results_ = search_results(
+            candidates, scores=scores, times=times, epochs=epochs
+        )
+        mean = self.cv_results_["mean_test_score"]
         # As LogisticRegressionCV's: the epochs of every fit.
         self.n_iter_ = epochs
 
-        self.best_index_ = _nan_argmax(mean)
+        self.best_index_ = nan_argmax(mean)
         self.best_params_ = dict(candidates[self.best_index_])
         self.best_score_ = float(mean[self.best_index_])
         self.dropout_ = self.best_params_["dropout"]
@@ -460,37 +436,39 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         self.max_iter_ = self.best_params_.get("max_iter", self.max_iter)
         self.n_splits_ = n_splits
         if self.ensemble == "greedy":
-            weights = self._greedy_weights(oof, y, sample_weight)
+            weights = greedy_weights(
+                oof,
+                best_index=self.best_index_,
+                loss=lambda p: self._oof_loss(y, p, sample_weight),
+            )
         else:
             weights = np.zeros(n_candidates)
             weights[self.best_index_] = 1.0
         self.candidate_weights_ = weights
         chosen = np.flatnonzero(weights)
-        self.estimators_ = [models[c][k] for c in chosen for k in range(n_splits)]
+        self.estimators_ = [
+            results[c * n_splits + k].model for c in chosen for k in range(n_splits)
+        ]
         self.ensemble_weights_ = np.repeat(weights[chosen], n_splits) / n_splits
         self.oof_predictions_ = np.tensordot(weights, oof, axes=1)
 
-    def _greedy_weights(self, oof, y, sample_weight):
-        """Caruana et al.'s ensemble selection with replacement: start from the
-        best candidate, then repeatedly add the one whose addition gives the
-        lowest loss of the averaged out-of-fold predictions."""
-        counts = np.zeros(len(oof))
-        counts[self.best_index_] = 1
-        total = oof[self.best_index_].copy()
-        for n in range(1, _GREEDY_ROUNDS):
-            losses = [
-                self._oof_loss(y, (total + member) / (n + 1), sample_weight)
-                for member in oof
-            ]
-            best = int(np.nanargmin(losses))
-            counts[best] += 1
-            total += oof[best]
-        return counts / counts.sum()
-
     # -- prediction ---------------------------------------------------------------
 
-    def _averaged_output(self, X):
+    def _validate_X(self, X):
+        """X checked against the fit's (scikit-learn's errors for other feature
+        names or another number of features), as an array: the members, fitted
+        on arrays, then take it without a warning."""
         check_is_fitted(self)
+        return validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
+
+    def _averaged_output(self, X):
+        X = self._validate_X(X)
         total = None
         for weight, member in zip(self.ensemble_weights_, self.estimators_):
             output = weight * self._align(member, member._ensemble_output(X))
@@ -499,6 +477,15 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
 
     def _set_output_space(self, y):
         """Hook: the classifier fixes its classes here."""
+
+    def _scored_classes(self):
+        """Hook: the classes the default scoring counts (the classifier's)."""
+        return None
+
+    def _validation_rows(self, y, train, test):
+        """Hook: the held-out rows that a search fit validates on (the
+        classifier leaves out those of classes its training part lacks)."""
+        return test
 
     def _align(self, model, output):
         """Hook: the classifier maps a member's columns onto ``classes_``."""
@@ -510,21 +497,3 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         alpha_input = self.dropout_noise == "alpha" and self.input_dropout
         tags.input_tags.sparse = not alpha_input
         return tags
-
-
-def _dense_ranks(values):
-    """scikit-learn's test-score ranks: 1 for the best, ties share the lowest
-    rank (``scipy.stats.rankdata(-values, method='min')``), NaN last."""
-    from scipy.stats import rankdata
-
-    filled = np.where(np.isnan(values), -np.inf, values)
-    return rankdata(-filled, method="min").astype(np.int32)
-
-
-class _LossScorer:
-    """The default scoring: minus the estimator's own loss on held-out data (the
-    log-loss, the squared error or the Poisson deviance, as its training loss
-    without the L2 term)."""
-
-    def __call__(self, estimator, X, y, sample_weight=None):
-        return -estimator._held_out_loss(X, y, sample_weight)

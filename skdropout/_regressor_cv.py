@@ -4,9 +4,8 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
-from sklearn.utils.validation import check_is_fitted
 
-from skdropout._cv import BaseDropoutMLPCV
+from skdropout._cv import BaseDropoutMLPCV, search_constraints
 from skdropout._losses import LOSSES
 from skdropout._regressor import DropoutMLPRegressor
 
@@ -110,12 +109,12 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
     hidden_layer_sizes, activation, ... : see :class:`~skdropout.DropoutMLPRegressor`
         Every other parameter of :class:`~skdropout.DropoutMLPRegressor`, with the same
         meaning, except ``dropout`` and ``weight_decay``, which the candidates
-        set, and ``early_stopping`` (above). The defaults differ: they are the
-        training recipe of the best tabular MLPs (see Notes), not
-        scikit-learn's. ``validation_fraction=0.2`` is not used: the folds'
-        held-out parts are the validation sets. ``early_stopping_metric='loss'``
-        chooses the number of epochs on the held-out loss when
-        ``early_stopping=True``.
+        set, ``warm_start`` (each member is a new fit), and ``early_stopping``
+        (above). The defaults differ: they are the training recipe of the best
+        tabular MLPs (see Notes), not scikit-learn's. ``validation_fraction=0.2``
+        is not used: the folds' held-out parts are the validation sets.
+        ``early_stopping_metric='loss'`` chooses the number of epochs on the
+        held-out loss when ``early_stopping=True``.
 
     Attributes
     ----------
@@ -251,14 +250,7 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
     """
 
     _plain = DropoutMLPRegressor
-    _parameter_constraints: dict = {
-        **{
-            k: v
-            for k, v in DropoutMLPRegressor._parameter_constraints.items()
-            if k not in ("dropout", "weight_decay")
-        },
-        **BaseDropoutMLPCV._cv_constraints,
-    }
+    _parameter_constraints: dict = search_constraints(DropoutMLPRegressor)
 
     def __init__(
         self,
@@ -288,7 +280,6 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         random_state=None,
         tol=1e-4,
         verbose=False,
-        warm_start=False,
         momentum=0.9,
         nesterovs_momentum=True,
         early_stopping=False,
@@ -328,7 +319,6 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         self.random_state = random_state
         self.tol = tol
         self.verbose = verbose
-        self.warm_start = warm_start
         self.momentum = momentum
         self.nesterovs_momentum = nesterovs_momentum
         self.early_stopping = early_stopping
@@ -371,7 +361,7 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         """
         if not return_std:
             return self._averaged_output(X)
-        check_is_fitted(self)
+        X = self._validate_X(X)
         pairs = [member.predict(X, return_std=True) for member in self.estimators_]
         weights = self.ensemble_weights_
         mean = sum(w * m for w, (m, _) in zip(weights, pairs))

@@ -26,6 +26,8 @@ from skdropout import (
     DropoutMLPRegressor,
     DropoutMLPRegressorCV,
 )
+from skdropout._cv import PLAIN_ONLY, BaseDropoutMLPCV
+from skdropout._cv_folds import LossScorer
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -424,3 +426,93 @@ def test_running_the_chosen_epochs_is_not_a_convergence_warning(
         warnings.simplefilter("always")
         CV(**SMALL, **{**GRID, "refit": True}, cv=2, early_stopping=True).fit(X, y)
     assert not [w for w in caught if "Maximum iter" in str(w.message)]
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_parameters_are_the_plain_ones_but_plain_only_and_the_search(
+    CV, Plain, make_data, Splitter
+):
+    """A CV estimator takes every parameter of its plain estimator but
+    PLAIN_ONLY, and adds exactly its search's; its constraints cover them all,
+    and its members get all of theirs but PLAIN_ONLY."""
+    cv_params, plain_params = set(CV().get_params()), set(Plain().get_params())
+    assert plain_params - cv_params == PLAIN_ONLY
+    assert cv_params - plain_params == set(BaseDropoutMLPCV._cv_constraints)
+    assert set(CV._parameter_constraints) == cv_params
+    assert set(CV()._plain_params()) == plain_params - PLAIN_ONLY
+
+
+def _one_member_class():
+    """Three classes and a fourth with one member: a StratifiedKFold warns, and
+    the fold that holds it out never trains on it."""
+    X, y = _classification()
+    y = y.copy()
+    y[0] = 3
+    return X, y
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_a_fold_without_a_class_is_scored_over_all_the_classes(early_stopping):
+    """A fold whose training part lacks a class fits with early stopping as
+    without it, and its held-out rows are scored over all the classes (the
+    missing one at probability 0, clipped, as in the out-of-fold loss): the
+    search is GridSearchCV's with that scoring, over max_iter with early
+    stopping."""
+    X, y = _one_member_class()
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    with pytest.warns(UserWarning, match="The least populated class in y has only 1"):
+        search = DropoutMLPClassifierCV(
+            **SMALL, **GRID, cv=folds, early_stopping=early_stopping
+        ).fit(X, y)
+    grid_params = {"dropout": GRID["dropouts"], "weight_decay": GRID["weight_decays"]}
+    if early_stopping:
+        grid_params["max_iter"] = list(range(1, SMALL["max_iter"] + 1))
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+        grid = GridSearchCV(
+            _plain(search, DropoutMLPClassifier),
+            grid_params,
+            cv=folds,
+            scoring=LossScorer(search.classes_),
+        ).fit(X, y)
+    assert search.best_params_ == grid.best_params_
+    assert search.best_score_ == pytest.approx(grid.best_score_, rel=1e-12)
+    rows = [grid.cv_results_["params"].index(p) for p in search.cv_results_["params"]]
+    for k in range(3):
+        key = f"split{k}_test_score"
+        expected = grid.cv_results_[key][rows]
+        assert_allclose(search.cv_results_[key], expected, rtol=1e-12)
+    # The fold that held out the lone member of class 3 gave it probability 0,
+    # and its loss (-log eps) counts in that fold's score.
+    assert search.oof_predictions_[0, 3] == 0.0
+    assert search.cv_results_["mean_test_score"].max() < -30 / len(y)
+
+
+def test_no_fold_that_can_choose_epochs_runs_max_iter():
+    """Unshuffled folds on sorted labels: every fold's training part lacks the
+    class it holds out, so no fold can choose the epochs: each candidate runs
+    max_iter, and the fit succeeds as without early stopping."""
+    X, y = _classification()
+    order = np.argsort(y, kind="stable")
+    search = DropoutMLPClassifierCV(**SMALL, **GRID, cv=KFold(3)).fit(
+        X[order], y[order]
+    )
+    assert_array_equal(search.cv_results_["param_max_iter"], [SMALL["max_iter"]] * 4)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_a_used_up_generator_of_splits_is_grid_search_error(
+    CV, Plain, make_data, Splitter
+):
+    """cv=[] or a generator that a first fit used up: GridSearchCV's error, and
+    the fitted model unchanged."""
+    X, y = make_data()
+    search = CV(**SMALL, dropouts=[0.2], cv=iter(list(Splitter(2).split(X, y))))
+    search.fit(X, y)
+    fitted = pickle.dumps(search.cv_results_), search.estimators_
+    with pytest.raises(ValueError, match="No fits were performed. Was the CV iter"):
+        search.fit(X, y)
+    assert (pickle.dumps(search.cv_results_), search.estimators_) == fitted
+    with pytest.raises(ValueError, match="No fits were performed. Was the CV iter"):
+        clone(search).set_params(cv=[]).fit(X, y)

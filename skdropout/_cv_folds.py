@@ -1,0 +1,299 @@
+"""The fits of the CV estimators' search, one candidate on one fold: the fit,
+its score and held-out predictions, the checks of the folds and of the
+candidate weight decays, the choice of the number of epochs on the folds'
+validation curves, and the default scoring."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from numbers import Real
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
+
+from skdropout._losses import LOSSES
+
+
+@dataclass(frozen=True)
+class FoldFit:
+    """One fit of a candidate: the model, its score and out-of-fold predictions
+    on its fold's held-out part (None for a fit that waits for its epochs to be
+    chosen, and for a refit on all the rows), and its fit time in seconds."""
+
+    model: object
+    score: float | None
+    predictions: np.ndarray | None
+    fit_time: float
+
+
+def fit_member(
+    estimator,
+    X,
+    y,
+    *,
+    sample_weight,
+    rows,
+    limit_threads,
+    context,
+    caller,
+    held_out=None,
+    validation=None,
+    scorer=None,
+    announce=None,
+):
+    """Fit one candidate on the ``rows`` of one fold (None: all the rows, a
+    refit) and score it on its ``held_out`` rows (None: no score). With
+    ``validation`` rows, they are the fit's validation set (its loss and score
+    are recorded after every epoch). ``announce``, if given, is printed with
+    the score, the epochs and the time."""
+    start = time.perf_counter()
+    rows = slice(None) if rows is None else rows
+    weights = {}
+    if sample_weight is not None:
+        weights = {"sample_weight": sample_weight[rows]}
+    if validation is not None:
+        weights.update(X_val=X[validation], y_val=y[validation])
+        if sample_weight is not None:
+            weights["sample_weight_val"] = sample_weight[validation]
+    with context.propagate_callback_context(estimator), _planned_max_iter():
+        # The task is the meta-estimator's, as in GridSearchCV.
+        context.call_on_fit_task_begin(estimator=caller)
+        with threadpool_limits(1 if limit_threads else None):
+            estimator.fit(X[rows], y[rows], **weights)
+        context.call_on_fit_task_end(estimator=caller)
+    fit_time = time.perf_counter() - start
+    score = predictions = None
+    if held_out is not None:
+        score, predictions = _score_member(
+            estimator, X, y, sample_weight=sample_weight, test=held_out, scorer=scorer
+        )
+    if announce:
+        shown = "" if score is None else f"score={score:.6g}, "
+        print(f"{announce}: {shown}{estimator.n_iter_} epochs, {fit_time:.2f}s")
+    return FoldFit(estimator, score, predictions, fit_time)
+
+
+@contextmanager
+def _planned_max_iter():
+    """Silence the warning that a fit reached max_iter: the recipe runs every
+    epoch of its schedule, and a chosen number of epochs is run to the end;
+    reaching max_iter is the plan, not a failure to converge."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "Stochastic Optimizer: Maximum iter", ConvergenceWarning
+        )
+        yield
+
+
+def _score_member(estimator, X, y, *, sample_weight, test, scorer):
+    """A fold model's score (a number, as GridSearchCV requires) and outputs
+    on its held-out part."""
+    X_test = X[test]
+    if sample_weight is None:
+        score = scorer(estimator, X_test, y[test])
+    else:
+        score = scorer(estimator, X_test, y[test], sample_weight=sample_weight[test])
+    if hasattr(score, "item"):  # a NumPy scalar or 0-d array
+        try:
+            score = score.item()
+        except ValueError:
+            pass
+    if not isinstance(score, Real):
+        raise ValueError(  # scikit-learn's words
+            f"scoring must return a number, got {score!r} ({type(score)}) "
+            f"instead. (scorer={scorer!r})"
+        )
+    return score, estimator._ensemble_output(X_test)
+
+
+def best_epoch(curves, metric, shares):
+    """The number of epochs whose mean over the folds of the validation
+    ``curves`` (one per fold, as long as the shortest) is best: lowest for the
+    'loss', highest for the 'score'; NaN (a diverged epoch) is never best. A
+    fold's curve counts with its ``share`` of its held-out part's weight (less
+    than 1 where the fold's validation set leaves out rows of classes its
+    training part lacks, whose loss and score do not change with the epochs)."""
+    n = min(len(curve) for curve in curves)
+    weighted = [
+        share * np.asarray(c[:n], dtype=float) for share, c in zip(shares, curves)
+    ]
+    mean = np.mean(weighted, axis=0)
+    if metric == "loss":
+        mean = -mean
+    return nan_argmax(mean) + 1
+
+
+def nan_argmax(values):
+    """The index of the first highest value; NaN counts as lowest."""
+    values = np.asarray(values, dtype=float)
+    return int(np.argmax(np.where(np.isnan(values), -np.inf, values)))
+
+
+def check_splits(splits, n_samples, sample_weight):
+    """The splits of ``cv`` as (train, test) arrays of row indices, checked:
+    at least one, indices in range, and some weight in every part."""
+    if not splits:
+        raise ValueError(  # GridSearchCV's words, then the likely cause
+            "No fits were performed. Was the CV iterator empty? cv gave no "
+            "splits; a generator of splits is used up by the first fit: pass a "
+            "list of (train, test) pairs or a splitter such as KFold."
+        )
+    splits = [_check_split(split, n_samples, k) for k, split in enumerate(splits)]
+    for k, parts in enumerate(splits if sample_weight is not None else []):
+        for name, rows in zip(("training", "held-out"), parts):
+            if not sample_weight[rows].sum() > 0:
+                raise ValueError(
+                    f"The sample weights of the {name} part of split {k} of cv "
+                    "are all zero: a fold needs some weight to fit and to score "
+                    "the candidates. Choose folds in which every part has rows "
+                    "of positive weight."
+                )
+    return splits
+
+
+def _check_split(split, n_samples, k):
+    """Split ``k`` of ``cv`` as two arrays of row indices, or a clear error."""
+    try:
+        parts = [np.asarray(part) for part in split]
+    except TypeError:
+        parts = []
+    if len(parts) != 2:
+        raise ValueError(
+            "cv must give (train, test) pairs of index arrays; split "
+            f"{k} is {split!r:.200}."
+        )
+    for i, (name, rows) in enumerate(zip(("training", "held-out"), parts)):
+        if rows.dtype == bool and rows.shape == (n_samples,):  # a mask
+            rows = parts[i] = np.flatnonzero(rows)
+        if rows.ndim != 1 or rows.size == 0 or rows.dtype.kind not in "iu":
+            raise ValueError(
+                f"The {name} part of split {k} of cv must be a non-empty 1-D "
+                f"array of row indices; got {rows!r}."
+            )
+        outside = rows[(rows < 0) | (rows >= n_samples)]
+        if outside.size:
+            raise ValueError(
+                f"The {name} part of split {k} of cv has indices out of range "
+                f"for {n_samples} samples: {outside[:5].tolist()}."
+            )
+    return tuple(parts)
+
+
+def check_weight_decays(weight_decays):
+    """The candidate weight decays as floats, or an error naming the list."""
+    for value in weight_decays:
+        if isinstance(value, bool) or not isinstance(value, Real):
+            raise TypeError(
+                "weight_decays must hold non-negative finite numbers; got "
+                f"{weight_decays!r}."
+            )
+        if not 0 <= value < np.inf:  # also catches NaN
+            raise ValueError(
+                "weight_decays must hold non-negative finite numbers; got "
+                f"{weight_decays!r}."
+            )
+    return [float(w) for w in weight_decays]
+
+
+def greedy_weights(oof, *, best_index, loss, rounds=25):
+    """Caruana et al.'s ensemble selection with replacement: each candidate's
+    share of the average of out-of-fold predictions ``oof`` (one array per
+    candidate), built from the best candidate by adding, for ``rounds`` - 1
+    rounds, the one whose addition gives the lowest ``loss`` of the average."""
+    counts = np.zeros(len(oof))
+    counts[best_index] = 1
+    total = oof[best_index].copy()
+    for n in range(1, rounds):
+        losses = [loss((total + member) / (n + 1)) for member in oof]
+        best = int(np.nanargmin(losses))
+        counts[best] += 1
+        total += oof[best]
+    return counts / counts.sum()
+
+
+def search_results(candidates, *, scores, times, epochs):
+    """GridSearchCV's ``cv_results_`` from the candidates and the scores, fit
+    times and epochs of their fits (arrays of shape (n_candidates,
+    n_splits)), with the epochs of every fit; its warning if a mean score is
+    not finite."""
+    n_candidates, n_splits = scores.shape
+    mean = scores.mean(axis=1)
+    if not np.isfinite(mean).all():  # GridSearchCV's warning
+        warnings.warn(
+            f"One or more of the test scores are non-finite: {mean}",
+            category=UserWarning,
+        )
+    # Plain arrays where GridSearchCV has masked ones: a skops file then
+    # needs no numpy.ma type trusted.
+    dropouts = np.empty(n_candidates, dtype=object)
+    dropouts[:] = [c["dropout"] for c in candidates]
+    if all(isinstance(d, (int, float)) for d in dropouts):
+        dropouts = dropouts.astype(float)
+    results = {
+        "params": candidates,
+        "param_dropout": dropouts,
+        "param_weight_decay": np.array([c["weight_decay"] for c in candidates]),
+    }
+    if "max_iter" in candidates[0]:  # the epochs chosen for each candidate
+        results["param_max_iter"] = np.array([c["max_iter"] for c in candidates])
+    for k in range(n_splits):
+        results[f"split{k}_test_score"] = scores[:, k]
+    results["mean_test_score"] = mean
+    results["std_test_score"] = scores.std(axis=1)
+    ranks = np.empty(n_candidates, dtype=np.int32)
+    ranks[:] = dense_ranks(mean)
+    results["rank_test_score"] = ranks
+    results["mean_fit_time"] = times.mean(axis=1)
+    results["std_fit_time"] = times.std(axis=1)
+    for k in range(n_splits):
+        results[f"split{k}_n_iter"] = epochs[:, k]
+    results["mean_n_iter"] = epochs.mean(axis=1)
+    return results
+
+
+def dense_ranks(values):
+    """scikit-learn's test-score ranks: 1 for the best, ties share the lowest
+    rank (``scipy.stats.rankdata(-values, method='min')``), NaN last."""
+    from scipy.stats import rankdata
+
+    filled = np.where(np.isnan(values), -np.inf, values)
+    return rankdata(-filled, method="min").astype(np.int32)
+
+
+def align_columns(proba, model_classes, classes):
+    """A fold model's class probabilities over all the ``classes``: the column
+    of a class that its training part lacked is 0."""
+    if np.array_equal(model_classes, classes):
+        return proba
+    full = np.zeros((proba.shape[0], len(classes)), dtype=proba.dtype)
+    full[:, np.searchsorted(classes, model_classes)] = proba
+    return full
+
+
+def class_log_loss(y, proba, classes, sample_weight=None):
+    """The log-loss of probabilities over ``classes`` for the labels ``y``."""
+    Y = (np.asarray(y).reshape(-1, 1) == classes).astype(float)
+    return LOSSES["log_loss"](Y, proba, sample_weight)
+
+
+class LossScorer:
+    """The default scoring: minus the estimator's own loss on held-out data (the
+    log-loss, the squared error or the Poisson deviance, as its training loss
+    without the L2 term). With ``classes`` (single-output classification), a
+    fold model that lacks some of them is scored over all of them, as its
+    out-of-fold predictions are: a class it never saw has probability 0 (the
+    loss clips it), where its own loss would not count that class's rows."""
+
+    def __init__(self, classes=None):
+        self.classes = classes
+
+    def __call__(self, estimator, X, y, sample_weight=None):
+        if self.classes is None or np.array_equal(estimator.classes_, self.classes):
+            return -estimator._held_out_loss(X, y, sample_weight)
+        proba = estimator.predict_proba(X)
+        proba = align_columns(proba, estimator.classes_, self.classes)
+        return -class_log_loss(y, proba, self.classes, sample_weight)

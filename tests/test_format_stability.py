@@ -1,5 +1,7 @@
 """Models outlive a release: the files every release wrote still load, predict the
-outputs saved beside them bit for bit and resume training to the saved weights.
+outputs saved beside them bit for bit and resume training to the saved weights;
+a file in a format this code does not read fails on loading with an error that
+names the versions.
 
 Each folder of tests/fixtures/persistence/ holds what one release wrote (made by
 make_fixtures.py there, at that release, and never rewritten; MANIFEST.json says
@@ -9,6 +11,7 @@ state, or the arithmetic of prediction or training, fails here.
 
 import json
 import pickle
+import re
 import warnings
 from pathlib import Path
 
@@ -16,6 +19,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning, InconsistentVersionWarning
+
+import skdropout
+from skdropout import DropoutMLPClassifier, DropoutMLPRegressorCV
+from skdropout import _persistence as persistence
 
 sio = pytest.importorskip("skops.io")
 packaging_version = pytest.importorskip("packaging.version")
@@ -155,3 +162,73 @@ def test_fixture_of_each_release_is_complete():
         for entry in manifest["models"].values():
             for key in ("pickle", "skops", "arrays"):
                 assert (FIXTURES / release / entry[key]).is_file()
+
+
+def _fitted(Estimator):
+    X = np.random.default_rng(0).standard_normal((40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    params = dict(hidden_layer_sizes=(4,), batch_size=20, max_iter=2, random_state=0)
+    if Estimator is DropoutMLPRegressorCV:
+        params.update(dropouts=(0.0,), weight_decays=(0.0,), cv=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return Estimator(**params).fit(X, y)
+
+
+def _dumps(how):
+    return pickle.dumps if how == "pickle" else sio.dumps
+
+
+def _loads(how):
+    if how == "pickle":
+        return pickle.loads
+    return lambda data: sio.loads(data, trusted=SKDROPOUT_TYPES)
+
+
+@pytest.mark.parametrize("how", ["pickle", "skops"])
+@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressorCV])
+def test_state_carries_the_format_and_loads_unchanged(Estimator, how):
+    """The saved state carries the format number and the version; the loaded
+    estimator has exactly the attributes of the saved one."""
+    est = _fitted(Estimator)
+    state = est.__getstate__()
+    assert state["_skdropout_format"] == persistence.FORMAT
+    assert state["_skdropout_version"] == skdropout.__version__
+    loaded = _loads(how)(_dumps(how)(est))
+    assert vars(loaded).keys() == vars(est).keys()
+
+
+@pytest.mark.parametrize("how", ["pickle", "skops"])
+@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressorCV])
+@pytest.mark.parametrize(
+    "saved_format, problem", [(99, "is newer than"), (0, "is no longer read by")]
+)
+def test_unreadable_format_raises_naming_the_versions(
+    Estimator, how, saved_format, problem, monkeypatch
+):
+    """A file written in a format newer than this code reads, or in one it no
+    longer reads, raises a ValueError naming the format and both versions."""
+    est = _fitted(Estimator)
+    with monkeypatch.context() as m:  # a file written by another release
+        m.setattr(persistence, "FORMAT", saved_format)
+        m.setattr(skdropout, "__version__", "9.9.9")
+        data = _dumps(how)(est)
+    message = re.escape(
+        f" in this file was saved by skdropout 9.9.9 in format {saved_format}, "
+        f"which {problem} skdropout {skdropout.__version__} (it reads formats 1 to 1)"
+    )
+    # The first object built raises: a CV estimator's first fold model.
+    name = Estimator.__name__.removesuffix("CV")
+    with pytest.raises(ValueError, match=f"^The {name}(CV)?{message}"):
+        _loads(how)(data)
+
+
+def test_state_without_format_number_is_format_1():
+    """A state without the format number (0.1.0.dev0 wrote none) loads."""
+    est = _fitted(DropoutMLPClassifier)
+    state = est.__getstate__()
+    del state["_skdropout_format"], state["_skdropout_version"]
+    loaded = DropoutMLPClassifier.__new__(DropoutMLPClassifier)
+    loaded.__setstate__(state)
+    X = np.ones((2, 3))
+    assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))

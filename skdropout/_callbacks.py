@@ -10,6 +10,8 @@ estimators then have no ``set_callbacks`` method and the contexts below do nothi
 
 import contextlib
 
+from skdropout._persistence import SavedFormat
+
 try:
     from sklearn.callback import CallbackSupportMixin
 except ImportError:  # scikit-learn < 1.9
@@ -31,7 +33,7 @@ TRANSIENT_ATTRIBUTES = frozenset(
 )
 
 
-class CallbackSupport(CallbackSupportMixin):
+class CallbackSupport(SavedFormat, CallbackSupportMixin):
     """scikit-learn's callback support, with the callbacks kept out of skops files.
 
     A callback is a runtime hook, not part of the fitted model, and its type is
@@ -40,6 +42,9 @@ class CallbackSupport(CallbackSupportMixin):
     pickle, copy and joblib go through ``__reduce_ex__``, which puts them back, as
     scikit-learn keeps them: a clone pickled to a joblib worker and the copy
     handed to a callback at each epoch keep their callbacks.
+
+    Every skdropout estimator, plain or CV, inherits this class: ``SavedFormat``
+    comes in through it, so the saved state of each carries its format number.
     """
 
     def __getstate__(self):

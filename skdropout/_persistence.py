@@ -1,0 +1,74 @@
+"""The format of a saved estimator: a number carried in its state, checked on loading.
+
+pickle, joblib and skops save what ``__getstate__`` returns and hand it back to
+``__setstate__``. The state of a skdropout estimator carries the number of its
+format and the skdropout version that wrote it. A change that breaks the saved
+format (an attribute renamed, removed or given another meaning) bumps
+``FORMAT`` and is listed in the release notes; a file this code cannot read
+then fails on loading with an error that names both versions, rather than
+loading into a model that fails later or predicts wrong.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+#: The format of the state this code writes.
+FORMAT = 1
+
+#: The oldest format this code reads. Raise it with FORMAT when a change leaves
+#: the older files unreadable.
+OLDEST_READABLE_FORMAT = 1
+
+#: The version that wrote the files without a format number: the last release
+#: before the number was added, whose files are format 1.
+UNNUMBERED_VERSION = "0.1.0.dev0"
+
+_FORMAT_KEY = "_skdropout_format"
+_VERSION_KEY = "_skdropout_version"
+
+
+def _running_version():
+    # Imported when called: skdropout/__init__.py imports the estimators first.
+    from skdropout import __version__
+
+    return __version__
+
+
+def check_saved_format(saved_format, saved_version, name):
+    """Raise a ValueError if this code cannot read a state of ``saved_format``.
+
+    pickle and skops build the objects inside a file first: in the file of a CV
+    estimator, its first fold model is the one that raises and is named."""
+    if OLDEST_READABLE_FORMAT <= saved_format <= FORMAT:
+        return
+    running = _running_version()
+    readable = f"formats {OLDEST_READABLE_FORMAT} to {FORMAT}"
+    if saved_format > FORMAT:
+        advice = f"Load it with skdropout {saved_version} or newer."
+        problem = "is newer than"
+    else:
+        advice = (
+            f"Load it with skdropout {saved_version} and fit the model again "
+            "with this version; the release notes list the format changes."
+        )
+        problem = "is no longer read by"
+    raise ValueError(
+        f"The {name} in this file was saved by skdropout {saved_version} in format "
+        f"{saved_format}, which {problem} skdropout {running} (it reads "
+        f"{readable}). {advice}"
+    )
+
+
+class SavedFormat:
+    """Mixin that writes the format number into the saved state and checks it on
+    loading; the loaded estimator's attributes are those of the saved one."""
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        return {**state, _FORMAT_KEY: FORMAT, _VERSION_KEY: _running_version()}
+
+    def __setstate__(self, state):
+        state = dict(state)
+        saved_format = state.pop(_FORMAT_KEY, 1)
+        saved_version = state.pop(_VERSION_KEY, UNNUMBERED_VERSION)
+        check_saved_format(saved_format, saved_version, type(self).__name__)
+        super().__setstate__(state)

@@ -54,6 +54,10 @@ class _Fitting:
     y_train: object
 
 
+#: The fitted lists with one entry per epoch, which the epoch loop appends to.
+_EPOCH_CURVES = ("loss_curve_", "validation_scores_", "validation_loss_curve_")
+
+
 class BaseDropoutMLP(
     PredictionMixin,
     SolverMixin,
@@ -203,7 +207,16 @@ class BaseDropoutMLP(
     ):
         """Fit as a transaction: on any error, the estimator is left exactly as it
         was before the call (fitted or not)."""
-        saved = copy.deepcopy(self._fitted_state())
+        state = self._fitted_state()
+        # The epochs' curves only grow by appending (a new model gets new
+        # lists): their lengths restore them. Copying them at every call made
+        # partial_fit's time grow with the calls before it.
+        curves = {
+            name: (state[name], len(state[name]))
+            for name in _EPOCH_CURVES
+            if isinstance(state.get(name), list)
+        }
+        saved = copy.deepcopy({k: v for k, v in state.items() if k not in curves})
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 self._fit_unsafe(
@@ -219,7 +232,12 @@ class BaseDropoutMLP(
         except BaseException:  # KeyboardInterrupt outside the epoch loop too
             for key in self._fitted_state():
                 delattr(self, key)
-            vars(self).update(saved)
+            for values, length in curves.values():
+                del values[length:]
+            # In the order they had, so that the estimator pickles as before.
+            vars(self).update(
+                {k: curves[k][0] if k in curves else saved[k] for k in state}
+            )
             raise
         return self
 

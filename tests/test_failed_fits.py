@@ -95,3 +95,29 @@ def test_failed_partial_fit_keeps_model(Estimator, make_data):
     a.partial_fit(X, y)
     b.partial_fit(X, y)
     _assert_same_weights(a, b)
+
+
+def test_a_failed_partial_fit_truncates_the_curves_it_grew():
+    """The transaction restores the epoch curves by their lengths, not by a copy:
+    a partial_fit that fails after its epoch was recorded leaves loss_curve_
+    (the same list) as it was, and training goes on from there."""
+    from sklearn.datasets import make_classification
+
+    from skdropout import DropoutMLPClassifier
+
+    X, y = make_classification(n_samples=40, random_state=0)
+    clf = DropoutMLPClassifier((4,), random_state=0)
+    for _ in range(3):
+        clf.partial_fit(X, y, classes=[0, 1])
+    curve, before = clf.loss_curve_, list(clf.loss_curve_)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("after the epoch")
+
+    clf._after_fit = fail  # runs once the epoch is in loss_curve_
+    with pytest.raises(RuntimeError, match="after the epoch"):
+        clf.partial_fit(X, y)
+    del clf._after_fit
+    assert clf.loss_curve_ is curve and clf.loss_curve_ == before
+    clf.partial_fit(X, y)
+    assert len(clf.loss_curve_) == 4

@@ -11,6 +11,8 @@ loading into a model that fails later or predicts wrong.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import inspect
+
 #: The format of the state this code writes.
 FORMAT = 1
 
@@ -72,3 +74,9 @@ class SavedFormat:
         saved_version = state.pop(_VERSION_KEY, UNNUMBERED_VERSION)
         check_saved_format(saved_format, saved_version, type(self).__name__)
         super().__setstate__(state)
+        # A parameter added since the file was written takes its default,
+        # which keeps the saved behaviour (get_params, clone and repr need it).
+        signature = inspect.signature(type(self).__init__)
+        for name, parameter in signature.parameters.items():
+            if parameter.default is not inspect.Parameter.empty:
+                vars(self).setdefault(name, parameter.default)

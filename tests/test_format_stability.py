@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, InconsistentVersionWarning
 
 import skdropout
@@ -231,3 +232,18 @@ def test_state_without_format_number_is_format_1():
     loaded.__setstate__(state)
     X = np.ones((2, 3))
     assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+
+
+@pytest.mark.parametrize("release, model, how", CASES)
+def test_saved_model_has_every_current_parameter(release, model, how):
+    """A parameter added after a file was written takes its default on
+    loading: get_params, clone and repr work on every saved model, and a
+    parameter the class no longer takes is not among them."""
+    manifest = MANIFESTS[release]
+    _skip_if_older_than_writer(manifest)
+    entry = manifest["models"][model]
+    est = _load(FIXTURES / release / entry[how], how)
+    params = est.get_params(deep=False)
+    assert set(params) == set(type(est)().get_params(deep=False))
+    assert clone(est).get_params(deep=False) == params
+    assert type(est).__name__ in repr(est)

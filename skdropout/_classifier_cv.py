@@ -88,6 +88,27 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         job, each fit is held to one BLAS thread, so that the jobs do not
         oversubscribe the cores.
 
+    halving_factor : float or None, default=None
+        How the number of epochs is searched when ``early_stopping`` chooses
+        it. None: each search fit runs until ``n_iter_no_change`` epochs after
+        its own fold's best, and the fold models kept are fitted again up to
+        the epochs chosen. A number (at least 1): each candidate's fold models
+        are trained together, epoch by epoch; the candidate stops
+        ``n_iter_no_change`` epochs after the best of the mean over its folds
+        of the held-out figure, and its fold models are brought back to that
+        epoch from a copy kept when it was reached, so nothing is fitted twice.
+        Above 1, successive halving over epochs: after ``halving_min_epochs``
+        epochs, then after ``halving_factor`` times as many, and so on, only
+        the best ``1 / halving_factor`` of the candidates still running go on
+        (the others keep their best epoch so far, and greedy ensemble selection
+        may still pick them). Candidates then train in parallel threads with
+        ``n_jobs``, and their fold models get no callbacks of their own. Needs
+        ``early_stopping=True``.
+
+    halving_min_epochs : int, default=5
+        The epochs every candidate runs before the first halving (with
+        ``halving_factor`` above 1).
+
     early_stopping : bool, default=True
         Whether the number of epochs is chosen like the candidates, on the
         folds' held-out parts: every search fit has its fold's held-out part as
@@ -271,6 +292,8 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         refit=False,
         ensemble="greedy",
         n_jobs=None,
+        halving_factor=None,
+        halving_min_epochs=5,
         input_dropout=0.0,
         dropout_noise="bernoulli",
         max_norm=None,
@@ -311,6 +334,8 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         self.refit = refit
         self.ensemble = ensemble
         self.n_jobs = n_jobs
+        self.halving_factor = halving_factor
+        self.halving_min_epochs = halving_min_epochs
         self.input_dropout = input_dropout
         self.dropout_noise = dropout_noise
         self.max_norm = max_norm

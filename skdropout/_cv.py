@@ -14,24 +14,27 @@ on all the data is needed. ``ensemble='greedy'`` builds the average from all
 candidates by greedy ensemble selection on the out-of-fold predictions (Caruana
 et al., 2004). ``refit=True`` refits each candidate that the average uses on all
 the data, for its chosen epochs, and predicts with these networks, with the same
-weights (with ``ensemble='best'``, GridSearchCV's refit).
+weights (with ``ensemble='best'``, GridSearchCV's refit). With ``halving_factor``
+the epochs are searched in lockstep instead (``_search``): each candidate's fold
+models train together and are rewound to the chosen epoch, and successive
+halving over epochs drops the candidates that fall behind.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from itertools import product
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, _fit_context, clone, is_classifier
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -41,17 +44,17 @@ from sklearn.utils.validation import (
 
 from skdropout._callbacks import TRANSIENT_ATTRIBUTES, CallbackSupport, root_context
 from skdropout._cv_folds import (
-    FoldFit,
     LossScorer,
-    best_epoch,
     check_splits,
     check_weight_decays,
     fit_member,
     greedy_weights,
     nan_argmax,
+    refit_to_chosen_epochs,
     search_results,
 )
 from skdropout._dropout import check_rates
+from skdropout._search import Halving, lockstep_fold_fits
 
 #: The plain estimators' parameters that the CV estimators do not take: the
 #: candidates set the first two, and a member is always a fresh clone, so a
@@ -90,6 +93,8 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         "refit": ["boolean"],
         "ensemble": [StrOptions({"best", "greedy"})],
         "n_jobs": [Integral, None],
+        "halving_factor": [Interval(Real, 1, None, closed="left"), None],
+        "halving_min_epochs": [Interval(Integral, 1, None, closed="left")],
     }
 
     # -- the search ---------------------------------------------------------------
@@ -239,6 +244,13 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         candidates = self._candidates(len(base._hidden_layer_sizes()))
         splits = self._splits(X, y, sample_weight)
         choose_epochs = self._chooses_epochs()
+        if self.halving_factor is not None and not choose_epochs:
+            raise ValueError(
+                "halving_factor searches the number of epochs on the held-out "
+                "folds, which needs early_stopping=True and a stochastic solver; "
+                f"got early_stopping={self.early_stopping!r}, "
+                f"solver={self.solver!r}. Set halving_factor=None."
+            )
         validation, shares = [None] * len(splits), [1.0] * len(splits)
         if choose_epochs:
             validation, shares = self._validation(y, sample_weight, splits)
@@ -265,34 +277,48 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
                 f"[{name}] {len(candidates)} candidates x {len(splits)} folds "
                 f"= {len(pairs)} fits"
             )
-        results = run.parallel(
-            delayed(run.fit)(
-                clone(member if validation[k] is None else base).set_params(
-                    **candidates[c]
-                ),
-                rows=splits[k][0],
-                held_out=None if choose_epochs else splits[k][1],
-                validation=validation[k],
-                scorer=scorer,
-                context=context,
-                announce=self.verbose
-                and f"[{name}] candidate {c + 1}/{len(candidates)} "
-                f"{candidates[c]}, fold {k + 1}/{len(splits)}",
-            )
-            for (c, k), context in zip(pairs, contexts)
-        )
-        search.call_on_fit_task_end(estimator=self)
-        epochs = [result.model.n_iter_ for result in results]
-        if choose_epochs:
-            candidates, results = self._choose_epochs(
+        if choose_epochs and self.halving_factor is not None:
+            candidates, results, epochs = self._lockstep(
+                member,
                 candidates,
                 splits,
-                results,
-                member=member,
+                data=(X, y, sample_weight),
+                validation=validation,
                 shares=shares,
                 scorer=scorer,
-                run=run,
+                contexts=contexts,
             )
+            search.call_on_fit_task_end(estimator=self)
+        else:
+            results = run.parallel(
+                delayed(run.fit)(
+                    clone(member if validation[k] is None else base).set_params(
+                        **candidates[c]
+                    ),
+                    rows=splits[k][0],
+                    held_out=None if choose_epochs else splits[k][1],
+                    validation=validation[k],
+                    scorer=scorer,
+                    context=context,
+                    announce=self.verbose
+                    and f"[{name}] candidate {c + 1}/{len(candidates)} "
+                    f"{candidates[c]}, fold {k + 1}/{len(splits)}",
+                )
+                for (c, k), context in zip(pairs, contexts)
+            )
+            search.call_on_fit_task_end(estimator=self)
+            epochs = [result.model.n_iter_ for result in results]
+            if choose_epochs:
+                candidates, results = refit_to_chosen_epochs(
+                    candidates,
+                    splits,
+                    results,
+                    member=member,
+                    shares=shares,
+                    scorer=scorer,
+                    run=run,
+                    caller=self,
+                )
         self._record(
             candidates, splits, results, y=y, sample_weight=sample_weight, epochs=epochs
         )
@@ -300,6 +326,26 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             self._refit(member, run)
         callbacks.call_on_fit_task_end(estimator=self, X=X, y=y)
         return self
+
+    def _lockstep(self, member, candidates, splits, **context):
+        """The search of epochs of ``halving_factor`` (``_search``): every
+        candidate's fold models trained together, rewound to the epoch of
+        their best mean held-out figure; candidates halved at the rungs."""
+        halving = None
+        if self.halving_factor > 1:
+            halving = Halving(self.halving_min_epochs, self.halving_factor)
+        metric = self.early_stopping_metric
+        stopping = (metric, self.tol, self.n_iter_no_change, self.max_iter)
+        return lockstep_fold_fits(
+            member,
+            candidates,
+            splits,
+            stopping=stopping,
+            halving=halving,
+            n_jobs=self.n_jobs,
+            caller=self,
+            **context,
+        )
 
     def _refit(self, member, run):
         """Refit on all the data every candidate that the ensemble uses (the best
@@ -328,80 +374,6 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         self.estimators_ = [result.model for result in refitted]
         self.ensemble_weights_ = self.candidate_weights_[chosen]
         self.best_estimator_ = self.estimators_[list(chosen).index(self.best_index_)]
-
-    def _choose_epochs(
-        self, candidates, splits, results, *, member, shares, scorer, run
-    ):
-        """Choose each candidate's number of epochs on the mean over the folds of
-        its fold models' validation curves (the held-out parts' loss or score
-        after every epoch), and bring the fold models that are needed (the
-        best candidate's; every candidate's for another scoring, the greedy
-        ensemble, or folds whose training part lacks a class) to it. Returns
-        the candidates, each with its ``max_iter``, and the fits' results at
-        those epochs: a needed fold model is refitted (as ``member``, a plain
-        estimator) for that many epochs of the same schedules, which gives the
-        weights its search fit had then."""
-        n_splits = len(splits)
-        fits = dict(zip(product(range(len(candidates)), range(n_splits)), results))
-        metric = self.early_stopping_metric
-
-        def curve(c, k):
-            model = fits[c, k].model
-            if metric == "loss":
-                return model.validation_loss_curve_
-            return model.validation_scores_
-
-        # A fold without validation rows has a constant curve: it cannot
-        # choose; if none can, every candidate runs max_iter epochs.
-        kept = [k for k in range(n_splits) if shares[k] > 0]
-        epochs = [
-            best_epoch([curve(c, k) for k in kept], metric, [shares[k] for k in kept])
-            if kept
-            else self.max_iter
-            for c in range(len(candidates))
-        ]
-        candidates = [{**cand, "max_iter": e} for cand, e in zip(candidates, epochs)]
-        scores = {}
-        if self.scoring in (None, "loss") and metric == "loss" and min(shares) == 1:
-            # The curves hold the default score: minus the held-out loss.
-            scores = {(c, k): -curve(c, k)[epochs[c] - 1] for c, k in fits}
-        needed = range(len(candidates))
-        if scores and self.ensemble == "best":
-            means = [
-                np.mean([scores[c, k] for k in range(n_splits)])
-                for c in range(len(candidates))
-            ]
-            needed = [nan_argmax(means)]
-        refits = [(c, k) for c in needed for k in range(n_splits)]
-        context = run.callbacks.subcontext(
-            task_name="epochs-refit",
-            max_subtasks=len(refits),
-            sequential_subtasks=False,
-        ).call_on_fit_task_begin(estimator=self)
-        name = type(self).__name__
-        refitted = run.parallel(
-            delayed(run.fit)(
-                clone(member).set_params(**candidates[c]),
-                rows=splits[k][0],
-                held_out=splits[k][1],
-                scorer=scorer,
-                context=context.subcontext(task_name="candidate-split-fit", task_id=i),
-                announce=self.verbose
-                and f"[{name}] candidate {c + 1}/{len(candidates)} refitted "
-                f"to its {epochs[c]} epochs, fold {k + 1}/{n_splits}",
-            )
-            for i, (c, k) in enumerate(refits)
-        )
-        context.call_on_fit_task_end(estimator=self)
-        results = {
-            pair: FoldFit(fit.model, scores.get(pair), None, fit.fit_time)
-            for pair, fit in fits.items()
-        }
-        for pair, fit in zip(refits, refitted):
-            fit_time = fits[pair].fit_time + fit.fit_time
-            score = scores.get(pair, fit.score)
-            results[pair] = replace(fit, score=score, fit_time=fit_time)
-        return candidates, list(results.values())
 
     def _record(self, candidates, splits, results, *, y, sample_weight, epochs):
         """cv_results_, the choice, the members and the out-of-fold

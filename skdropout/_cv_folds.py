@@ -8,10 +8,13 @@ validation curves, and the default scoring."""
 import time
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import product
 from numbers import Real
 
 import numpy as np
+from joblib import delayed
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
@@ -68,7 +71,7 @@ def fit_member(
     fit_time = time.perf_counter() - start
     score = predictions = None
     if held_out is not None:
-        score, predictions = _score_member(
+        score, predictions = score_member(
             estimator, X, y, sample_weight=sample_weight, test=held_out, scorer=scorer
         )
     if announce:
@@ -89,7 +92,7 @@ def _planned_max_iter():
         yield
 
 
-def _score_member(estimator, X, y, *, sample_weight, test, scorer):
+def score_member(estimator, X, y, *, sample_weight, test, scorer):
     """A fold model's score (a number, as GridSearchCV requires) and outputs
     on its held-out part."""
     X_test = X[test]
@@ -297,3 +300,78 @@ class LossScorer:
         proba = estimator.predict_proba(X)
         proba = align_columns(proba, estimator.classes_, self.classes)
         return -class_log_loss(y, proba, self.classes, sample_weight)
+
+
+def refit_to_chosen_epochs(
+    candidates, splits, results, *, member, shares, scorer, run, caller
+):
+    """For the CV estimator ``caller``: choose each candidate's number of
+    epochs on the mean over the folds of its fold models' validation curves
+    (the held-out parts' loss or score after every epoch), and bring the fold
+    models that are needed (the best candidate's; every candidate's for
+    another scoring, the greedy ensemble, or folds whose training part lacks
+    a class) to it. Returns the candidates, each with its ``max_iter``, and
+    the fits' results at those epochs: a needed fold model is refitted (as
+    ``member``, a plain estimator) for that many epochs of the same
+    schedules, which gives the weights its search fit had then."""
+    n_splits = len(splits)
+    fits = dict(zip(product(range(len(candidates)), range(n_splits)), results))
+    metric = caller.early_stopping_metric
+
+    def curve(c, k):
+        model = fits[c, k].model
+        if metric == "loss":
+            return model.validation_loss_curve_
+        return model.validation_scores_
+
+    # A fold without validation rows has a constant curve: it cannot
+    # choose; if none can, every candidate runs max_iter epochs.
+    kept = [k for k in range(n_splits) if shares[k] > 0]
+    epochs = [
+        best_epoch([curve(c, k) for k in kept], metric, [shares[k] for k in kept])
+        if kept
+        else caller.max_iter
+        for c in range(len(candidates))
+    ]
+    candidates = [{**cand, "max_iter": e} for cand, e in zip(candidates, epochs)]
+    scores = {}
+    if caller.scoring in (None, "loss") and metric == "loss" and min(shares) == 1:
+        # The curves hold the default score: minus the held-out loss.
+        scores = {(c, k): -curve(c, k)[epochs[c] - 1] for c, k in fits}
+    needed = range(len(candidates))
+    if scores and caller.ensemble == "best":
+        means = [
+            np.mean([scores[c, k] for k in range(n_splits)])
+            for c in range(len(candidates))
+        ]
+        needed = [nan_argmax(means)]
+    refits = [(c, k) for c in needed for k in range(n_splits)]
+    context = run.callbacks.subcontext(
+        task_name="epochs-refit",
+        max_subtasks=len(refits),
+        sequential_subtasks=False,
+    ).call_on_fit_task_begin(estimator=caller)
+    name = type(caller).__name__
+    refitted = run.parallel(
+        delayed(run.fit)(
+            clone(member).set_params(**candidates[c]),
+            rows=splits[k][0],
+            held_out=splits[k][1],
+            scorer=scorer,
+            context=context.subcontext(task_name="candidate-split-fit", task_id=i),
+            announce=caller.verbose
+            and f"[{name}] candidate {c + 1}/{len(candidates)} refitted "
+            f"to its {epochs[c]} epochs, fold {k + 1}/{n_splits}",
+        )
+        for i, (c, k) in enumerate(refits)
+    )
+    context.call_on_fit_task_end(estimator=caller)
+    results = {
+        pair: FoldFit(fit.model, scores.get(pair), None, fit.fit_time)
+        for pair, fit in fits.items()
+    }
+    for pair, fit in zip(refits, refitted):
+        fit_time = fits[pair].fit_time + fit.fit_time
+        score = scores.get(pair, fit.score)
+        results[pair] = replace(fit, score=score, fit_time=fit_time)
+    return candidates, list(results.values())

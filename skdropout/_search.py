@@ -24,9 +24,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from joblib import Parallel, delayed
+from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
+from skdropout._cv_folds import FoldFit, score_member
 from skdropout._engine import StoppingRule
+from skdropout._solvers import EpochRun
 
 
 @dataclass(frozen=True)
@@ -93,12 +96,16 @@ class _Candidate:
         self.result = CandidateEpochs(fit_time=[0.0] * len(runs))
 
     def figure(self):
-        """The mean held-out figure of the last epoch, higher is better."""
+        """The mean held-out figure of the last epoch, higher is better, over the
+        folds with a share of validation rows (NaN if none has)."""
+        kept = [(s, run) for s, run in zip(self.shares, self.runs) if s > 0]
+        if not kept:
+            return np.nan
         if self.metric == "loss":
-            values = [run.history.validation_loss[-1] for run in self.runs]
+            values = [s * run.history.validation_loss[-1] for s, run in kept]
         else:
-            values = [run.history.validation_score[-1] for run in self.runs]
-        mean = float(np.mean(self.shares * np.asarray(values, dtype=float)))
+            values = [s * run.history.validation_score[-1] for s, run in kept]
+        mean = float(np.mean(values))
         return -mean if self.metric == "loss" else mean
 
     def advance(self, until):
@@ -190,3 +197,115 @@ def search_epochs(
     for s in states:
         s.rewind()
     return [s.result for s in states]
+
+
+def lockstep_fold_fits(
+    member,
+    candidates,
+    splits,
+    *,
+    data,
+    validation,
+    shares,
+    scorer,
+    stopping,
+    halving,
+    n_jobs,
+    contexts,
+    caller,
+):
+    """The CV estimators' search of epochs by :func:`search_epochs`: every
+    candidate fitted on every fold as ``member`` (a plain estimator without a
+    stopping rule of its own) with the fold's ``validation`` rows as
+    validation data, its epochs chosen on the folds' mean curve, each fold
+    model rewound to them and scored on the fold's held-out part.
+
+    Parameters
+    ----------
+    member : BaseDropoutMLP
+        Cloned for each fit, with the candidate's parameters.
+    candidates : list of dict
+    splits : list of (train, test) index arrays
+    data : tuple
+        ``(X, y, sample_weight)``.
+    validation : list of index arrays or None
+        Per fold, the rows validated on (None: none, the fold does not vote).
+    shares : list of float
+        Per fold, its weight in the mean curve.
+    scorer : callable
+    stopping : tuple
+        ``(metric, tol, n_iter_no_change, max_epochs)``.
+    halving : Halving or None
+    n_jobs : int or None
+    contexts : list
+        The callback task of each (candidate, fold), candidate by candidate.
+    caller : estimator
+        The CV estimator, which the callback tasks belong to.
+
+    Returns
+    -------
+    candidates : list of dict
+        Each with its chosen ``max_iter``.
+    fits : list of FoldFit
+        Candidate by candidate, fold by fold.
+    epochs : list of int
+        The epochs each fit ran.
+    """
+    X, y, sample_weight = data
+    metric, tol, n_iter_no_change, max_epochs = stopping
+    if not any(share > 0 for share in shares):
+        halving, n_iter_no_change = None, np.inf  # no fold can choose
+    opened = []
+    for (c, k), context in zip(
+        [(c, k) for c in range(len(candidates)) for k in range(len(splits))], contexts
+    ):
+        context.call_on_fit_task_begin(estimator=caller)
+        train, rows = splits[k][0], validation[k]
+        weights = None if sample_weight is None else sample_weight[train]
+        held = {}
+        if rows is not None:
+            held = {"X_val": X[rows], "y_val": y[rows]}
+            if sample_weight is not None:
+                held["sample_weight_val"] = sample_weight[rows]
+        estimator = clone(member).set_params(**candidates[c])
+        fitting = estimator._begin_fit(
+            X[train], y[train], weights, incremental=False, **held
+        )
+        opened.append((estimator, fitting, EpochRun(estimator, fitting)))
+    n_splits = len(splits)
+    runs = [
+        [run for _, _, run in opened[c * n_splits : (c + 1) * n_splits]]
+        for c in range(len(candidates))
+    ]
+    results = search_epochs(
+        runs,
+        max_epochs=max_epochs,
+        metric=metric,
+        tol=tol,
+        n_iter_no_change=n_iter_no_change,
+        halving=halving,
+        shares=shares,
+        n_jobs=n_jobs,
+    )
+    chosen, fits, epochs = [], [], []
+    for i, ((estimator, fitting, run), context) in enumerate(zip(opened, contexts)):
+        c, k = divmod(i, n_splits)
+        result = results[c]
+        best = result.best_epoch or result.ran
+        if k == 0:
+            chosen.append({**candidates[c], "max_iter": best})
+        estimator._assign_history(run.history)
+        estimator.set_params(max_iter=best)
+        estimator._end_fit(fitting)
+        score, predictions = score_member(
+            estimator,
+            X,
+            y,
+            sample_weight=sample_weight,
+            test=splits[k][1],
+            scorer=scorer,
+        )
+        fits.append(FoldFit(estimator, score, predictions, result.fit_time[k]))
+        epochs.append(result.ran)
+        context.call_on_fit_task_end(estimator=caller)
+    return chosen, fits, epochs

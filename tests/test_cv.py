@@ -516,3 +516,61 @@ def test_a_used_up_generator_of_splits_is_grid_search_error(
     assert (pickle.dumps(search.cv_results_), search.estimators_) == fitted
     with pytest.raises(ValueError, match="No fits were performed. Was the CV iter"):
         clone(search).set_params(cv=[]).fit(X, y)
+
+
+@pytest.mark.parametrize("factor", [1, 2])
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_halving_search_is_grid_search_over_the_epochs_it_ran(
+    CV, Plain, make_data, Splitter, factor
+):
+    """With halving_factor, the fold models train in lockstep and are rewound
+    to their chosen epochs: every candidate's split scores and chosen epochs
+    are GridSearchCV's over (candidate, max_iter) for the epochs it ran, and
+    the refit is the plain fit of the best. factor=1 runs every candidate
+    (here all 8 epochs); factor=2 with rungs at 2 and 4 epochs keeps 2 of the
+    4 candidates after 2 epochs and 1 after 4."""
+    X, y = make_data()
+    folds = Splitter(3, shuffle=True, random_state=1)
+    search = CV(
+        **{**SMALL, "early_stopping": True},
+        **{**GRID, "refit": True},
+        halving_factor=factor,
+        halving_min_epochs=2,
+        cv=folds,
+    ).fit(X, y)
+    results = search.cv_results_
+    ran = results["split0_n_iter"]
+    for k in range(3):
+        assert_array_equal(results[f"split{k}_n_iter"], ran)  # lockstep
+    expected = [8, 8, 8, 8] if factor == 1 else [2, 2, 4, 8]
+    assert sorted(ran.tolist()) == expected
+    grid = GridSearchCV(
+        _plain(search, Plain),
+        {"dropout": GRID["dropouts"], "weight_decay": GRID["weight_decays"],
+         "max_iter": list(range(1, SMALL["max_iter"] + 1))},
+        cv=folds, scoring=_loss_scorer,
+    ).fit(X, y)  # fmt: skip
+    params, means = grid.cv_results_["params"], grid.cv_results_["mean_test_score"]
+    for c, candidate in enumerate(results["params"]):
+        row = params.index(candidate)
+        for k in range(3):
+            key = f"split{k}_test_score"
+            assert results[key][c] == pytest.approx(
+                grid.cv_results_[key][row], rel=1e-12
+            )
+        run = [i for i, p in enumerate(params)
+               if (p["dropout"], p["weight_decay"])
+               == (candidate["dropout"], candidate["weight_decay"])
+               and p["max_iter"] <= ran[c]]  # fmt: skip
+        assert means[row] == max(means[run])
+    refit = _plain(search, Plain, **search.best_params_).fit(X, y)
+    for a, b in zip(search.best_estimator_.coefs_, refit.coefs_):
+        assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_halving_needs_the_epochs_chosen(CV, Plain, make_data, Splitter):
+    """halving_factor without early stopping is refused, naming both."""
+    X, y = make_data()
+    with pytest.raises(ValueError, match="halving_factor.*early_stopping=True"):
+        CV(**SMALL, **GRID, early_stopping=False, halving_factor=2).fit(X, y)

@@ -35,8 +35,16 @@ def _value_kind(value):
         return "complex"
     if isinstance(value, Number):  # decimal.Decimal
         return "number"
-    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta,
-                          np.datetime64, np.timedelta64)):  # fmt: skip
+    if isinstance(
+        value,
+        (
+            datetime.date,
+            datetime.time,
+            datetime.timedelta,
+            np.datetime64,
+            np.timedelta64,
+        ),
+    ):
         return "datetime"
     if isinstance(value, (list, tuple, dict, set, frozenset, np.ndarray)):
         return "nested"
@@ -111,9 +119,18 @@ def pandas_column(name, series):
     return _Column(name, kind, str(dtype), values)
 
 
-_ARRAY_KINDS = {"b": "bool", "i": "number", "u": "number", "f": "number",
-                "U": "string", "S": "string", "O": "object", "M": "datetime",
-                "m": "datetime", "c": "complex"}  # fmt: skip
+_ARRAY_KINDS = {
+    "b": "bool",
+    "i": "number",
+    "u": "number",
+    "f": "number",
+    "U": "string",
+    "S": "string",
+    "O": "object",
+    "M": "datetime",
+    "m": "datetime",
+    "c": "complex",
+}
 
 
 def array_columns(X, names):
@@ -157,8 +174,9 @@ def resolve_column(column, *, categorical, fitting):
     name, kind, values = column.name, column.kind, column.values
     where = f"Column {name!r}"
     if kind == "datetime":
-        raise TypeError(f"{where} holds dates or durations (dtype {column.dtype}), "
-                        + _DATES)  # fmt: skip
+        raise TypeError(
+            f"{where} holds dates or durations (dtype {column.dtype}), " + _DATES
+        )
     if kind == "complex":
         raise ValueError(
             f"{where} holds complex numbers, which TabularPreprocessor does not "
@@ -216,8 +234,11 @@ def resolve_column(column, *, categorical, fitting):
         categories[present_rows] = _as_strings(values[present_rows])
         return "cat", categories
     if kind in _TEXT:
-        reason = "it was numerical in fit" if not fitting else (
-            "it is not in categorical_features")  # fmt: skip
+        reason = (
+            "it was numerical in fit"
+            if not fitting
+            else ("it is not in categorical_features")
+        )
         raise ValueError(
             f"{where} holds strings or categories, but it is encoded as numbers "
             f"because {reason}. List it in categorical_features, or convert it "
@@ -265,8 +286,9 @@ def read_columns(estimator, X, *, reset):
     elif is_pandas_frame(X):
         validate_data(estimator, X, skip_check_array=True, reset=reset)
     else:
-        X = validate_data(estimator, X, dtype=None, ensure_all_finite=False,
-                          reset=reset)  # fmt: skip
+        X = validate_data(
+            estimator, X, dtype=None, ensure_all_finite=False, reset=reset
+        )
         return array_columns(X, column_names(estimator, X.shape[1])), False
     n_samples, n_features = X.shape
     for count, what in ((n_samples, "sample"), (n_features, "feature")):

@@ -310,10 +310,12 @@ def _convert_classifier(scope, operator, container):
                 "estimator; its ONNX export is not supported."
             )
     proba = _weighted_sum(
-        scope, container, members,
+        scope,
+        container,
+        members,
         lambda m: _member_probabilities(scope, container, input_name, m, dtype),
         dtype,
-    )  # fmt: skip
+    )
     label_name, proba_name = (v.full_name for v in operator.outputs)
     if _zipmap_probabilities(scope, estimator) and dtype == np.float64:
         _apply(scope, container, "Cast", [proba], proba_name, to=TensorProto.FLOAT)
@@ -357,9 +359,12 @@ def _convert_regressor(scope, operator, container):
     dtype = _input_dtype(operator)
     input_name = _input_as(scope, operator, container, dtype)
     output = _weighted_sum(
-        scope, container, _members(estimator),
-        lambda m: _network(scope, container, input_name, m, dtype), dtype,
-    )  # fmt: skip
+        scope,
+        container,
+        _members(estimator),
+        lambda m: _network(scope, container, input_name, m, dtype),
+        dtype,
+    )
     _apply(scope, container, "Identity", [output], operator.outputs[0].full_name)
 
 

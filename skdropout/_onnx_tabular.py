@@ -247,8 +247,9 @@ def _convert_tabular(scope, operator, container):
         if name == "num":
             x = numbers(columns)
             x_type = FloatTensorType([None, len(columns)])
-            parts.append(OnnxSubEstimator(transformer, x, op_version=opv,
-                                          input_types=[x_type]))  # fmt: skip
+            parts.append(
+                OnnxSubEstimator(transformer, x, op_version=opv, input_types=[x_type])
+            )
         elif name == "missing":
             x = OnnxIsNaN(numbers(columns), op_version=opv)
             parts.append(OnnxCast(x, to=TensorProto.FLOAT, op_version=opv))
@@ -274,8 +275,9 @@ def _convert_tabular(scope, operator, container):
             x = [strings(position(c)) for c in columns]
             x = x[0] if len(x) == 1 else OnnxConcat(*x, axis=1, op_version=opv)
             x_type = StringTensorType([None, len(columns)])
-            parts.append(OnnxSubEstimator(transformer, x, op_version=opv,
-                                          input_types=[x_type]))  # fmt: skip
+            parts.append(
+                OnnxSubEstimator(transformer, x, op_version=opv, input_types=[x_type])
+            )
     out = parts[0] if len(parts) == 1 else OnnxConcat(*parts, axis=1, op_version=opv)
     OnnxIdentity(out, op_version=opv, output_names=operator.outputs[:1]).add_to(
         scope, container

@@ -480,8 +480,16 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     # -- public API ---------------------------------------------------------------
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None,
-            sample_weight_val=None):  # fmt: skip
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -516,9 +524,14 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             The fitted estimator.
         """
         return self._fit(
-            X, y, sample_weight, incremental=False, X_val=X_val, y_val=y_val,
+            X,
+            y,
+            sample_weight,
+            incremental=False,
+            X_val=X_val,
+            y_val=y_val,
             sample_weight_val=sample_weight_val,
-        )  # fmt: skip
+        )
 
     @available_if(BaseDropoutMLP._check_solver_is_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)

@@ -398,9 +398,10 @@ class SolverMixin:
             state["task"].call_on_fit_task_end(
                 estimator=self,
                 reconstruction_attributes=lambda: {
-                    "coefs_": coefs, "intercepts_": intercepts,
+                    "coefs_": coefs,
+                    "intercepts_": intercepts,
                 },
-            )  # fmt: skip
+            )
             state["task"] = callbacks.subcontext(task_name="iteration")
             state["task"].call_on_fit_task_begin(estimator=self)
 

@@ -96,8 +96,9 @@ class _MaskedLayer(_Layer):
     def _drop(self, Z, rng, gate):
         """Draw the layer's mask, apply it to ``Z`` and fold it into ``gate``;
         return what the error is multiplied by: the gate, else the mask."""
-        mask = draw_mask(rng, Z.shape, self.rate, Z.dtype, self.noise,
-                         out=self.mask[: Z.shape[0]])  # fmt: skip
+        mask = draw_mask(
+            rng, Z.shape, self.rate, Z.dtype, self.noise, out=self.mask[: Z.shape[0]]
+        )
         shifted = None
         if isinstance(mask, AlphaMask):  # an affine map, whose slope is scale
             mask, shifted = mask.scale, mask
@@ -296,12 +297,24 @@ class TrainingStep:
                 A = X.copy()
                 A.data *= draw_mask(rng, X.nnz, self.input_rate, X.dtype, self.noise)
             elif self.input_scale is not None:  # alpha noise
-                mask = draw_mask(rng, X.shape, self.input_rate, X.dtype, self.noise,
-                                 out=self.input_scale[:n])  # fmt: skip
+                mask = draw_mask(
+                    rng,
+                    X.shape,
+                    self.input_rate,
+                    X.dtype,
+                    self.noise,
+                    out=self.input_scale[:n],
+                )
                 A = apply_alpha_mask(X, mask, out=self.input[:n])
             else:
-                A = draw_mask(rng, X.shape, self.input_rate, X.dtype, self.noise,
-                              out=self.input[:n])  # fmt: skip
+                A = draw_mask(
+                    rng,
+                    X.shape,
+                    self.input_rate,
+                    X.dtype,
+                    self.noise,
+                    out=self.input[:n],
+                )
                 A *= X
         inputs = [A]  # A[i]: what enters layer i + 1
         for i, (W, b) in enumerate(zip(coefs, intercepts)):

@@ -67,8 +67,9 @@ class _SmoothClip(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self)
-        return smooth_clip(validate_data(self, X, dtype=[np.float64, np.float32],
-                                         reset=False))  # fmt: skip
+        return smooth_clip(
+            validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        )
 
 
 def _target_encoder(target_type, random_state):
@@ -305,10 +306,17 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         if self.numerical_scaling == "standard":
             steps.append(("scale", StandardScaler()))
         elif self.numerical_scaling == "quantile":
-            steps.append(("scale", QuantileTransformer(
-                n_quantiles=min(1000, n_samples), output_distribution="normal",
-                subsample=10_000, random_state=self.random_state,
-            )))  # fmt: skip
+            steps.append(
+                (
+                    "scale",
+                    QuantileTransformer(
+                        n_quantiles=min(1000, n_samples),
+                        output_distribution="normal",
+                        subsample=10_000,
+                        random_state=self.random_state,
+                    ),
+                )
+            )
         else:
             steps += [("scale", RobustScaler()), ("clip", _SmoothClip())]
         if self.numerical_encoding == "piecewise_linear":
@@ -335,10 +343,12 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             return np.array([names[i] for i in np.flatnonzero(mask)], dtype=object)
 
         numerical = ~self._categorical
-        missing = np.array([
-            not categorical and np.isnan(values).any()
-            for categorical, values in zip(self._categorical, converted)
-        ])  # fmt: skip
+        missing = np.array(
+            [
+                not categorical and np.isnan(values).any()
+                for categorical, values in zip(self._categorical, converted)
+            ]
+        )
         target_encoded = np.zeros(len(columns), dtype=bool)
         if self.max_onehot_categories is not None:
             for i in np.flatnonzero(self._categorical):

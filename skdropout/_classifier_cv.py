@@ -39,6 +39,18 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         fit (a factor of about ``exp(-lr * weight_decay * steps / 2)`` on its
         own); 0.1 changes almost nothing.
 
+    alphas : array-like of float or None, default=None
+        The candidate strengths of the L2 penalty (as ``alpha``: added to each
+        minibatch's loss as ``alpha / 2 * ||W||^2`` divided by the minibatch's
+        weight, so its pull against the mean loss is the same on small and
+        large data, unlike a decoupled weight decay's, which acts once per
+        step). None: not searched, every member takes ``alpha``. Given, every
+        combination of a drop rate, a weight decay and an ``alpha`` is a
+        candidate, and ``alpha`` is not used. scikit-learn's
+        ``MLPClassifier`` with ``alpha`` tuned by ``GridSearchCV`` searches
+        ``np.logspace(-4, 1, 6)`` at 200 rows a minibatch; at 64 rows the same
+        penalty per row is about a third of each of those values.
+
     cv : int, cross-validation generator or iterable, default=3
         The folds, as scikit-learn's ``check_cv`` reads them, except that an
         int is a *shuffled* StratifiedKFold of that many folds, seeded by
@@ -142,13 +154,18 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
     weight_decay_ : float
         The weight decay of the best candidate.
 
+    alpha_ : float
+        The L2 penalty of the best candidate (``alpha`` when ``alphas`` is
+        None).
+
     max_iter_ : int
         The number of epochs of the best candidate's fold models: chosen on the
         held-out parts with ``early_stopping``, else ``max_iter``.
 
     best_params_ : dict
-        The best candidate: ``{'dropout': ..., 'weight_decay': ...}``, and
-        with ``early_stopping`` its number of epochs, ``'max_iter'``.
+        The best candidate: ``{'dropout': ..., 'weight_decay': ...}``, with
+        its ``'alpha'`` when ``alphas`` is given, and with ``early_stopping``
+        its number of epochs, ``'max_iter'``.
 
     best_index_ : int
         Its index in ``cv_results_['params']``.
@@ -287,6 +304,7 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         *,
         dropouts=(0.0, 0.3),
         weight_decays=(0.0, 1.0),
+        alphas=None,
         cv=3,
         scoring="loss",
         refit=False,
@@ -329,6 +347,7 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         self.activation = activation
         self.dropouts = dropouts
         self.weight_decays = weight_decays
+        self.alphas = alphas
         self.cv = cv
         self.scoring = scoring
         self.refit = refit

@@ -45,8 +45,8 @@ from sklearn.utils.validation import (
 from skdropout._callbacks import TRANSIENT_ATTRIBUTES, CallbackSupport, root_context
 from skdropout._cv_folds import (
     LossScorer,
+    check_penalties,
     check_splits,
-    check_weight_decays,
     fit_member,
     greedy_weights,
     nan_argmax,
@@ -92,6 +92,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         "scoring": [StrOptions({"loss", *get_scorer_names()}), callable, None],
         "refit": ["boolean"],
         "ensemble": [StrOptions({"best", "greedy"})],
+        "alphas": ["array-like", None],
         "n_jobs": [Integral, None],
         "halving_factor": [Interval(Real, 1, None, closed="left"), None],
         "halving_min_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -138,17 +139,21 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
 
     def _candidates(self, n_hidden):
         dropouts = list(self.dropouts)
-        weight_decays = check_weight_decays(list(self.weight_decays))
-        if not dropouts or not weight_decays:
+        weight_decays = check_penalties(list(self.weight_decays), "weight_decays")
+        alphas = [None]  # not searched: the members take ``alpha``
+        if self.alphas is not None:
+            alphas = check_penalties(list(self.alphas), "alphas")
+        if not dropouts or not weight_decays or not alphas:
             raise ValueError(
-                "dropouts and weight_decays need at least one value each; got "
-                f"dropouts={self.dropouts!r}, weight_decays={self.weight_decays!r}."
+                "dropouts, weight_decays and alphas need at least one value each; "
+                f"got dropouts={self.dropouts!r}, weight_decays="
+                f"{self.weight_decays!r}, alphas={self.alphas!r}."
             )
         for dropout in dropouts:
             check_rates(dropout, n_hidden, "dropouts")
         return [
-            {"dropout": d, "weight_decay": w}
-            for d, w in product(dropouts, weight_decays)
+            {"dropout": d, "weight_decay": w, **({} if a is None else {"alpha": a})}
+            for d, w, a in product(dropouts, weight_decays, alphas)
         ]
 
     def _scorer(self):
@@ -405,6 +410,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         self.best_score_ = float(mean[self.best_index_])
         self.dropout_ = self.best_params_["dropout"]
         self.weight_decay_ = self.best_params_["weight_decay"]
+        self.alpha_ = self.best_params_.get("alpha", self.alpha)
         self.max_iter_ = self.best_params_.get("max_iter", self.max_iter)
         self.n_splits_ = n_splits
         if self.ensemble == "greedy":

@@ -186,20 +186,19 @@ def _check_split(split, n_samples, k):
     return tuple(parts)
 
 
-def check_weight_decays(weight_decays):
-    """The candidate weight decays as floats, or an error naming the list."""
-    for value in weight_decays:
+def check_penalties(values, name):
+    """Candidate penalties (``weight_decays``, ``alphas``) as floats, or an
+    error naming the parameter and the list."""
+    for value in values:
         if isinstance(value, bool) or not isinstance(value, Real):
             raise TypeError(
-                "weight_decays must hold non-negative finite numbers; got "
-                f"{weight_decays!r}."
+                f"{name} must hold non-negative finite numbers; got {values!r}."
             )
         if not 0 <= value < np.inf:  # also catches NaN
             raise ValueError(
-                "weight_decays must hold non-negative finite numbers; got "
-                f"{weight_decays!r}."
+                f"{name} must hold non-negative finite numbers; got {values!r}."
             )
-    return [float(w) for w in weight_decays]
+    return [float(v) for v in values]
 
 
 def greedy_weights(oof, *, best_index, loss, rounds=25):
@@ -241,6 +240,8 @@ def search_results(candidates, *, scores, times, epochs):
         "param_dropout": dropouts,
         "param_weight_decay": np.array([c["weight_decay"] for c in candidates]),
     }
+    if "alpha" in candidates[0]:  # searched
+        results["param_alpha"] = np.array([c["alpha"] for c in candidates])
     if "max_iter" in candidates[0]:  # the epochs chosen for each candidate
         results["param_max_iter"] = np.array([c["max_iter"] for c in candidates])
     for k in range(n_splits):

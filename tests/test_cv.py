@@ -574,3 +574,35 @@ def test_halving_needs_the_epochs_chosen(CV, Plain, make_data, Splitter):
     X, y = make_data()
     with pytest.raises(ValueError, match="halving_factor.*early_stopping=True"):
         CV(**SMALL, **GRID, early_stopping=False, halving_factor=2).fit(X, y)
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_alphas_are_searched_as_grid_search_searches_alpha(
+    CV, Plain, make_data, Splitter
+):
+    """alphas adds the L2 penalty to the grid: the split scores, the choice and
+    the refit are GridSearchCV's over (dropout, weight_decay, alpha);
+    param_alpha and alpha_ report it."""
+    X, y = make_data()
+    folds = Splitter(3, shuffle=True, random_state=4)
+    alphas = [1e-4, 3.0]
+    params = {**SMALL, "early_stopping": False}
+    search = CV(**params, **{**GRID, "refit": True}, alphas=alphas, cv=folds)
+    search.fit(X, y)
+    grid = GridSearchCV(
+        _plain(search, Plain),
+        {"dropout": GRID["dropouts"], "weight_decay": GRID["weight_decays"],
+         "alpha": alphas},
+        cv=folds, scoring=_loss_scorer,
+    ).fit(X, y)  # fmt: skip
+    results = search.cv_results_
+    assert len(results["params"]) == 8
+    assert_array_equal(results["param_alpha"], [p["alpha"] for p in results["params"]])
+    rows = [grid.cv_results_["params"].index(p) for p in results["params"]]
+    for k in range(3):
+        key = f"split{k}_test_score"
+        assert_allclose(results[key], grid.cv_results_[key][rows], rtol=1e-12)
+    assert search.best_params_ == grid.best_params_
+    assert search.alpha_ == grid.best_params_["alpha"]
+    for a, b in zip(search.best_estimator_.coefs_, grid.best_estimator_.coefs_):
+        assert_array_equal(a, b)

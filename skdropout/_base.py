@@ -219,7 +219,7 @@ class BaseDropoutMLP(
         saved = copy.deepcopy({k: v for k, v in state.items() if k not in curves})
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                self._fit_unsafe(
+                fitting = self._begin_fit(
                     X,
                     y,
                     sample_weight,
@@ -229,6 +229,16 @@ class BaseDropoutMLP(
                     y_val=y_val,
                     sample_weight_val=sample_weight_val,
                 )
+                if fitting.stochastic:
+                    self._fit_stochastic(fitting)
+                else:
+                    self._fit_lbfgs(
+                        fitting.X,
+                        fitting.Y_fit,
+                        fitting.sample_weight,
+                        fitting.callbacks,
+                    )
+                self._end_fit(fitting)
         except BaseException:  # KeyboardInterrupt outside the epoch loop too
             for key in self._fitted_state():
                 delattr(self, key)
@@ -240,36 +250,6 @@ class BaseDropoutMLP(
             )
             raise
         return self
-
-    def _fit_unsafe(
-        self,
-        X,
-        y,
-        sample_weight,
-        *,
-        incremental,
-        classes,
-        X_val,
-        y_val,
-        sample_weight_val,
-    ):
-        fitting = self._begin_fit(
-            X,
-            y,
-            sample_weight,
-            incremental=incremental,
-            classes=classes,
-            X_val=X_val,
-            y_val=y_val,
-            sample_weight_val=sample_weight_val,
-        )
-        if fitting.stochastic:
-            self._fit_stochastic(fitting)
-        else:
-            self._fit_lbfgs(
-                fitting.X, fitting.Y_fit, fitting.sample_weight, fitting.callbacks
-            )
-        self._end_fit(fitting)
 
     def _begin_fit(
         self,

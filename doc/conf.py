@@ -61,6 +61,15 @@ SKLEARN_TARGETS = {
     ("ref", "accuracy_score"): "modules/model_evaluation.html#accuracy-score",
     ("ref", "r2_score"): "modules/model_evaluation.html#r2-score",
     ("term", "meta-estimator"): "glossary.html#term-meta-estimator",
+    # set_output, which the tabular transformers inherit
+    (
+        "ref",
+        "df_output_transform",
+    ): "developers/develop.html#developer-api-for-set-output",
+    (
+        "ref",
+        "sphx_glr_auto_examples_miscellaneous_plot_set_output.py",
+    ): "auto_examples/miscellaneous/plot_set_output.html",
 }
 
 

@@ -64,14 +64,14 @@ class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
         The edges of each feature's bins, increasing, in the dtype of the
         training data; ``len(bin_edges_[i]) - 1`` bins for feature i.
 
-    n_bins_ : ndarray of shape (n_features_in_,)
+    n_bins_ : ndarray of shape (``n_features_in_``,)
         The number of bins of each feature after merging equal edges (0 for a
         constant feature).
 
     n_features_in_ : int
         Number of features seen during ``fit``.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of features seen during ``fit``, defined only when ``X`` has
         feature names that are all strings.
 
@@ -193,7 +193,7 @@ class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_out : ndarray of shape (n_samples, n_bins_.sum())
+        X_out : ndarray of shape (n_samples, ``n_bins_.sum()``)
             The ramps, feature after feature, in the dtype of ``X`` (float32 or
             float64; other types become float64).
         """

@@ -34,12 +34,11 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, _fit_context, clone, is_classifier
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
     column_or_1d,
-    validate_data,
 )
 
 from skdropout._callbacks import TRANSIENT_ATTRIBUTES, CallbackSupport, root_context
@@ -53,6 +52,7 @@ from skdropout._cv_folds import (
     refit_to_chosen_epochs,
     search_results,
 )
+from skdropout._cv_input import fit_input, predict_input
 from skdropout._dropout import check_rates
 from skdropout._search import Halving, lockstep_fold_fits
 
@@ -93,6 +93,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         "refit": ["boolean"],
         "ensemble": [StrOptions({"best", "greedy"})],
         "alphas": ["array-like", None],
+        "preprocessing": [StrOptions({"auto"}), HasMethods(["fit", "transform"]), None],
         "n_jobs": [Integral, None],
         "halving_factor": [Interval(Real, 1, None, closed="left"), None],
         "halving_min_epochs": [Interval(Integral, 1, None, closed="left")],
@@ -228,15 +229,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         return {k: v for k, v in vars(self).items() if k not in skip}
 
     def _fit(self, X, y, sample_weight):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            y_numeric=not is_classifier(self),
-        )
+        X, y, self.preprocessor_ = fit_input(self, X, y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if sample_weight is not None:
@@ -434,16 +427,11 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
 
     def _validate_X(self, X):
         """X checked against the fit's (scikit-learn's errors for other feature
-        names or another number of features), as an array: the members, fitted
-        on arrays, then take it without a warning."""
+        names or another number of features) and preprocessed as in the fit,
+        as an array: the members, fitted on arrays, then take it without a
+        warning."""
         check_is_fitted(self)
-        return validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=(np.float64, np.float32),
-            reset=False,
-        )
+        return predict_input(self, X)
 
     def _averaged_output(self, X):
         X = self._validate_X(X)

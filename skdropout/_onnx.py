@@ -250,6 +250,15 @@ def _regressor_shapes(operator):
 def _members(estimator):
     """(weight, network) pairs: a plain estimator is its own single member; a CV
     estimator's members are its kept fold models, with their weights."""
+    if getattr(estimator, "preprocessor_", None) is not None:
+        raise NotImplementedError(
+            f"This {type(estimator).__name__} preprocesses its input "
+            f"({type(estimator.preprocessor_).__name__}), which its ONNX graph "
+            "cannot include yet. To export it, put the transformer in a "
+            "pipeline before the estimator, fitted with preprocessing=None: "
+            "make_pipeline(TabularPreprocessor(), "
+            f"{type(estimator).__name__}(preprocessing=None))."
+        )
     if hasattr(estimator, "ensemble_weights_"):
         return list(zip(estimator.ensemble_weights_, estimator.estimators_))
     return [(1.0, estimator)]

@@ -54,6 +54,20 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         ``np.logspace(-4, 1, 6)`` at 200 rows a minibatch; at 64 rows the same
         penalty per row is about a third of each of those values.
 
+    preprocessing : 'auto', transformer or None, default='auto'
+        What turns X into the numbers the networks read, fitted on the data
+        given to ``fit`` (its ``fit_transform``, with the targets) and applied
+        at predict time. 'auto': a :class:`~skdropout.TabularPreprocessor` when
+        X is a pandas or polars DataFrame, so that a table with strings,
+        categories, booleans and missing values fits as it comes (an unseen
+        category at predict time encodes as zeros), and nothing for arrays and
+        sparse matrices, which are used as they are. None: nothing, X must be
+        numbers. A transformer (such as ``TabularPreprocessor(...)`` with other
+        options): a clone of it. ``n_features_in_`` and ``feature_names_in_``
+        are those of X as given. A model with a preprocessor cannot be exported
+        to ONNX yet: put the transformer in a pipeline before the estimator,
+        with ``preprocessing=None``, to export it.
+
     cv : int, cross-validation generator or iterable, default=3
         The folds, as scikit-learn's ``check_cv`` reads them, except that an
         int is a *shuffled* KFold of that many folds, seeded by
@@ -160,6 +174,9 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
     alpha_ : float
         The L2 penalty of the best candidate (``alpha`` when ``alphas`` is
         None).
+
+    preprocessor_ : transformer or None
+        The fitted preprocessing (see ``preprocessing``), or None.
 
     max_iter_ : int
         The number of epochs of the best candidate's fold models: chosen on the
@@ -299,6 +316,7 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         dropouts=(0.0, 0.3),
         weight_decays=(0.0, 1.0),
         alphas=None,
+        preprocessing="auto",
         cv=3,
         scoring="loss",
         refit=True,
@@ -341,6 +359,7 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         self.dropouts = dropouts
         self.weight_decays = weight_decays
         self.alphas = alphas
+        self.preprocessing = preprocessing
         self.cv = cv
         self.scoring = scoring
         self.refit = refit

@@ -77,7 +77,9 @@ def _content(value):
         return (type(value).__name__, [_content(v) for v in value])
     if isinstance(value, dict):
         return ("dict", {k: _content(v) for k, v in value.items()})
-    if hasattr(value, "__dict__") and not isinstance(value, np.random.RandomState):
+    if hasattr(value, "__dict__") and not isinstance(
+        value, (np.random.RandomState, type)
+    ):
         return (type(value).__qualname__, _content(vars(value)))
     return pickle.dumps(value)
 

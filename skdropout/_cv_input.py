@@ -1,0 +1,72 @@
+"""The input of the CV estimators: validated as scikit-learn's estimators
+validate it and, with ``preprocessing``, a table as it comes (a DataFrame with
+strings, categories, booleans and missing values) turned into numbers first.
+
+The estimator's ``n_features_in_`` and ``feature_names_in_`` are those of the
+data as the user gives it; the members see the preprocessed numbers."""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from sklearn.base import clone, is_classifier
+from sklearn.utils.validation import (
+    _check_y,
+    check_array,
+    check_consistent_length,
+    validate_data,
+)
+
+from skdropout._columns import is_pandas_frame, is_polars_frame
+from skdropout._tabular import TabularPreprocessor
+
+#: What the members take: dense or CSR/CSC float64 or float32.
+_NUMBERS = dict(accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32))
+
+
+def resolve_preprocessing(preprocessing, X):
+    """The unfitted transformer that ``preprocessing`` asks for on ``X``: for
+    'auto', a :class:`TabularPreprocessor` when X is a pandas or polars
+    DataFrame, else none; None, none; a transformer, a clone of it."""
+    if preprocessing is None:
+        return None
+    if isinstance(preprocessing, str):  # 'auto'
+        if is_pandas_frame(X) or is_polars_frame(X):
+            return TabularPreprocessor()
+        return None
+    return clone(preprocessing)
+
+
+def fit_input(estimator, X, y):
+    """``(X, y, preprocessor)`` of a fit of ``estimator``: the numbers the
+    members train on, the validated targets and the fitted preprocessor (or
+    None). Sets the estimator's ``n_features_in_`` and ``feature_names_in_``
+    from X as given."""
+    preprocessor = resolve_preprocessing(estimator.preprocessing, X)
+    y_numeric = not is_classifier(estimator)
+    if preprocessor is None:
+        X, y = validate_data(
+            estimator, X, y, multi_output=True, y_numeric=y_numeric, **_NUMBERS
+        )
+    else:
+        validate_data(estimator, X, skip_check_array=True)
+        y = _check_y(y, multi_output=True, y_numeric=y_numeric, estimator=estimator)
+        check_consistent_length(X, y)
+        X = check_array(
+            preprocessor.fit_transform(X, y),
+            input_name="the preprocessed X",
+            **_NUMBERS,
+        )
+    return X, y, preprocessor
+
+
+def predict_input(estimator, X):
+    """The numbers the members of a fitted ``estimator`` predict on: X checked
+    against the fit's (scikit-learn's errors for other feature names or
+    another number of features), preprocessed as in the fit."""
+    preprocessor = getattr(estimator, "preprocessor_", None)
+    if preprocessor is None:
+        return validate_data(estimator, X, reset=False, **_NUMBERS)
+    validate_data(estimator, X, skip_check_array=True, reset=False)
+    return check_array(
+        preprocessor.transform(X), input_name="the preprocessed X", **_NUMBERS
+    )

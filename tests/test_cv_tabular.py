@@ -1,0 +1,127 @@
+"""The CV estimators fed a table as it comes: a DataFrame with numbers,
+strings, categories, booleans and missing values fits with no preprocessing
+by the user (preprocessing='auto'), and arrays are used as before."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.base import clone
+
+from skdropout import (
+    DropoutMLPClassifierCV,
+    DropoutMLPRegressorCV,
+    TabularPreprocessor,
+)
+
+pd = pytest.importorskip("pandas")
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+SMALL = dict(
+    hidden_layer_sizes=(8,), max_iter=6, batch_size=32, dropouts=[0.0],
+    weight_decays=[0.0], cv=2, random_state=0,
+)  # fmt: skip
+CASES = [DropoutMLPClassifierCV, DropoutMLPRegressorCV]
+
+
+def _table(n=120, seed=0):
+    """A mixed frame with a missing value in every column type, and a target."""
+    rng = np.random.RandomState(seed)
+    frame = pd.DataFrame(
+        {
+            "income": rng.normal(50, 10, n),
+            "age": pd.array(rng.randint(18, 80, n), dtype="Int64"),
+            "owner": pd.array(rng.rand(n) > 0.5, dtype="boolean"),
+            "city": pd.array(rng.choice(["Paris", "Lyon", "Nice"], n), dtype="string"),
+            "plan": pd.Categorical(rng.choice(["a", "b"], n)),
+            "note": rng.choice(["x", "y"], n).astype(object),
+        }
+    )
+    for column in frame.columns:
+        frame.loc[rng.choice(n, 5, replace=False), column] = None
+    y = (frame["income"].fillna(50) > 50).to_numpy()
+    return frame, y
+
+
+def _target(CV, y):
+    return np.where(y, "yes", "no") if CV is DropoutMLPClassifierCV else y * 1.0
+
+
+@pytest.mark.parametrize("CV", CASES)
+def test_a_raw_table_fits_and_predicts_unseen_categories(CV):
+    """NaN in every column type fits; new rows with unseen categories and
+    missing values predict finite outputs without a warning; the names and
+    count of the columns are the table's."""
+    frame, y = _table()
+    est = CV(**SMALL).fit(frame, _target(CV, y))
+    assert isinstance(est.preprocessor_, TabularPreprocessor)
+    assert_array_equal(est.feature_names_in_, frame.columns)
+    assert est.n_features_in_ == frame.shape[1]
+    new, _ = _table(n=10, seed=1)
+    new["city"] = pd.array(["Lille"] * 10, dtype="string")  # unseen
+    new["plan"] = pd.Categorical(["c"] * 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        output = est.predict_proba(new) if hasattr(est, "predict_proba") else None
+        predictions = est.predict(new)
+    assert len(predictions) == 10
+    if output is not None:
+        assert np.isfinite(output).all()
+        np.testing.assert_allclose(output.sum(axis=1), 1.0)
+    with pytest.raises(ValueError, match="feature names"):
+        est.predict(new[new.columns[::-1]])
+
+
+@pytest.mark.parametrize("CV", CASES)
+def test_arrays_are_used_as_they_are(CV):
+    """'auto' leaves arrays alone: the model is the one fitted with
+    preprocessing=None, bit for bit."""
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(90, 4)), rng.rand(90) > 0.5
+    auto = CV(**SMALL).fit(X, _target(CV, y))
+    plain = CV(**SMALL, preprocessing=None).fit(X, _target(CV, y))
+    assert auto.preprocessor_ is None
+    for a, b in zip(auto.estimators_, plain.estimators_):
+        for wa, wb in zip(a.coefs_, b.coefs_):
+            assert_array_equal(wa, wb)
+
+
+@pytest.mark.parametrize("CV", CASES)
+def test_a_given_transformer_is_cloned_and_fitted(CV):
+    """A transformer given as preprocessing is cloned (the parameter stays
+    unfitted) and its fitted clone transforms at predict time."""
+    frame, y = _table()
+    given = TabularPreprocessor(numerical_scaling="robust")
+    est = CV(**SMALL, preprocessing=given).fit(frame, _target(CV, y))
+    assert not hasattr(given, "column_transformer_")
+    assert est.preprocessor_ is not given
+    assert est.preprocessor_.numerical_scaling == "robust"
+    assert_array_equal(
+        est.predict(frame), pickle.loads(pickle.dumps(est)).predict(frame)
+    )
+    assert clone(est).get_params()["preprocessing"] is not given
+
+
+@pytest.mark.parametrize("CV", CASES)
+def test_without_preprocessing_a_table_with_strings_is_refused(CV):
+    """preprocessing=None keeps scikit-learn's error for strings in X."""
+    frame, y = _table()
+    with pytest.raises(ValueError, match="could not convert|string"):
+        CV(**SMALL, preprocessing=None).fit(frame, _target(CV, y))
+
+
+def test_onnx_export_of_a_preprocessing_model_is_refused_clearly():
+    """The ONNX converter says how to export such a model instead."""
+    pytest.importorskip("skl2onnx")
+    from skl2onnx import to_onnx
+
+    from skdropout import register_onnx_converters
+
+    register_onnx_converters()
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    est = DropoutMLPRegressorCV(**SMALL).fit(frame, rng.normal(size=60))
+    with pytest.raises(NotImplementedError, match="put the transformer in a pipeline"):
+        to_onnx(est, frame.to_numpy()[:1])

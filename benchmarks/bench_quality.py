@@ -103,6 +103,9 @@ class Contender:
     make: object
     ours: bool = False
     needs: str = ""
+    #: Fed the raw DataFrame (strings, categories, NaN as loaded) instead of
+    #: the benchmark's preprocessing: the contender preprocesses itself.
+    raw: bool = False
 
 
 def for_task(task, classifier, regressor, scale_target=True):
@@ -129,6 +132,17 @@ def _sklearn_mlp_tuned_alpha(task):
     name = "alpha" if task == CLASSIFICATION else "regressor__alpha"
     cv = splitter(task, 3, seed=0)
     return GridSearchCV(model, {name: ALPHAS}, cv=cv)
+
+
+def _hgb_native(task):
+    # Categories from the DataFrame's dtypes, NaN handled natively: HGB as a
+    # practitioner feeds it a raw table.
+    return for_task(
+        task,
+        HistGradientBoostingClassifier(categorical_features="from_dtype"),
+        HistGradientBoostingRegressor(categorical_features="from_dtype"),
+        scale_target=False,
+    )
 
 
 def _hgb(task):
@@ -218,6 +232,15 @@ CONTENDERS = {
         _skdropout_cv, ours=True, needs="a skdropout with DropoutMLPClassifierCV"
     ),
     "realmlp-td": Contender(_realmlp_td, needs="pytabkit (and torch)"),
+    # Raw tables: the CV estimators' own TabularPreprocessor (preprocessing=
+    # 'auto'), and HGB's native categories and missing values.
+    "skdropout-cv-raw": Contender(
+        _skdropout_cv,
+        ours=True,
+        needs="a skdropout with DropoutMLPClassifierCV",
+        raw=True,
+    ),
+    "hgb-raw": Contender(lambda task: _hgb_native(task), raw=True),
 }
 REFERENCE = "hgb"  # the relative gaps are taken to it
 
@@ -292,11 +315,12 @@ def describe_fit(estimator):
 # -- one fold -------------------------------------------------------------------
 
 
-def run_fold(model, task, X, y, train, test, threads):
-    """Fit ``model`` behind the preprocessing on the training rows and score it
-    on the test rows. Returns the fold's figures; an exception is recorded, not
-    raised."""
-    estimator = Pipeline([("prep", preprocessor()), ("model", model)])
+def run_fold(model, task, X, y, train, test, threads, raw=False):
+    """Fit ``model`` behind the preprocessing (none if ``raw``: the model gets
+    the DataFrame as loaded) on the training rows and score it on the test
+    rows. Returns the fold's figures; an exception is recorded, not raised."""
+    prep = "passthrough" if raw else preprocessor()
+    estimator = Pipeline([("prep", prep), ("model", model)])
     _set_everywhere(estimator, "n_threads", threads)  # pytabkit's torch threads
     X_train, X_test = X.iloc[train], X.iloc[test]
     record = {"n_train": len(train), "n_test": len(test), "error": None}
@@ -334,7 +358,8 @@ def run_fold(model, task, X, y, train, test, threads):
         }
     else:
         record["scores"] = {"r2": float(r2_score(y[test], y_pred))}
-    record["n_inputs"] = len(estimator["prep"].get_feature_names_out())
+    if not raw:
+        record["n_inputs"] = len(estimator["prep"].get_feature_names_out())
     record.update(describe_fit(estimator))
     return record
 
@@ -993,6 +1018,7 @@ def main(argv=None):
                 train,
                 test,
                 threads,
+                raw=CONTENDERS[c].raw,
             )
             for c, k, train, test in jobs
         )

@@ -7,6 +7,8 @@ data as the user gives it; the members see the preprocessed numbers."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import copy
+
 import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.utils.validation import (
@@ -23,15 +25,16 @@ from skdropout._tabular import TabularPreprocessor
 _NUMBERS = dict(accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32))
 
 
-def resolve_preprocessing(preprocessing, X):
+def resolve_preprocessing(preprocessing, X, random_state=None):
     """The unfitted transformer that ``preprocessing`` asks for on ``X``: for
-    'auto', a :class:`TabularPreprocessor` when X is a pandas or polars
-    DataFrame, else none; None, none; a transformer, a clone of it."""
+    'auto', a :class:`TabularPreprocessor` seeded by ``random_state`` (its
+    target encoding's folds) when X is a pandas or polars DataFrame, else
+    none; None, none; a transformer, a clone of it."""
     if preprocessing is None:
         return None
     if isinstance(preprocessing, str):  # 'auto'
         if is_pandas_frame(X) or is_polars_frame(X):
-            return TabularPreprocessor()
+            return TabularPreprocessor(random_state=copy.deepcopy(random_state))
         return None
     return clone(preprocessing)
 
@@ -41,7 +44,9 @@ def fit_input(estimator, X, y):
     members train on, the validated targets and the fitted preprocessor (or
     None). Sets the estimator's ``n_features_in_`` and ``feature_names_in_``
     from X as given."""
-    preprocessor = resolve_preprocessing(estimator.preprocessing, X)
+    preprocessor = resolve_preprocessing(
+        estimator.preprocessing, X, estimator.random_state
+    )
     y_numeric = not is_classifier(estimator)
     if preprocessor is None:
         X, y = validate_data(

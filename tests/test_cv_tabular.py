@@ -125,3 +125,15 @@ def test_onnx_export_of_a_preprocessing_model_is_refused_clearly():
     est = DropoutMLPRegressorCV(**SMALL).fit(frame, rng.normal(size=60))
     with pytest.raises(NotImplementedError, match="put the transformer in a pipeline"):
         to_onnx(est, frame.to_numpy()[:1])
+
+
+def test_the_same_seed_gives_the_same_model_with_target_encoding():
+    """'auto' seeds the preprocessor from random_state, so a table with a
+    many-level column (target encoded on shuffled folds) gives the same model
+    twice."""
+    frame, y = _table(n=400)
+    # 40 levels of 10 rows each: more than max_onehot_categories=30
+    frame["shop"] = [f"s{i % 40}" for i in range(len(frame))]
+    fits = [DropoutMLPRegressorCV(**SMALL).fit(frame, y * 1.0) for _ in range(2)]
+    assert list(fits[0].preprocessor_.target_encoded_features_) == ["shop"]
+    assert_array_equal(fits[0].predict(frame), fits[1].predict(frame))

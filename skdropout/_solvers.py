@@ -178,18 +178,15 @@ class EpochRun:
         """Everything that the epochs after now change: the packed weights, the
         optimizer's state, the random stream, the rows' order and the
         History."""
-        h = self.history
         return {
             "params": self.trainer.params.copy(),
             "optimizer": copy.deepcopy(vars(self.trainer.optimizer)),
             "rng": self.rng.get_state(),
             "order": self.order.copy(),
-            "history": replace(
-                h,
-                loss=list(h.loss),
-                validation_score=_copy_list(h.validation_score),
-                validation_loss=_copy_list(h.validation_loss),
-            ),
+            # The History's lists only grow by appending: their length is
+            # enough to bring them back (as in the fit transaction).
+            "history": replace(self.history),
+            "epochs": len(self.history.loss),
         }
 
     def restore(self, snapshot):
@@ -199,17 +196,11 @@ class EpochRun:
         vars(self.trainer.optimizer).update(copy.deepcopy(snapshot["optimizer"]))
         self.rng.set_state(snapshot["rng"])
         self.order = snapshot["order"].copy()
-        h = snapshot["history"]
-        self.history = replace(
-            h,
-            loss=list(h.loss),
-            validation_score=_copy_list(h.validation_score),
-            validation_loss=_copy_list(h.validation_loss),
-        )
-
-
-def _copy_list(values):
-    return None if values is None else list(values)
+        history = snapshot["history"]
+        for values in (history.loss, history.validation_score, history.validation_loss):
+            if values is not None:
+                del values[snapshot["epochs"] :]
+        self.history = replace(history)
 
 
 class SolverMixin:

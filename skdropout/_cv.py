@@ -240,23 +240,26 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         base = self._plain(**self._search_params())
         member = self._plain(**self._member_params())
         candidates = self._candidates(len(base._hidden_layer_sizes()))
-        splits = self._splits(X, y, sample_weight)
         choose_epochs = self._chooses_epochs()
-        if self.halving_factor is not None and not choose_epochs:
+        lockstep = self.halving_factor is not None
+        if lockstep and not choose_epochs:
             raise ValueError(
                 "halving_factor searches the number of epochs on the held-out "
                 "folds, which needs early_stopping=True and a stochastic solver; "
                 f"got early_stopping={self.early_stopping!r}, "
                 f"solver={self.solver!r}. Set halving_factor=None."
             )
+        splits = self._splits(X, y, sample_weight)
         validation, shares = [None] * len(splits), [1.0] * len(splits)
         if choose_epochs:
             validation, shares = self._validation(y, sample_weight, splits)
         scorer = self._scorer()
         pairs = list(product(range(len(candidates)), range(len(splits))))
         # As GridSearchCV: a search task whose fits are its subtasks (made
-        # here, not in the parallel loop), then the refit.
-        callbacks = root_context(self, 1 + choose_epochs + bool(self.refit))
+        # here, not in the parallel loop), the refits to the chosen epochs,
+        # then the refit.
+        epochs_refit = choose_epochs and not lockstep
+        callbacks = root_context(self, 1 + epochs_refit + bool(self.refit))
         callbacks.call_on_fit_task_begin(estimator=self, X=X, y=y)
         search = callbacks.subcontext(
             task_name="search", max_subtasks=len(pairs), sequential_subtasks=False
@@ -275,7 +278,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
                 f"[{name}] {len(candidates)} candidates x {len(splits)} folds "
                 f"= {len(pairs)} fits"
             )
-        if choose_epochs and self.halving_factor is not None:
+        if lockstep:
             candidates, results, epochs = self._lockstep(
                 member,
                 candidates,
@@ -286,7 +289,6 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
                 scorer=scorer,
                 contexts=contexts,
             )
-            search.call_on_fit_task_end(estimator=self)
         else:
             results = run.parallel(
                 delayed(run.fit)(
@@ -304,19 +306,19 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
                 )
                 for (c, k), context in zip(pairs, contexts)
             )
-            search.call_on_fit_task_end(estimator=self)
             epochs = [result.model.n_iter_ for result in results]
-            if choose_epochs:
-                candidates, results = refit_to_chosen_epochs(
-                    candidates,
-                    splits,
-                    results,
-                    member=member,
-                    shares=shares,
-                    scorer=scorer,
-                    run=run,
-                    caller=self,
-                )
+        search.call_on_fit_task_end(estimator=self)
+        if epochs_refit:
+            candidates, results = refit_to_chosen_epochs(
+                candidates,
+                splits,
+                results,
+                member=member,
+                shares=shares,
+                scorer=scorer,
+                run=run,
+                caller=self,
+            )
         self._record(
             candidates, splits, results, y=y, sample_weight=sample_weight, epochs=epochs
         )

@@ -33,6 +33,19 @@ class FoldFit:
     fit_time: float
 
 
+def fold_data(X, y, sample_weight, *, rows, validation=None):
+    """The ``rows`` of a fold fit (None: all of them, a refit) and its keyword
+    arguments: their sample weights and, with ``validation`` rows, the
+    validation set (``X_val``, ``y_val``, ``sample_weight_val``)."""
+    rows = slice(None) if rows is None else rows
+    arguments = {} if sample_weight is None else {"sample_weight": sample_weight[rows]}
+    if validation is not None:
+        arguments.update(X_val=X[validation], y_val=y[validation])
+        if sample_weight is not None:
+            arguments["sample_weight_val"] = sample_weight[validation]
+    return X[rows], y[rows], arguments
+
+
 def fit_member(
     estimator,
     X,
@@ -54,19 +67,14 @@ def fit_member(
     are recorded after every epoch). ``announce``, if given, is printed with
     the score, the epochs and the time."""
     start = time.perf_counter()
-    rows = slice(None) if rows is None else rows
-    weights = {}
-    if sample_weight is not None:
-        weights = {"sample_weight": sample_weight[rows]}
-    if validation is not None:
-        weights.update(X_val=X[validation], y_val=y[validation])
-        if sample_weight is not None:
-            weights["sample_weight_val"] = sample_weight[validation]
+    X_fit, y_fit, arguments = fold_data(
+        X, y, sample_weight, rows=rows, validation=validation
+    )
     with context.propagate_callback_context(estimator), _planned_max_iter():
         # The task is the meta-estimator's, as in GridSearchCV.
         context.call_on_fit_task_begin(estimator=caller)
         with threadpool_limits(1 if limit_threads else None):
-            estimator.fit(X[rows], y[rows], **weights)
+            estimator.fit(X_fit, y_fit, **arguments)
         context.call_on_fit_task_end(estimator=caller)
     fit_time = time.perf_counter() - start
     score = predictions = None

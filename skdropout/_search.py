@@ -21,13 +21,14 @@ and says how to stop.
 import math
 import time
 from dataclasses import dataclass, field
+from itertools import product
 
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
-from skdropout._cv_folds import FoldFit, score_member
+from skdropout._cv_folds import FoldFit, fold_data, score_member
 from skdropout._engine import StoppingRule
 from skdropout._solvers import EpochRun
 
@@ -256,20 +257,16 @@ def lockstep_fold_fits(
     if not any(share > 0 for share in shares):
         halving, n_iter_no_change = None, np.inf  # no fold can choose
     opened = []
-    for (c, k), context in zip(
-        [(c, k) for c in range(len(candidates)) for k in range(len(splits))], contexts
-    ):
+    pairs = product(range(len(candidates)), range(len(splits)))
+    for (c, k), context in zip(pairs, contexts):
         context.call_on_fit_task_begin(estimator=caller)
-        train, rows = splits[k][0], validation[k]
-        weights = None if sample_weight is None else sample_weight[train]
-        held = {}
-        if rows is not None:
-            held = {"X_val": X[rows], "y_val": y[rows]}
-            if sample_weight is not None:
-                held["sample_weight_val"] = sample_weight[rows]
+        X_fit, y_fit, arguments = fold_data(
+            X, y, sample_weight, rows=splits[k][0], validation=validation[k]
+        )
+        weights = arguments.pop("sample_weight", None)
         estimator = clone(member).set_params(**candidates[c])
         fitting = estimator._begin_fit(
-            X[train], y[train], weights, incremental=False, **held
+            X_fit, y_fit, weights, incremental=False, **arguments
         )
         opened.append((estimator, fitting, EpochRun(estimator, fitting)))
     n_splits = len(splits)

@@ -240,7 +240,7 @@ CONTENDERS = {
         needs="a skdropout with DropoutMLPClassifierCV",
         raw=True,
     ),
-    "hgb-raw": Contender(lambda task: _hgb_native(task), raw=True),
+    "hgb-raw": Contender(_hgb_native, raw=True),
 }
 REFERENCE = "hgb"  # the relative gaps are taken to it
 

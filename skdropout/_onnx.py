@@ -137,19 +137,40 @@ def add_network(
 # -- helpers of the converters ---------------------------------------------------
 
 
+def _preprocessor(estimator):
+    """A CV estimator's fitted preprocessor, None for any other estimator."""
+    return getattr(estimator, "preprocessor_", None)
+
+
 def _input_dtype(operator):
-    """float64 for a double input, float32 for any other."""
+    """The network's precision: float64 for a double input, float32 for any
+    other and behind a preprocessor (whose graph outputs float32)."""
     from skl2onnx.common.data_types import DoubleTensorType
 
+    if _preprocessor(operator.raw_operator) is not None:
+        return np.float32
     if isinstance(operator.inputs[0].type, DoubleTensorType):
         return np.float64
     return np.float32
 
 
 def _input_as(scope, operator, container, dtype):
-    """The input tensor, cast to ``dtype`` unless it has that type already."""
+    """The network's input: the input tensor, cast to ``dtype`` unless it has
+    that type already, or the preprocessor's graph of the inputs (cast to
+    float32) for a CV estimator fitted with one."""
     from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
 
+    preprocessor = _preprocessor(operator.raw_operator)
+    if preprocessor is not None:
+        from skl2onnx.algebra.onnx_operator import OnnxSubEstimator
+        from skl2onnx.algebra.onnx_ops import OnnxCast
+
+        opv = container.target_opset
+        out = OnnxSubEstimator(preprocessor, *operator.inputs, op_version=opv)
+        name = scope.get_unique_variable_name("preprocessed")
+        cast = OnnxCast(out, to=_proto_type(dtype), op_version=opv, output_names=[name])
+        cast.add_to(scope, container)
+        return name
     name = operator.inputs[0].full_name
     wanted = DoubleTensorType if dtype == np.float64 else FloatTensorType
     if isinstance(operator.inputs[0].type, wanted):
@@ -187,25 +208,28 @@ def _is_multilabel(estimator):
 
 
 def _check_operator(operator, n_outputs):
-    """Check one numeric input and ``n_outputs`` outputs; return the number of
+    """Check one numeric input (or, behind a preprocessor, one input per
+    column, strings allowed) and ``n_outputs`` outputs; return the number of
     rows (the input's first dimension)."""
     from skl2onnx.common.data_types import (
         DoubleTensorType,
         FloatTensorType,
         Int64TensorType,
+        StringTensorType,
     )
     from skl2onnx.common.utils import (
         check_input_and_output_numbers,
         check_input_and_output_types,
     )
 
+    types = [FloatTensorType, DoubleTensorType, Int64TensorType]
+    preprocessor, n_inputs = _preprocessor(operator.raw_operator), 1
+    if preprocessor is not None:
+        types, n_inputs = types + [StringTensorType], [1, preprocessor.n_features_in_]
     check_input_and_output_numbers(
-        operator, input_count_range=1, output_count_range=n_outputs
+        operator, input_count_range=n_inputs, output_count_range=n_outputs
     )
-    check_input_and_output_types(
-        operator,
-        good_input_types=[FloatTensorType, DoubleTensorType, Int64TensorType],
-    )
+    check_input_and_output_types(operator, good_input_types=types)
     return operator.inputs[0].get_first_dimension()
 
 
@@ -250,15 +274,6 @@ def _regressor_shapes(operator):
 def _members(estimator):
     """(weight, network) pairs: a plain estimator is its own single member; a CV
     estimator's members are its kept fold models, with their weights."""
-    if getattr(estimator, "preprocessor_", None) is not None:
-        raise NotImplementedError(
-            f"This {type(estimator).__name__} preprocesses its input "
-            f"({type(estimator.preprocessor_).__name__}), which its ONNX graph "
-            "cannot include yet. To export it, put the transformer in a "
-            "pipeline before the estimator, fitted with preprocessing=None: "
-            "make_pipeline(TabularPreprocessor(), "
-            f"{type(estimator).__name__}(preprocessing=None))."
-        )
     if hasattr(estimator, "ensemble_weights_"):
         return list(zip(estimator.ensemble_weights_, estimator.estimators_))
     return [(1.0, estimator)]

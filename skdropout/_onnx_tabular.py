@@ -286,7 +286,8 @@ def _convert_tabular(scope, operator, container):
 
 def tabular_onnx_inputs(preprocessor, X):
     """The ONNX Runtime inputs of a graph converted from a fitted
-    :class:`TabularPreprocessor` (or a pipeline that starts with one): one
+    :class:`TabularPreprocessor`, a pipeline that starts with one, or a CV
+    estimator that preprocessed its input with one (``preprocessor_``): one
     array of shape (n_samples, 1) per column of ``X``, in order, float32 for a
     numerical column (NaN for missing values) and str for a categorical one
     (as the preprocessor reads it: ``"nan"`` for a missing value, whole numbers
@@ -294,8 +295,10 @@ def tabular_onnx_inputs(preprocessor, X):
 
     Parameters
     ----------
-    preprocessor : TabularPreprocessor
-        The fitted preprocessor.
+    preprocessor : TabularPreprocessor or DropoutMLPClassifierCV or \
+            DropoutMLPRegressorCV
+        The fitted preprocessor, or a fitted CV estimator whose
+        ``preprocessor_`` is one.
     X : {DataFrame, array-like} of shape (n_samples, n_features)
         The table, as ``preprocessor.transform`` takes it.
 
@@ -336,6 +339,13 @@ def tabular_onnx_inputs(preprocessor, X):
     from skdropout._columns import resolve_column
 
     check_is_fitted(preprocessor)
+    preprocessor = getattr(preprocessor, "preprocessor_", preprocessor)
+    if not isinstance(preprocessor, TabularPreprocessor):
+        raise TypeError(
+            "tabular_onnx_inputs needs a fitted TabularPreprocessor or a CV "
+            "estimator fitted with one (preprocessor_); got "
+            f"{type(preprocessor).__name__}."
+        )
     columns, _ = read_columns(preprocessor, X, reset=False)
     inputs = {}
     for column, categorical in zip(columns, preprocessor._categorical):

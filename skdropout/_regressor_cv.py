@@ -64,9 +64,8 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         sparse matrices, which are used as they are. None: nothing, X must be
         numbers. A transformer (such as ``TabularPreprocessor(...)`` with other
         options): a clone of it. ``n_features_in_`` and ``feature_names_in_``
-        are those of X as given. A model with a preprocessor cannot be exported
-        to ONNX yet: put the transformer in a pipeline before the estimator,
-        with ``preprocessing=None``, to export it.
+        are those of X as given. A model with a preprocessor exports to ONNX
+        with it (see :func:`~skdropout.tabular_onnx_inputs`).
 
     cv : int, cross-validation generator or iterable, default=3
         The folds, as scikit-learn's ``check_cv`` reads them, except that an

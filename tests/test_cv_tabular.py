@@ -112,21 +112,6 @@ def test_without_preprocessing_a_table_with_strings_is_refused(CV):
         CV(**SMALL, preprocessing=None).fit(frame, _target(CV, y))
 
 
-def test_onnx_export_of_a_preprocessing_model_is_refused_clearly():
-    """The ONNX converter says how to export such a model instead."""
-    pytest.importorskip("skl2onnx")
-    from skl2onnx import to_onnx
-
-    from skdropout import register_onnx_converters
-
-    register_onnx_converters()
-    rng = np.random.RandomState(0)
-    frame = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
-    est = DropoutMLPRegressorCV(**SMALL).fit(frame, rng.normal(size=60))
-    with pytest.raises(NotImplementedError, match="put the transformer in a pipeline"):
-        to_onnx(est, frame.to_numpy()[:1])
-
-
 def test_the_same_seed_gives_the_same_model_with_target_encoding():
     """'auto' seeds the preprocessor from random_state, so a table with a
     many-level column (target encoded on shuffled folds) gives the same model

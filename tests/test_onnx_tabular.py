@@ -1,8 +1,9 @@
 """ONNX export of the tabular transformers: PiecewiseLinearEncoder alone, and a
-pipeline TabularPreprocessor -> DropoutMLPClassifier fed a mixed-type
-DataFrame (numbers with NaN, strings, categories, unseen categories) through
-tabular_onnx_inputs, run by ONNX Runtime against transform / predict_proba;
-the parts that cannot be exported raise an error naming them.
+pipeline TabularPreprocessor -> DropoutMLPClassifier or a CV estimator fitted
+on the raw table, fed a mixed-type DataFrame (numbers with NaN, strings,
+categories, unseen categories) through tabular_onnx_inputs, run by ONNX
+Runtime against transform / predict_proba / predict; the parts that cannot be
+exported raise an error naming them.
 
 Skipped without the ``onnx`` extra (skl2onnx, onnxruntime), which CI installs."""
 
@@ -15,6 +16,8 @@ from sklearn.pipeline import make_pipeline
 
 from skdropout import (
     DropoutMLPClassifier,
+    DropoutMLPClassifierCV,
+    DropoutMLPRegressorCV,
     PiecewiseLinearEncoder,
     TabularPreprocessor,
     register_onnx_converters,
@@ -116,10 +119,7 @@ def test_pipeline_on_a_mixed_frame(params):
     X, y = _frame(), np.random.RandomState(1).randint(0, 2, 80)
     mlp = DropoutMLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
     pipe = make_pipeline(TabularPreprocessor(**params), mlp).fit(X, y)
-    X_test = pd.concat([X, _frame(n=10, seed=2)], ignore_index=True)
-    X_test.loc[80:, "city"] = pd.array(["Berlin", "Rome"] * 5, dtype="string")
-    X_test["colour"] = X_test["colour"].cat.add_categories("green")
-    X_test.loc[85:, "colour"] = "green"
+    X_test = _unseen(X)
     inputs = tabular_onnx_inputs(pipe[0], X_test)
     onx = skl2onnx.to_onnx(pipe, initial_types=_types(inputs),
                            options={"zipmap": False})  # fmt: skip
@@ -129,6 +129,75 @@ def test_pipeline_on_a_mixed_frame(params):
     onx = skl2onnx.to_onnx(pipe[0], initial_types=_types(inputs))
     (out,) = _session(onx).run(None, inputs)
     assert_allclose(out, pipe[0].transform(X_test), **TOL)
+
+
+def _unseen(X):
+    """X, then 10 new rows with unseen cities and an unseen colour."""
+    X_test = pd.concat([X, _frame(n=10, seed=2)], ignore_index=True)
+    X_test.loc[80:, "city"] = pd.array(["Berlin", "Rome"] * 5, dtype="string")
+    X_test["colour"] = X_test["colour"].cat.add_categories("green")
+    X_test.loc[85:, "colour"] = "green"
+    return X_test
+
+
+CV_SMALL = dict(hidden_layer_sizes=(8,), max_iter=5, cv=2, random_state=0)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_cv_classifier_with_its_preprocessor(n_classes):
+    """A CV classifier fitted on the raw frame exports with its preprocessor:
+    its graph takes the columns and gives the ensemble's probabilities and
+    labels, unseen categories included."""
+    X = _frame()
+    y = np.array(["no", "yes", "maybe"])[np.arange(80) % n_classes]
+    est = DropoutMLPClassifierCV(**CV_SMALL).fit(X, y)
+    assert isinstance(est.preprocessor_, TabularPreprocessor)
+    X_test = _unseen(X)
+    inputs = tabular_onnx_inputs(est, X_test)
+    onx = skl2onnx.to_onnx(est, initial_types=_types(inputs),
+                           options={"zipmap": False})  # fmt: skip
+    labels, proba = _session(onx).run(None, inputs)
+    assert_allclose(proba, est.predict_proba(X_test), **TOL)
+    assert_array_equal(labels, est.predict(X_test))
+
+
+def test_cv_regressor_with_its_preprocessor():
+    """A CV regressor fitted on the raw frame exports with its preprocessor
+    (target encoding of the many-level column included)."""
+    X = _frame()
+    y = np.random.RandomState(1).normal(size=80)
+    est = DropoutMLPRegressorCV(**CV_SMALL, preprocessing=TabularPreprocessor(
+        min_frequency=1, max_onehot_categories=10)).fit(X, y)  # fmt: skip
+    assert_array_equal(est.preprocessor_.target_encoded_features_, ["zip"])
+    X_test = _unseen(X)
+    inputs = tabular_onnx_inputs(est, X_test)
+    (out,) = _session(skl2onnx.to_onnx(est, initial_types=_types(inputs))).run(
+        None, inputs
+    )
+    assert_allclose(out.ravel(), est.predict(X_test), **TOL)
+
+
+def test_cv_estimator_with_a_scikit_learn_preprocessor():
+    """Any transformer skl2onnx converts can be the preprocessing: the graph
+    takes the one numeric tensor it reads."""
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(5, 3, size=(60, 4)), rng.normal(size=60)
+    est = DropoutMLPRegressorCV(**CV_SMALL, preprocessing=StandardScaler()).fit(X, y)
+    onx = skl2onnx.to_onnx(est, X[:1].astype(np.float32))
+    (out,) = _session(onx).run(None, {"X": X.astype(np.float32)})
+    assert_allclose(out.ravel(), est.predict(X), **TOL)
+
+
+def test_tabular_onnx_inputs_needs_a_tabular_preprocessor():
+    """A CV estimator without a TabularPreprocessor has no column inputs."""
+    rng = np.random.RandomState(0)
+    est = DropoutMLPRegressorCV(**CV_SMALL).fit(rng.normal(size=(40, 2)),
+                                                rng.normal(size=40))  # fmt: skip
+    assert est.preprocessor_ is None
+    with pytest.raises(TypeError, match="fitted TabularPreprocessor"):
+        tabular_onnx_inputs(est, np.zeros((2, 2)))
 
 
 def test_target_encoding_is_exported():

@@ -797,7 +797,8 @@ def parse_args(argv=None):
         metavar="PARAM=VALUE",
         help="an ablation: set PARAM (a Python literal, else a string) on "
         "skdropout's contenders, recorded as 'NAME[PARAM=VALUE,...]' beside "
-        "the unchanged ones; repeatable",
+        "the unchanged ones; repeatable; preprocessing={...} (a dict) sets "
+        "the CV estimators' TabularPreprocessor options",
     )
     p.add_argument("--list", action="store_true", help="print the data sets and exit")
     args = p.parse_args(argv)
@@ -861,6 +862,12 @@ def make(contender, task, settings, seed):
     estimator = CONTENDERS[contender].make(task)
     if CONTENDERS[contender].ours:
         for param, value in settings.items():
+            if param == "preprocessing" and isinstance(value, dict):
+                # --set "preprocessing={'option': value}": the CV estimators'
+                # TabularPreprocessor with other options
+                from skdropout import TabularPreprocessor
+
+                value = TabularPreprocessor(**value)
             if not any(
                 key == param or key.endswith("__" + param)
                 for key in estimator.get_params(deep=True)

@@ -14,10 +14,14 @@ from skdropout._persistence import SavedFormat
 
 try:
     from sklearn.callback import CallbackSupportMixin
+    from sklearn.callback._callback_support import callback_management_context
 except ImportError:  # scikit-learn < 1.9
 
     class CallbackSupportMixin:
         """Stand-in for scikit-learn < 1.9, which has no callback API."""
+
+    def callback_management_context(estimator):
+        return contextlib.nullcontext()
 
 
 #: Attributes the callback API sets on an estimator; they are not part of the
@@ -76,6 +80,14 @@ class _NoCallbacks:
 
 
 _NO_CALLBACKS = _NoCallbacks()
+
+
+def close_fit_task(estimator):
+    """Tear down the callbacks of a fit opened with ``_begin_fit`` and closed
+    with ``_end_fit`` outside ``fit`` (the lockstep search's fold models), as
+    ``fit`` does on its way out: the fitted model keeps no callback context."""
+    with callback_management_context(estimator):
+        pass
 
 
 def root_context(estimator, max_subtasks):

@@ -117,18 +117,19 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         How the number of epochs is searched when ``early_stopping`` chooses
         it. None: each search fit runs until ``n_iter_no_change`` epochs after
         its own fold's best, and the fold models kept are fitted again up to
-        the epochs chosen. A number (at least 1): each candidate's fold models
-        are trained together, epoch by epoch; the candidate stops
-        ``n_iter_no_change`` epochs after the best of the mean over its folds
-        of the held-out figure, and its fold models are brought back to that
-        epoch from a copy kept when it was reached, so nothing is fitted twice.
-        Above 1, successive halving over epochs: after ``halving_min_epochs``
-        epochs, then after ``halving_factor`` times as many, and so on, only
-        the best ``1 / halving_factor`` of the candidates still running go on
-        (the others keep their best epoch so far, and greedy ensemble selection
-        may still pick them). Candidates then train in parallel threads with
-        ``n_jobs``, and their fold models get no callbacks of their own. Needs
-        ``early_stopping=True``.
+        the epochs chosen. A number (at least 1; 1 halves nothing): each
+        candidate's fold models are trained together, epoch by epoch; the
+        candidate stops ``n_iter_no_change`` epochs after the best of the mean
+        over its folds of the held-out figure, and its fold models are brought
+        back to that epoch from a copy kept when it was reached, so nothing is
+        fitted twice. Above 1, successive halving over epochs: after
+        ``halving_min_epochs`` epochs, then after ``halving_factor`` times as
+        many, and so on, only the best ``1 / halving_factor`` of the candidates
+        still running go on (the others keep their best epoch so far, and
+        greedy ensemble selection may still pick them), which needs
+        ``early_stopping=True``. Candidates train in parallel threads with
+        ``n_jobs``. Without ``early_stopping``, None and 1 are the same: every
+        fit runs to ``max_iter``.
 
     halving_min_epochs : int, default=5
         The epochs every candidate runs before the first halving (with

@@ -70,7 +70,7 @@ def fit_member(
     X_fit, y_fit, arguments = fold_data(
         X, y, sample_weight, rows=rows, validation=validation
     )
-    with context.propagate_callback_context(estimator), _planned_max_iter():
+    with context.propagate_callback_context(estimator), planned_max_iter():
         # The task is the meta-estimator's, as in GridSearchCV.
         context.call_on_fit_task_begin(estimator=caller)
         with threadpool_limits(1 if limit_threads else None):
@@ -89,7 +89,7 @@ def fit_member(
 
 
 @contextmanager
-def _planned_max_iter():
+def planned_max_iter():
     """Silence the warning that a fit reached max_iter: the recipe runs every
     epoch of its schedule, and a chosen number of epochs is run to the end;
     reaching max_iter is the plan, not a failure to converge."""

@@ -20,6 +20,7 @@ and says how to stop.
 
 import math
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -28,7 +29,8 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
-from skdropout._cv_folds import FoldFit, fold_data, score_member
+from skdropout._callbacks import close_fit_task
+from skdropout._cv_folds import FoldFit, fold_data, planned_max_iter, score_member
 from skdropout._engine import StoppingRule
 from skdropout._solvers import EpochRun
 
@@ -148,6 +150,7 @@ def search_epochs(
     halving=None,
     shares=None,
     n_jobs=None,
+    announce=None,
 ):
     """Train every candidate's fold runs in lockstep and choose their epochs.
 
@@ -171,6 +174,9 @@ def search_epochs(
     n_jobs : int or None, default=None
         Candidates trained in parallel threads between rungs (each thread held
         to one BLAS thread); the result does not depend on it.
+    announce : callable or None, default=None
+        Called as ``announce(index, result)`` when a candidate stops (its rule,
+        a rung, or ``max_epochs``), with its :class:`CandidateEpochs`.
 
     Returns
     -------
@@ -183,10 +189,20 @@ def search_epochs(
     rungs = [] if halving is None else halving.rungs(max_epochs)
     parallel = Parallel(n_jobs=n_jobs, prefer="threads")
     limit = 1 if n_jobs not in (None, 1) else None
+    index = {id(s): i for i, s in enumerate(states)}
+
+    def tell(s, last):
+        if announce is not None and (last or s.result.stopped != "max_epochs"):
+            announce(index[id(s)], s.result)
+
+    def advance(s, until):
+        s.advance(until)
+        tell(s, until == max_epochs)
+
     for until in [*rungs, max_epochs]:
         running = [s for s in states if s.result.stopped == "max_epochs"]
         with threadpool_limits(limit):
-            parallel(delayed(s.advance)(until) for s in running)
+            parallel(delayed(advance)(s, until) for s in running)
         if until == max_epochs:
             break
         still = [s for s in running if s.result.stopped == "max_epochs"]
@@ -195,6 +211,7 @@ def search_epochs(
         ranked = sorted(still, key=lambda s: -s.rule.best)
         for s in ranked[keep:]:
             s.result.stopped = "halving"
+            tell(s, False)
     for s in states:
         s.rewind()
     return [s.result for s in states]
@@ -252,6 +269,43 @@ def lockstep_fold_fits(
     epochs : list of int
         The epochs each fit ran.
     """
+    # Each fold model gets the callbacks of its (candidate, fold) task, as a
+    # fit does in fit_member, for the whole of its life: opened here, closed
+    # after the search.
+    with ExitStack() as propagated:
+        return _lockstep(
+            member,
+            candidates,
+            splits,
+            data=data,
+            validation=validation,
+            shares=shares,
+            scorer=scorer,
+            stopping=stopping,
+            halving=halving,
+            n_jobs=n_jobs,
+            contexts=contexts,
+            caller=caller,
+            propagated=propagated,
+        )
+
+
+def _lockstep(
+    member,
+    candidates,
+    splits,
+    *,
+    data,
+    validation,
+    shares,
+    scorer,
+    stopping,
+    halving,
+    n_jobs,
+    contexts,
+    caller,
+    propagated,
+):
     X, y, sample_weight = data
     metric, tol, n_iter_no_change, max_epochs = stopping
     if not any(share > 0 for share in shares):
@@ -265,6 +319,7 @@ def lockstep_fold_fits(
         )
         weights = arguments.pop("sample_weight", None)
         estimator = clone(member).set_params(**candidates[c])
+        propagated.enter_context(context.propagate_callback_context(estimator))
         fitting = estimator._begin_fit(
             X_fit, y_fit, weights, incremental=False, **arguments
         )
@@ -274,6 +329,18 @@ def lockstep_fold_fits(
         [run for _, _, run in opened[c * n_splits : (c + 1) * n_splits]]
         for c in range(len(candidates))
     ]
+    announce = None
+    if caller.verbose:
+        name = type(caller).__name__
+
+        def announce(c, result):
+            print(
+                f"[{name}] candidate {c + 1}/{len(candidates)} {candidates[c]}, "
+                f"{n_splits} folds in lockstep: {result.ran} epochs, best "
+                f"{result.best_epoch} (stopped: {result.stopped})",
+                flush=True,
+            )
+
     results = search_epochs(
         runs,
         max_epochs=max_epochs,
@@ -283,6 +350,7 @@ def lockstep_fold_fits(
         halving=halving,
         shares=shares,
         n_jobs=n_jobs,
+        announce=announce,
     )
     chosen, fits, epochs = [], [], []
     for i, ((estimator, fitting, run), context) in enumerate(zip(opened, contexts)):
@@ -293,7 +361,9 @@ def lockstep_fold_fits(
             chosen.append({**candidates[c], "max_iter": best})
         estimator._assign_history(run.history)
         estimator.set_params(max_iter=best)
-        estimator._end_fit(fitting)
+        with planned_max_iter():  # the epochs chosen are the plan
+            estimator._end_fit(fitting)
+        close_fit_task(estimator)
         score, predictions = score_member(
             estimator,
             X,

@@ -187,10 +187,14 @@ def test_progress_bar(capsys):
 
 
 @needs_callbacks
+@pytest.mark.parametrize("halving_factor", [None, 1])
 @pytest.mark.parametrize("refit", [False, True])
-def test_cv_estimator_propagates_to_every_fit(refit):
+def test_cv_estimator_propagates_to_every_fit(refit, halving_factor):
     """A callback set on DropoutMLPClassifierCV reaches each candidate's fit on
-    each fold (and the refit), epoch by epoch, as on GridSearchCV."""
+    each fold (and the refit), epoch by epoch, as on GridSearchCV, whether the
+    fold models are fitted again to their chosen epochs (None) or trained in
+    lockstep and rewound to them (1, the default); the fold models keep no
+    callback after the fit."""
     from skdropout import DropoutMLPClassifierCV
 
     X, y = _data()
@@ -198,17 +202,23 @@ def test_cv_estimator_propagates_to_every_fit(refit):
     search = DropoutMLPClassifierCV(hidden_layer_sizes=(8,), dropouts=[0, 0.5],
                                     weight_decays=[0.0], ensemble="best",
                                     cv=2, max_iter=3, refit=refit,
+                                    halving_factor=halving_factor,
                                     random_state=0)  # fmt: skip
     search.set_callbacks(recorder).fit(X, y)
-    # The search's 2 x 2 fits, the best candidate's 2 fold models refitted to
-    # their chosen epochs (early stopping is on by default), and the refit.
-    n_fits = 2 * 2 + 2 + refit
+    # The search's 2 x 2 fits, (None:) the best candidate's 2 fold models
+    # refitted to their chosen epochs (early stopping is on by default), and
+    # the refit.
+    refits = 2 if halving_factor is None else 0
+    n_fits = 2 * 2 + refits + refit
     assert recorder.count("begin", "fit") == 1 + n_fits  # its own, and each fit's
     assert recorder.count("begin", "search") == 1
-    assert recorder.count("begin", "epochs-refit") == 1
+    assert recorder.count("begin", "epochs-refit") == (halving_factor is None)
     chosen = search.max_iter_
-    assert recorder.count("end", "epoch") == 3 * 4 + chosen * (2 + refit)
+    assert recorder.count("end", "epoch") == 3 * 4 + chosen * (refits + refit)
     assert recorder.events[-1] == ("teardown", None, None)
+    for member in search.estimators_:
+        assert not hasattr(member, "_callback_fit_ctx")
+        assert not getattr(member, "_skl_callbacks", [])
 
 
 @needs_callbacks

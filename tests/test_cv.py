@@ -78,17 +78,22 @@ def _loss_scorer(est, X, y):
     return -est._held_out_loss(X, y)
 
 
+@pytest.mark.parametrize("halving_factor", [None, 1])
 @pytest.mark.parametrize("early_stopping", [False, True])
 @pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
-def test_refit_equals_grid_search(CV, Plain, make_data, Splitter, early_stopping):
+def test_refit_equals_grid_search(
+    CV, Plain, make_data, Splitter, early_stopping, halving_factor
+):
     """refit=True is GridSearchCV over the same candidates, folds and seeds: the
     same split scores, the same choice and the same refitted weights. With
     early stopping the number of epochs is one more searched value: GridSearchCV
     then searches max_iter over 1..8 epochs of the same 8-epoch schedules, and
-    each candidate's row is GridSearchCV's at the epochs chosen for it."""
+    each candidate's row is GridSearchCV's at the epochs chosen for it, whether
+    the fold models are fitted again to them (None) or rewound (1)."""
     X, y = make_data()
     folds = Splitter(3, shuffle=True, random_state=1)
     params = {**SMALL, "early_stopping": early_stopping}
+    params["halving_factor"] = halving_factor
     search = CV(**params, **{**GRID, "refit": True}, cv=folds).fit(X, y)
     grid_params = {"dropout": GRID["dropouts"], "weight_decay": GRID["weight_decays"]}
     if early_stopping:
@@ -124,16 +129,18 @@ def _plain(search, Plain, **params):
     return Plain(**{**search._member_params(), **params})
 
 
+@pytest.mark.parametrize("halving_factor", [None, 1])
 @pytest.mark.parametrize("early_stopping", [False, True])
 @pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
 def test_oof_predictions_equal_cross_val_predict(
-    CV, Plain, make_data, Splitter, early_stopping
+    CV, Plain, make_data, Splitter, early_stopping, halving_factor
 ):
     """The out-of-fold predictions are cross_val_predict's for the chosen
     candidate (with its chosen number of epochs) on the same folds."""
     X, y = make_data()
     folds = Splitter(3, shuffle=True, random_state=2)
-    search = CV(**SMALL, **GRID, cv=folds, early_stopping=early_stopping).fit(X, y)
+    search = CV(**SMALL, **GRID, cv=folds, early_stopping=early_stopping,
+                halving_factor=halving_factor).fit(X, y)  # fmt: skip
     chosen = _plain(search, Plain, **search.best_params_)
     method = "predict_proba" if hasattr(search, "predict_proba") else "predict"
     expected = cross_val_predict(chosen, X, y, cv=folds, method=method)
@@ -333,7 +340,7 @@ def test_verbose_names_each_candidate_and_fold(capsys):
     X, y = _classification()
     DropoutMLPClassifierCV(
         **SMALL, dropouts=[0.0, 0.2], weight_decays=[0.0], cv=2, verbose=True,
-        ensemble="greedy",
+        ensemble="greedy", halving_factor=None,
     ).fit(X, y)  # fmt: skip
     lines = capsys.readouterr().out.splitlines()
     assert "2 candidates x 2 folds = 4 fits" in lines[0]
@@ -343,6 +350,26 @@ def test_verbose_names_each_candidate_and_fold(capsys):
     assert len(refits) == 4  # greedy needs every candidate at its epochs
     assert sum("candidate 2/2" in r and "fold 2/2" in r for r in refits) == 1
     assert not any(line.startswith("Iteration") for line in lines)
+
+
+@pytest.mark.parametrize("factor", [1, 2])
+def test_verbose_names_each_candidate_in_lockstep(capsys, factor):
+    """verbose=True in lockstep prints one line per candidate when it stops,
+    with its epochs, its best epoch and why it stopped."""
+    X, y = _classification()
+    DropoutMLPClassifierCV(
+        **SMALL, dropouts=[0.0, 0.2], weight_decays=[0.0], cv=2, verbose=True,
+        early_stopping=True, halving_factor=factor, halving_min_epochs=2,
+    ).fit(X, y)  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+    assert "2 candidates x 2 folds = 4 fits" in lines[0]
+    stops = [line for line in lines if "2 folds in lockstep" in line]
+    assert sorted(line.split(" {")[0][-3:] for line in stops) == ["1/2", "2/2"]
+    dropped = [line for line in stops if line.endswith("(stopped: halving)")]
+    if factor == 2:  # one candidate is dropped at the rung of 2 epochs
+        assert len(dropped) == 1 and "lockstep: 2 epochs, best" in dropped[0]
+    else:
+        assert not dropped
 
 
 @pytest.mark.parametrize(
@@ -570,10 +597,17 @@ def test_halving_search_is_grid_search_over_the_epochs_it_ran(
 
 @pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
 def test_halving_needs_the_epochs_chosen(CV, Plain, make_data, Splitter):
-    """halving_factor without early stopping is refused, naming both."""
+    """halving_factor above 1 without early stopping is refused, naming both;
+    halving_factor=1 (no halving) then fits as None does, every fit to
+    max_iter."""
     X, y = make_data()
     with pytest.raises(ValueError, match="halving_factor.*early_stopping=True"):
         CV(**SMALL, **GRID, early_stopping=False, halving_factor=2).fit(X, y)
+    params = {**SMALL, **GRID, "early_stopping": False, "cv": 2}
+    one = CV(**params, halving_factor=1).fit(X, y)
+    none = CV(**params, halving_factor=None).fit(X, y)
+    assert np.all(one.cv_results_["split0_n_iter"] == SMALL["max_iter"])
+    assert_array_equal(_output(one, X), _output(none, X))
 
 
 @pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)

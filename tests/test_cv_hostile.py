@@ -470,9 +470,10 @@ def test_a_failure_inside_the_fit_changes_nothing(
     """A member fit that raises (an exception or KeyboardInterrupt) in the
     search, in the refits to the chosen epochs, or in the refit on all the
     data: the error goes through and the estimator is as it was, fitted or
-    not."""
+    not. (The search that fits its fold models again to their epochs,
+    halving_factor=None; the lockstep search has its own test below.)"""
     X, y = _data(CV)
-    params = dict(early_stopping=True, refit=True)
+    params = dict(early_stopping=True, refit=True, halving_factor=None)
     with monkeypatch.context() as counting:
         calls = _count_fits(counting, PLAIN[CV])
         _small(CV, **params).fit(X, y)
@@ -483,6 +484,35 @@ def test_a_failure_inside_the_fit_changes_nothing(
     _fail_at(monkeypatch, PLAIN[CV], k, exc)
     match = "boom" if isinstance(exc, RuntimeError) else None
     _fails_unchanged(est, lambda: est.fit(X, y), type(exc), match)
+
+
+@pytest.mark.parametrize("CV", CASES)
+@pytest.mark.parametrize("exc", [RuntimeError("boom"), KeyboardInterrupt()])
+@pytest.mark.parametrize("k", [1, 5])
+@pytest.mark.parametrize("was_fitted", [False, True])
+def test_a_failure_in_the_lockstep_search_changes_nothing(
+    CV, exc, k, was_fitted, fitted, monkeypatch
+):
+    """An epoch of a fold model that raises in the lockstep search (the first
+    epoch of the first fold model, or a later one: the 5th epoch run): the
+    error goes through and the estimator is as it was, fitted or not."""
+    from skdropout._solvers import EpochRun
+
+    X, y = _data(CV)
+    params = dict(early_stopping=True, halving_factor=1)
+    est = fitted(CV).set_params(**params) if was_fitted else _small(CV, **params)
+    calls, original = [0], EpochRun.run
+
+    def failing(self, *args, **kwargs):
+        calls[0] += 1
+        if calls[0] == k:
+            raise exc
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(EpochRun, "run", failing)
+    match = "boom" if isinstance(exc, RuntimeError) else None
+    _fails_unchanged(est, lambda: est.fit(X, y), type(exc), match)
+    assert calls[0] == k
 
 
 @pytest.mark.parametrize("CV", CASES)

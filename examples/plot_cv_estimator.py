@@ -53,7 +53,7 @@ print(f"cross-validated log-loss of the chosen candidate: {-search.best_score_:.
 # %%
 # The candidates' scores
 # ----------------------
-# One bar per candidate: the mean log-loss over the 3 folds (lower is better),
+# One bar per candidate: the mean log-loss over the 5 folds (lower is better),
 # with the folds' standard deviation, each at the number of epochs chosen for
 # it: the one whose log-loss, averaged over the held-out folds, is lowest (as
 # GridSearchCV would choose ``max_iter``; a fold model never trains on the fold
@@ -81,13 +81,13 @@ fig.tight_layout()
 # %%
 # The ensemble, the best candidate's fold models, or refitted networks
 # --------------------------------------------------------------------
-# The same search with ``ensemble='best'`` averages the best candidate's three
+# The same search with ``ensemble='best'`` averages the best candidate's five
 # fold models alone; with ``refit=True`` it predicts with networks refitted on
 # all the training data instead of the fold models: the best candidate's alone
 # with ``ensemble='best'``, one per candidate that the greedy selection picked
 # otherwise, with the same weights. An average of networks trained on
 # different data from different initial weights is an ensemble; a refitted
-# network trains on all the rows instead of two thirds of them.
+# network trains on all the rows instead of four fifths of them.
 def fitted(**extra):
     model = make_pipeline(StandardScaler(), DropoutMLPClassifierCV(**params, **extra))
     return model.fit(X_train, y_train)
@@ -95,7 +95,7 @@ def fitted(**extra):
 
 for name, model in (
     ("greedy ensemble", averaged),
-    ("best candidate's 3 folds", fitted(ensemble="best")),
+    ("best candidate's 5 folds", fitted(ensemble="best")),
     ("best candidate refitted", fitted(ensemble="best", refit=True)),
     ("greedy selection refitted", fitted(refit=True)),
 ):

@@ -76,7 +76,7 @@ ESTIMATORS = [
         early_stopping_metric="loss",
         random_state=0,
     ),
-    # The CV estimators, small (their defaults fit 12 networks of 256 units),
+    # The CV estimators, small (their defaults fit 20 or 12 networks of 256 units),
     # without early stopping (see above) and with a rate that fits the checks'
     # few rows in 100 epochs.
     DropoutMLPClassifierCV(

@@ -41,6 +41,9 @@ ALLOWED_DIFFERENCES = {
         "scoring",
         # The default differs by task, and the text says why.
         "refit",
+        # The classifier trains its fold models in lockstep by default (1), the
+        # regressor, which chooses no epochs, has None.
+        "halving_factor",
         # The loss of the selection is the task's; what it averages follows
         # refit's default.
         "ensemble",

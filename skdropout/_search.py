@@ -273,106 +273,73 @@ def lockstep_fold_fits(
     # fit does in fit_member, for the whole of its life: opened here, closed
     # after the search.
     with ExitStack() as propagated:
-        return _lockstep(
-            member,
-            candidates,
-            splits,
-            data=data,
-            validation=validation,
-            shares=shares,
-            scorer=scorer,
-            stopping=stopping,
-            halving=halving,
-            n_jobs=n_jobs,
-            contexts=contexts,
-            caller=caller,
-            propagated=propagated,
-        )
-
-
-def _lockstep(
-    member,
-    candidates,
-    splits,
-    *,
-    data,
-    validation,
-    shares,
-    scorer,
-    stopping,
-    halving,
-    n_jobs,
-    contexts,
-    caller,
-    propagated,
-):
-    X, y, sample_weight = data
-    metric, tol, n_iter_no_change, max_epochs = stopping
-    if not any(share > 0 for share in shares):
-        halving, n_iter_no_change = None, np.inf  # no fold can choose
-    opened = []
-    pairs = product(range(len(candidates)), range(len(splits)))
-    for (c, k), context in zip(pairs, contexts):
-        context.call_on_fit_task_begin(estimator=caller)
-        X_fit, y_fit, arguments = fold_data(
-            X, y, sample_weight, rows=splits[k][0], validation=validation[k]
-        )
-        weights = arguments.pop("sample_weight", None)
-        estimator = clone(member).set_params(**candidates[c])
-        propagated.enter_context(context.propagate_callback_context(estimator))
-        fitting = estimator._begin_fit(
-            X_fit, y_fit, weights, incremental=False, **arguments
-        )
-        opened.append((estimator, fitting, EpochRun(estimator, fitting)))
-    n_splits = len(splits)
-    runs = [
-        [run for _, _, run in opened[c * n_splits : (c + 1) * n_splits]]
-        for c in range(len(candidates))
-    ]
-    announce = None
-    if caller.verbose:
-        name = type(caller).__name__
-
-        def announce(c, result):
-            print(
-                f"[{name}] candidate {c + 1}/{len(candidates)} {candidates[c]}, "
-                f"{n_splits} folds in lockstep: {result.ran} epochs, best "
-                f"{result.best_epoch} (stopped: {result.stopped})",
-                flush=True,
+        X, y, sample_weight = data
+        metric, tol, n_iter_no_change, max_epochs = stopping
+        if not any(share > 0 for share in shares):
+            halving, n_iter_no_change = None, np.inf  # no fold can choose
+        opened = []
+        pairs = product(range(len(candidates)), range(len(splits)))
+        for (c, k), context in zip(pairs, contexts):
+            context.call_on_fit_task_begin(estimator=caller)
+            X_fit, y_fit, arguments = fold_data(
+                X, y, sample_weight, rows=splits[k][0], validation=validation[k]
             )
+            weights = arguments.pop("sample_weight", None)
+            estimator = clone(member).set_params(**candidates[c])
+            propagated.enter_context(context.propagate_callback_context(estimator))
+            fitting = estimator._begin_fit(
+                X_fit, y_fit, weights, incremental=False, **arguments
+            )
+            opened.append((estimator, fitting, EpochRun(estimator, fitting)))
+        n_splits = len(splits)
+        runs = [
+            [run for _, _, run in opened[c * n_splits : (c + 1) * n_splits]]
+            for c in range(len(candidates))
+        ]
+        announce = None
+        if caller.verbose:
+            name = type(caller).__name__
 
-    results = search_epochs(
-        runs,
-        max_epochs=max_epochs,
-        metric=metric,
-        tol=tol,
-        n_iter_no_change=n_iter_no_change,
-        halving=halving,
-        shares=shares,
-        n_jobs=n_jobs,
-        announce=announce,
-    )
-    chosen, fits, epochs = [], [], []
-    for i, ((estimator, fitting, run), context) in enumerate(zip(opened, contexts)):
-        c, k = divmod(i, n_splits)
-        result = results[c]
-        best = result.best_epoch or result.ran
-        if k == 0:
-            chosen.append({**candidates[c], "max_iter": best})
-        estimator._assign_history(run.history)
-        estimator.set_params(max_iter=best)
-        with planned_max_iter():  # the epochs chosen are the plan
-            estimator._end_fit(fitting)
-        close_fit_task(estimator)
-        score, predictions = score_member(
-            estimator,
-            X,
-            y,
-            sample_weight=sample_weight,
-            test=splits[k][1],
-            scorer=scorer,
+            def announce(c, result):
+                print(
+                    f"[{name}] candidate {c + 1}/{len(candidates)} {candidates[c]}, "
+                    f"{n_splits} folds in lockstep: {result.ran} epochs, best "
+                    f"{result.best_epoch} (stopped: {result.stopped})",
+                    flush=True,
+                )
+
+        results = search_epochs(
+            runs,
+            max_epochs=max_epochs,
+            metric=metric,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            halving=halving,
+            shares=shares,
+            n_jobs=n_jobs,
+            announce=announce,
         )
-        fits.append(FoldFit(estimator, score, predictions, result.fit_time[k]))
-        epochs.append(result.ran)
-        context.call_on_fit_task_end(estimator=caller)
-    return chosen, fits, epochs
+        chosen, fits, epochs = [], [], []
+        for i, ((estimator, fitting, run), context) in enumerate(zip(opened, contexts)):
+            c, k = divmod(i, n_splits)
+            result = results[c]
+            best = result.best_epoch or result.ran
+            if k == 0:
+                chosen.append({**candidates[c], "max_iter": best})
+            estimator._assign_history(run.history)
+            estimator.set_params(max_iter=best)
+            with planned_max_iter():  # the epochs chosen are the plan
+                estimator._end_fit(fitting)
+            close_fit_task(estimator)
+            score, predictions = score_member(
+                estimator,
+                X,
+                y,
+                sample_weight=sample_weight,
+                test=splits[k][1],
+                scorer=scorer,
+            )
+            fits.append(FoldFit(estimator, score, predictions, result.fit_time[k]))
+            epochs.append(result.ran)
+            context.call_on_fit_task_end(estimator=caller)
+        return chosen, fits, epochs

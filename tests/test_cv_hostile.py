@@ -440,10 +440,11 @@ def _count_fits(monkeypatch, Plain):
     return calls
 
 
-def _fail_at(monkeypatch, Plain, k, exc):
-    """Make the k-th call of the plain estimator's fit raise ``exc``."""
+def _fail_at(monkeypatch, owner, k, exc, method="fit"):
+    """Make the k-th call of ``owner.method`` (the plain estimator's fit by
+    default) raise ``exc``; returns the list holding the count of calls."""
     calls = [0]
-    original = Plain.fit
+    original = getattr(owner, method)
 
     def failing(self, *args, **kwargs):
         calls[0] += 1
@@ -451,7 +452,8 @@ def _fail_at(monkeypatch, Plain, k, exc):
             raise exc
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(Plain, "fit", failing)
+    monkeypatch.setattr(owner, method, failing)
+    return calls
 
 
 PLAIN = {
@@ -501,15 +503,7 @@ def test_a_failure_in_the_lockstep_search_changes_nothing(
     X, y = _data(CV)
     params = dict(early_stopping=True, halving_factor=1)
     est = fitted(CV).set_params(**params) if was_fitted else _small(CV, **params)
-    calls, original = [0], EpochRun.run
-
-    def failing(self, *args, **kwargs):
-        calls[0] += 1
-        if calls[0] == k:
-            raise exc
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(EpochRun, "run", failing)
+    calls = _fail_at(monkeypatch, EpochRun, k, exc, method="run")
     match = "boom" if isinstance(exc, RuntimeError) else None
     _fails_unchanged(est, lambda: est.fit(X, y), type(exc), match)
     assert calls[0] == k

@@ -241,14 +241,14 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         member = self._plain(**self._member_params())
         candidates = self._candidates(len(base._hidden_layer_sizes()))
         choose_epochs = self._chooses_epochs()
-        if self.halving_factor is not None and self.halving_factor > 1:
-            if not choose_epochs:
-                raise ValueError(
-                    "halving_factor above 1 halves the candidates on their "
-                    "held-out curves, which needs early_stopping=True and a "
-                    f"stochastic solver; got early_stopping={self.early_stopping!r}, "
-                    f"solver={self.solver!r}. Set halving_factor=None or 1."
-                )
+        halving = self.halving_factor is not None and self.halving_factor > 1
+        if halving and not choose_epochs:
+            raise ValueError(
+                "halving_factor above 1 halves the candidates on their held-out "
+                "curves, which needs early_stopping=True and a stochastic solver; "
+                f"got early_stopping={self.early_stopping!r}, "
+                f"solver={self.solver!r}. Set halving_factor=None or 1."
+            )
         # Without epochs to choose there is nothing to train in lockstep: every
         # fit runs to max_iter, as with halving_factor=None.
         lockstep = self.halving_factor is not None and choose_epochs

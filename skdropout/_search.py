@@ -189,29 +189,26 @@ def search_epochs(
     rungs = [] if halving is None else halving.rungs(max_epochs)
     parallel = Parallel(n_jobs=n_jobs, prefer="threads")
     limit = 1 if n_jobs not in (None, 1) else None
-    index = {id(s): i for i, s in enumerate(states)}
 
-    def tell(s, last):
-        if announce is not None and (last or s.result.stopped != "max_epochs"):
-            announce(index[id(s)], s.result)
-
-    def advance(s, until):
-        s.advance(until)
-        tell(s, until == max_epochs)
+    def advance(i, until):
+        states[i].advance(until)
+        stopped = states[i].result.stopped != "max_epochs"
+        if announce is not None and (stopped or until == max_epochs):
+            announce(i, states[i].result)
 
     for until in [*rungs, max_epochs]:
-        running = [s for s in states if s.result.stopped == "max_epochs"]
+        running = [i for i, s in enumerate(states) if s.result.stopped == "max_epochs"]
         with threadpool_limits(limit):
-            parallel(delayed(advance)(s, until) for s in running)
+            parallel(delayed(advance)(i, until) for i in running)
         if until == max_epochs:
             break
-        still = [s for s in running if s.result.stopped == "max_epochs"]
+        still = [i for i in running if states[i].result.stopped == "max_epochs"]
         keep = math.ceil(len(still) / halving.factor)
         # The best figure so far; ties keep the earlier candidate.
-        ranked = sorted(still, key=lambda s: -s.rule.best)
-        for s in ranked[keep:]:
-            s.result.stopped = "halving"
-            tell(s, False)
+        for i in sorted(still, key=lambda i: -states[i].rule.best)[keep:]:
+            states[i].result.stopped = "halving"
+            if announce is not None:
+                announce(i, states[i].result)
     for s in states:
         s.rewind()
     return [s.result for s in states]

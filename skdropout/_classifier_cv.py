@@ -137,6 +137,19 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         The epochs every candidate runs before the first halving (with
         ``halving_factor`` above 1).
 
+    max_steps : int or None, default=None
+        A budget of optimizer steps (minibatches) per fit. Where ``max_iter``
+        epochs of a fit's rows would take more, the fit runs as many whole
+        epochs as the budget holds (at least one), and its schedules (the
+        learning rate's and the drop rate's, over ``schedule_epochs``) shrink
+        in proportion, so that it runs its whole plan, faster: large data
+        then costs about what data of ``max_steps * batch_size / max_iter``
+        rows does. The search's fits share the plan of the largest fold's
+        training part; a refit on all the rows gets its own, and runs the
+        same share of it that its candidate's chosen epochs are of the
+        search's. None: every fit plans ``max_iter`` epochs. The L-BFGS solver
+        has no epochs and ignores it.
+
     early_stopping : bool, default=True
         Whether the number of epochs is chosen like the candidates, on the
         folds' held-out parts: every search fit has its fold's held-out part as
@@ -337,6 +350,7 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         n_jobs=None,
         halving_factor=1,
         halving_min_epochs=5,
+        max_steps=None,
         input_dropout=0.0,
         dropout_noise="bernoulli",
         max_norm=None,
@@ -381,6 +395,7 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         self.n_jobs = n_jobs
         self.halving_factor = halving_factor
         self.halving_min_epochs = halving_min_epochs
+        self.max_steps = max_steps
         self.input_dropout = input_dropout
         self.dropout_noise = dropout_noise
         self.max_norm = max_norm

@@ -97,6 +97,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         "n_jobs": [Integral, None],
         "halving_factor": [Interval(Real, 1, None, closed="left"), None],
         "halving_min_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_steps": [Interval(Integral, 1, None, closed="left"), None],
     }
 
     # -- the search ---------------------------------------------------------------
@@ -114,25 +115,44 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         held-out folds (with early stopping; L-BFGS has no epochs)."""
         return bool(self.early_stopping) and self.solver != "lbfgs"
 
-    def _member_params(self):
-        """The parameters of the kept fold models (and of a refit): the plain
-        estimator's, but when the number of epochs is chosen on the held-out
+    def _plan(self, n_rows):
+        """``max_iter`` and ``schedule_epochs`` of a fit on ``n_rows`` rows:
+        the estimator's, or, where ``max_iter`` epochs would take more than
+        ``max_steps`` optimizer steps, as many whole epochs as the budget
+        holds (at least one), with a schedule shrunk in proportion (by
+        default it spans ``max_iter``, so it spans the shorter fit). None
+        rows: the plan without the budget."""
+        epochs, schedule = self.max_iter, self.schedule_epochs
+        if self.max_steps is None or n_rows is None or self.solver == "lbfgs":
+            return epochs, schedule
+        batch = 200 if self.batch_size == "auto" else self.batch_size
+        steps_per_epoch = -(-n_rows // min(batch, n_rows))
+        epochs = int(min(epochs, max(1, self.max_steps // steps_per_epoch)))
+        if schedule is not None and epochs < self.max_iter:
+            schedule = max(1, round(schedule * epochs / self.max_iter))
+        return epochs, schedule
+
+    def _member_params(self, n_rows):
+        """The parameters of the kept fold models (and of a refit) on
+        ``n_rows`` rows: the plain estimator's, within the step budget
+        (``_plan``), but when the number of epochs is chosen on the held-out
         folds, they train for the chosen number (a candidate's ``max_iter``)
         without a validation split or a stopping rule of their own, and
         ``schedule_epochs`` keeps the schedules' length."""
         params = self._plain_params()
+        params["max_iter"], params["schedule_epochs"] = self._plan(n_rows)
         if self._chooses_epochs():
             params["early_stopping"] = False
             params["n_iter_no_change"] = np.inf
-            params["schedule_epochs"] = self.schedule_epochs or self.max_iter
+            params["schedule_epochs"] = params["schedule_epochs"] or params["max_iter"]
         return params
 
-    def _search_params(self):
-        """The parameters of the search's fits. When the number of epochs is
-        chosen, each fits with its fold's held-out part as validation set and
-        stops ``n_iter_no_change`` epochs after that part's best loss (or
-        score); its curve then ends there."""
-        params = self._member_params()
+    def _search_params(self, n_rows):
+        """The parameters of the search's fits on ``n_rows`` rows. When the
+        number of epochs is chosen, each fits with its fold's held-out part as
+        validation set and stops ``n_iter_no_change`` epochs after that part's
+        best loss (or score); its curve then ends there."""
+        params = self._member_params(n_rows)
         if self._chooses_epochs():
             params["early_stopping"] = True
             params["n_iter_no_change"] = self.n_iter_no_change
@@ -237,8 +257,12 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
                 sample_weight, X, ensure_non_negative=True
             )
         self._set_output_space(y)
-        base = self._plain(**self._search_params())
-        member = self._plain(**self._member_params())
+        splits = self._splits(X, y, sample_weight)
+        # One plan for every fold (their training parts differ by a row at
+        # most), so that their validation curves line up epoch by epoch.
+        n_rows = max(len(train) for train, _ in splits)
+        base = self._plain(**self._search_params(n_rows))
+        member = self._plain(**self._member_params(n_rows))
         candidates = self._candidates(len(base._hidden_layer_sizes()))
         choose_epochs = self._chooses_epochs()
         halving = self.halving_factor is not None and self.halving_factor > 1
@@ -252,7 +276,6 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         # Without epochs to choose there is nothing to train in lockstep: every
         # fit runs to max_iter, as with halving_factor=None.
         lockstep = self.halving_factor is not None and choose_epochs
-        splits = self._splits(X, y, sample_weight)
         validation, shares = [None] * len(splits), [1.0] * len(splits)
         if choose_epochs:
             validation, shares = self._validation(y, sample_weight, splits)
@@ -325,8 +348,9 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         self._record(
             candidates, splits, results, y=y, sample_weight=sample_weight, epochs=epochs
         )
+        self.max_iter_ = self.best_params_.get("max_iter", member.max_iter)
         if self.refit:
-            self._refit(member, run)
+            self._refit(run, n_rows=len(y), fold_epochs=member.max_iter)
         callbacks.call_on_fit_task_end(estimator=self, X=X, y=y)
         return self
 
@@ -338,7 +362,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         if self.halving_factor > 1:
             halving = Halving(self.halving_min_epochs, self.halving_factor)
         metric = self.early_stopping_metric
-        stopping = (metric, self.tol, self.n_iter_no_change, self.max_iter)
+        stopping = (metric, self.tol, self.n_iter_no_change, member.max_iter)
         return lockstep_fold_fits(
             member,
             candidates,
@@ -350,12 +374,21 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             **context,
         )
 
-    def _refit(self, member, run):
-        """Refit on all the data every candidate that the ensemble uses (the best
-        alone with ``ensemble='best'``: GridSearchCV's refit), each for its
-        chosen epochs, and make them the members, with the same weights."""
+    def _refit(self, run, *, n_rows, fold_epochs):
+        """Refit on all the ``n_rows`` rows every candidate that the ensemble
+        uses (the best alone with ``ensemble='best'``: GridSearchCV's refit),
+        each for its chosen epochs, and make them the members, with the same
+        weights. Within a step budget that binds (``_plan``), a refit runs
+        the share of its own plan that its candidate's chosen epochs are of
+        the ``fold_epochs`` the search planned."""
         chosen = np.flatnonzero(self.candidate_weights_)
-        params = self.cv_results_["params"]
+        member = self._plain(**self._member_params(n_rows))
+        params = [dict(p) for p in self.cv_results_["params"]]
+        if member.max_iter < fold_epochs:
+            for p in params:
+                if "max_iter" in p:
+                    share = p["max_iter"] / fold_epochs
+                    p["max_iter"] = max(1, round(share * member.max_iter))
         context = run.callbacks.subcontext(
             task_name="refit", max_subtasks=len(chosen), sequential_subtasks=False
         ).call_on_fit_task_begin(estimator=self)
@@ -409,7 +442,6 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         self.dropout_ = self.best_params_["dropout"]
         self.weight_decay_ = self.best_params_["weight_decay"]
         self.alpha_ = self.best_params_.get("alpha", self.alpha)
-        self.max_iter_ = self.best_params_.get("max_iter", self.max_iter)
         self.n_splits_ = n_splits
         if self.ensemble == "greedy":
             weights = greedy_weights(

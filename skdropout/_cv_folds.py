@@ -339,7 +339,7 @@ def refit_to_chosen_epochs(
     epochs = [
         best_epoch([curve(c, k) for k in kept], metric, [shares[k] for k in kept])
         if kept
-        else caller.max_iter
+        else member.max_iter
         for c in range(len(candidates))
     ]
     candidates = [{**cand, "max_iter": e} for cand, e in zip(candidates, epochs)]

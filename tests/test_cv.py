@@ -125,8 +125,9 @@ def test_refit_equals_grid_search(
 
 
 def _plain(search, Plain, **params):
-    """The plain estimator the fold models of ``search`` are, with ``params``."""
-    return Plain(**{**search._member_params(), **params})
+    """The plain estimator the fold models of ``search`` (without a step
+    budget) are, with ``params``."""
+    return Plain(**{**search._member_params(n_rows=None), **params})
 
 
 @pytest.mark.parametrize("halving_factor", [None, 1])

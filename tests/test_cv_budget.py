@@ -2,7 +2,6 @@
 exact per case, and the fits that follow it (search fits, kept fold models,
 refits), with and without epochs chosen on the held-out folds."""
 
-import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 from sklearn.datasets import make_classification, make_regression
@@ -48,16 +47,25 @@ def _classification(n_samples=120):
         # 'auto' is min(200, rows): 450 rows take 3 steps.
         (dict(batch_size="auto", max_iter=8, max_steps=6), 450, (2, None)),
         # A schedule set apart from max_iter shrinks in proportion ...
-        (dict(batch_size=32, max_iter=8, max_steps=12, schedule_epochs=16), 90,
-         (4, 8)),  # fmt: skip
+        (
+            dict(batch_size=32, max_iter=8, max_steps=12, schedule_epochs=16),
+            90,
+            (4, 8),
+        ),  # fmt: skip
         # ... and is left as it is where the budget does not bind.
-        (dict(batch_size=32, max_iter=8, max_steps=24, schedule_epochs=16), 90,
-         (8, 16)),  # fmt: skip
+        (
+            dict(batch_size=32, max_iter=8, max_steps=24, schedule_epochs=16),
+            90,
+            (8, 16),
+        ),  # fmt: skip
         # No budget; no rows (the plan without the budget); L-BFGS has no epochs.
         (dict(batch_size=32, max_iter=8, max_steps=None), 90, (8, None)),
         (dict(batch_size=32, max_iter=8, max_steps=12), None, (8, None)),
-        (dict(batch_size=32, max_iter=8, max_steps=12, solver="lbfgs"), 90,
-         (8, None)),  # fmt: skip
+        (
+            dict(batch_size=32, max_iter=8, max_steps=12, solver="lbfgs"),
+            90,
+            (8, None),
+        ),  # fmt: skip
     ],
 )
 @pytest.mark.parametrize("CV", [DropoutMLPClassifierCV, DropoutMLPRegressorCV])

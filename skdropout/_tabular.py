@@ -171,6 +171,14 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         ``max_onehot_categories`` columns, the least frequent levels pooled.
         None one-hot encodes every categorical column, without a cap.
 
+    many_levels_encoding : {"target", "target_and_onehot"}, default="target"
+        How a column that ``max_onehot_categories`` target encodes is
+        encoded: "target", by its target encoding alone; "target_and_onehot",
+        by its target encoding and one-hot columns of its
+        ``max_onehot_categories - 1`` most frequent levels with one column for
+        the others (so the network can still tell the frequent levels apart,
+        as it would one-hot, without a column per level).
+
     dtype : {numpy.float64, numpy.float32}, default=numpy.float64
         The dtype of the output.
 
@@ -187,7 +195,9 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         The names of the categorical columns.
 
     onehot_features_ : ndarray of str objects
-        The categorical columns that are one-hot encoded.
+        The categorical columns that are one-hot encoded (with
+        ``many_levels_encoding="target_and_onehot"``, target-encoded ones
+        too).
 
     target_encoded_features_ : ndarray of str objects
         The categorical columns that are target encoded.
@@ -274,6 +284,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             None,
         ],
         "max_onehot_categories": [Interval(Integral, 2, None, closed="left"), None],
+        "many_levels_encoding": [StrOptions({"target", "target_and_onehot"})],
         "dtype": [Options(type, {np.float64, np.float32})],
         "random_state": ["random_state"],
     }
@@ -287,6 +298,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         n_bins=48,
         min_frequency=10,
         max_onehot_categories=30,
+        many_levels_encoding="target",
         dtype=np.float64,
         random_state=None,
     ):
@@ -296,6 +308,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.n_bins = n_bins
         self.min_frequency = min_frequency
         self.max_onehot_categories = max_onehot_categories
+        self.many_levels_encoding = many_levels_encoding
         self.dtype = dtype
         self.random_state = random_state
 
@@ -361,6 +374,8 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         if target_type not in _TARGET_TYPES:
             target_encoded[:] = False
         onehot = self._categorical & ~target_encoded
+        if self.many_levels_encoding == "target_and_onehot":
+            onehot = self._categorical.copy()
 
         parts = []
         if numerical.any():

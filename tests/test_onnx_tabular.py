@@ -104,6 +104,11 @@ def test_piecewise_linear_encoder(dtype):
 
 PREPROCESSORS = {
     "one-hot-and-target": dict(min_frequency=3, max_onehot_categories=10),
+    "target-and-capped-one-hot": dict(
+        min_frequency=3,
+        max_onehot_categories=10,
+        many_levels_encoding="target_and_onehot",
+    ),  # fmt: skip
     "robust-piecewise": dict(
         numerical_scaling="robust", numerical_encoding="piecewise_linear", n_bins=6
     ),

@@ -241,6 +241,36 @@ def test_many_levels_are_target_encoded_with_a_target():
     assert_allclose(crossed[:, 0], refit[:, 0])
 
 
+def test_many_levels_target_and_onehot():
+    """many_levels_encoding='target_and_onehot' keeps the target encoding and
+    adds the capped one-hot columns: the frequent levels one each, the rest
+    one column; an unseen level is zeros there and the target mean in its
+    target column. Columns with few levels are encoded as before."""
+    X, y = _many_levels()
+    X["few"] = np.where(np.arange(len(X)) % 2, "a", "b")
+    params = dict(min_frequency=1, max_onehot_categories=10, random_state=0)
+    alone = TabularPreprocessor(**params).fit(X, y)
+    both = TabularPreprocessor(**params, many_levels_encoding="target_and_onehot")
+    both.fit(X, y)
+    assert_array_equal(both.target_encoded_features_, ["zip"])
+    assert_array_equal(both.onehot_features_, ["zip", "few"])
+    names = list(both.get_feature_names_out())
+    zip_onehot = [n for n in names if n.startswith("cat__zip_")]
+    assert len(zip_onehot) == 10 and "cat__zip_infrequent_sklearn" in zip_onehot
+    assert names[-1] == "target__zip"
+    columns = [names.index(n) for n in zip_onehot]
+    out, out_alone = both.transform(X), alone.transform(X)
+    assert_allclose(out[:, columns].sum(axis=1), 1)
+    for name in alone.get_feature_names_out():  # the other columns unchanged
+        assert_allclose(out[:, names.index(name)], out_alone[:, list(
+            alone.get_feature_names_out()).index(name)])  # fmt: skip
+    new = X.iloc[:1].assign(zip="never seen")
+    row = both.transform(new)[0]
+    assert_array_equal(row[columns], 0)
+    assert_allclose(row[-1], both.column_transformer_.named_transformers_[
+        "target"].target_mean_)  # fmt: skip
+
+
 def test_many_levels_without_a_target_are_capped_one_hot():
     """Without y such a column stays one-hot, with at most
     max_onehot_categories columns."""

@@ -274,13 +274,18 @@ def lockstep_fold_fits(
         metric, tol, n_iter_no_change, max_epochs = stopping
         if not any(share > 0 for share in shares):
             halving, n_iter_no_change = None, np.inf  # no fold can choose
+        # One copy of each fold's rows, which its candidates' fits share
+        # (they only read it), not one per fit: the fits are all open at once.
+        folds = [
+            fold_data(X, y, sample_weight, rows=train, validation=rows)
+            for (train, _), rows in zip(splits, validation)
+        ]
         opened = []
         pairs = product(range(len(candidates)), range(len(splits)))
         for (c, k), context in zip(pairs, contexts):
             context.call_on_fit_task_begin(estimator=caller)
-            X_fit, y_fit, arguments = fold_data(
-                X, y, sample_weight, rows=splits[k][0], validation=validation[k]
-            )
+            X_fit, y_fit, arguments = folds[k]
+            arguments = dict(arguments)
             weights = arguments.pop("sample_weight", None)
             estimator = clone(member).set_params(**candidates[c])
             propagated.enter_context(context.propagate_callback_context(estimator))

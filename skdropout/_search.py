@@ -266,50 +266,28 @@ def lockstep_fold_fits(
     epochs : list of int
         The epochs each fit ran.
     """
+    metric, tol, n_iter_no_change, max_epochs = stopping
+    if not any(share > 0 for share in shares):
+        halving, n_iter_no_change = None, np.inf  # no fold can choose
+    n_splits = len(splits)
     # Each fold model gets the callbacks of its (candidate, fold) task, as a
     # fit does in fit_member, for the whole of its life: opened here, closed
     # after the search.
     with ExitStack() as propagated:
-        X, y, sample_weight = data
-        metric, tol, n_iter_no_change, max_epochs = stopping
-        if not any(share > 0 for share in shares):
-            halving, n_iter_no_change = None, np.inf  # no fold can choose
-        # One copy of each fold's rows, which its candidates' fits share
-        # (they only read it), not one per fit: the fits are all open at once.
-        folds = [
-            fold_data(X, y, sample_weight, rows=train, validation=rows)
-            for (train, _), rows in zip(splits, validation)
-        ]
-        opened = []
-        pairs = product(range(len(candidates)), range(len(splits)))
-        for (c, k), context in zip(pairs, contexts):
-            context.call_on_fit_task_begin(estimator=caller)
-            X_fit, y_fit, arguments = folds[k]
-            arguments = dict(arguments)
-            weights = arguments.pop("sample_weight", None)
-            estimator = clone(member).set_params(**candidates[c])
-            propagated.enter_context(context.propagate_callback_context(estimator))
-            fitting = estimator._begin_fit(
-                X_fit, y_fit, weights, incremental=False, **arguments
-            )
-            opened.append((estimator, fitting, EpochRun(estimator, fitting)))
-        n_splits = len(splits)
+        opened = _open_fold_runs(
+            member,
+            candidates,
+            splits,
+            data=data,
+            validation=validation,
+            contexts=contexts,
+            caller=caller,
+            propagated=propagated,
+        )
         runs = [
             [run for _, _, run in opened[c * n_splits : (c + 1) * n_splits]]
             for c in range(len(candidates))
         ]
-        announce = None
-        if caller.verbose:
-            name = type(caller).__name__
-
-            def announce(c, result):
-                print(
-                    f"[{name}] candidate {c + 1}/{len(candidates)} {candidates[c]}, "
-                    f"{n_splits} folds in lockstep: {result.ran} epochs, best "
-                    f"{result.best_epoch} (stopped: {result.stopped})",
-                    flush=True,
-                )
-
         results = search_epochs(
             runs,
             max_epochs=max_epochs,
@@ -319,29 +297,97 @@ def lockstep_fold_fits(
             halving=halving,
             shares=shares,
             n_jobs=n_jobs,
-            announce=announce,
+            announce=_announcer(caller, candidates, n_splits),
         )
-        chosen, fits, epochs = [], [], []
-        for i, ((estimator, fitting, run), context) in enumerate(zip(opened, contexts)):
-            c, k = divmod(i, n_splits)
-            result = results[c]
-            best = result.best_epoch or result.ran
-            if k == 0:
-                chosen.append({**candidates[c], "max_iter": best})
-            estimator._assign_history(run.history)
-            estimator.set_params(max_iter=best)
-            with planned_max_iter():  # the epochs chosen are the plan
-                estimator._end_fit(fitting)
-            close_fit_task(estimator)
-            score, predictions = score_member(
-                estimator,
-                X,
-                y,
-                sample_weight=sample_weight,
-                test=splits[k][1],
-                scorer=scorer,
-            )
-            fits.append(FoldFit(estimator, score, predictions, result.fit_time[k]))
-            epochs.append(result.ran)
-            context.call_on_fit_task_end(estimator=caller)
-        return chosen, fits, epochs
+        return _close_fold_runs(
+            opened,
+            results,
+            candidates,
+            splits,
+            data=data,
+            scorer=scorer,
+            contexts=contexts,
+            caller=caller,
+        )
+
+
+def _open_fold_runs(
+    member, candidates, splits, *, data, validation, contexts, caller, propagated
+):
+    """Begin the fit of every (candidate, fold), candidate by candidate: a
+    clone of ``member`` with the candidate's parameters, its callbacks
+    propagated for as long as ``propagated`` (an ExitStack) is open, and its
+    :class:`EpochRun`. Returns (estimator, fitting, run) triples."""
+    X, y, sample_weight = data
+    # One copy of each fold's rows, which its candidates' fits share
+    # (they only read it), not one per fit: the fits are all open at once.
+    folds = [
+        fold_data(X, y, sample_weight, rows=train, validation=rows)
+        for (train, _), rows in zip(splits, validation)
+    ]
+    opened = []
+    pairs = product(range(len(candidates)), range(len(splits)))
+    for (c, k), context in zip(pairs, contexts):
+        context.call_on_fit_task_begin(estimator=caller)
+        X_fit, y_fit, arguments = folds[k]
+        arguments = dict(arguments)
+        weights = arguments.pop("sample_weight", None)
+        estimator = clone(member).set_params(**candidates[c])
+        propagated.enter_context(context.propagate_callback_context(estimator))
+        fitting = estimator._begin_fit(
+            X_fit, y_fit, weights, incremental=False, **arguments
+        )
+        opened.append((estimator, fitting, EpochRun(estimator, fitting)))
+    return opened
+
+
+def _announcer(caller, candidates, n_splits):
+    """With ``caller.verbose``, what prints a line as a candidate stops."""
+    if not caller.verbose:
+        return None
+    name = type(caller).__name__
+
+    def announce(c, result):
+        print(
+            f"[{name}] candidate {c + 1}/{len(candidates)} {candidates[c]}, "
+            f"{n_splits} folds in lockstep: {result.ran} epochs, best "
+            f"{result.best_epoch} (stopped: {result.stopped})",
+            flush=True,
+        )
+
+    return announce
+
+
+def _close_fold_runs(
+    opened, results, candidates, splits, *, data, scorer, contexts, caller
+):
+    """End every fit at its candidate's chosen epoch (where
+    :func:`search_epochs` left it), close its callback task and score it on
+    its fold's held-out part. Returns the candidates with their chosen
+    ``max_iter``, the fits and the epochs each ran."""
+    X, y, sample_weight = data
+    n_splits = len(splits)
+    chosen, fits, epochs = [], [], []
+    for i, ((estimator, fitting, run), context) in enumerate(zip(opened, contexts)):
+        c, k = divmod(i, n_splits)
+        result = results[c]
+        best = result.best_epoch or result.ran
+        if k == 0:
+            chosen.append({**candidates[c], "max_iter": best})
+        estimator._assign_history(run.history)
+        estimator.set_params(max_iter=best)
+        with planned_max_iter():  # the epochs chosen are the plan
+            estimator._end_fit(fitting)
+        close_fit_task(estimator)
+        score, predictions = score_member(
+            estimator,
+            X,
+            y,
+            sample_weight=sample_weight,
+            test=splits[k][1],
+            scorer=scorer,
+        )
+        fits.append(FoldFit(estimator, score, predictions, result.fit_time[k]))
+        epochs.append(result.ran)
+        context.call_on_fit_task_end(estimator=caller)
+    return chosen, fits, epochs

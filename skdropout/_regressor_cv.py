@@ -151,9 +151,8 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         same share of it that its candidate's chosen epochs are of the
         search's. None: every fit plans ``max_iter`` epochs. The L-BFGS solver
         has no epochs and ignores it. A trade of quality for time, off by
-        default: on the benchmark's confirmation regressions, 2,500 steps
-        took a fifth of the fit time and predicted worse on 6 of 13 data sets,
-        better on 3 (see the user guide's recipe page).
+        default: the user guide's recipe page says what it cost on the
+        benchmark.
 
     early_stopping : bool, default=False
         Whether the number of epochs is chosen like the candidates, on the

@@ -298,7 +298,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         n_bins=48,
         min_frequency=10,
         max_onehot_categories=30,
-        many_levels_encoding="target",
+        many_levels_encoding="target_and_onehot",
         dtype=np.float64,
         random_state=None,
     ):

@@ -228,10 +228,14 @@ def _many_levels(n=60, levels=40):
 
 def test_many_levels_are_target_encoded_with_a_target():
     """A column with more levels than max_onehot_categories is target encoded
-    when fit has y, cross-fitted by fit_transform."""
+    when fit has y, cross-fitted by fit_transform (alone with
+    many_levels_encoding='target')."""
     X, y = _many_levels()
     prep = TabularPreprocessor(
-        min_frequency=1, max_onehot_categories=10, random_state=0
+        min_frequency=1,
+        max_onehot_categories=10,
+        many_levels_encoding="target",
+        random_state=0,
     )
     crossed = prep.fit_transform(X, y)
     assert_array_equal(prep.target_encoded_features_, ["zip"])
@@ -242,16 +246,15 @@ def test_many_levels_are_target_encoded_with_a_target():
 
 
 def test_many_levels_target_and_onehot():
-    """many_levels_encoding='target_and_onehot' keeps the target encoding and
-    adds the capped one-hot columns: the frequent levels one each, the rest
+    """many_levels_encoding='target_and_onehot' (the default) keeps the target
+    encoding and adds the capped one-hot columns: the frequent levels one each, the rest
     one column; an unseen level is zeros there and the target mean in its
     target column. Columns with few levels are encoded as before."""
     X, y = _many_levels()
     X["few"] = np.where(np.arange(len(X)) % 2, "a", "b")
     params = dict(min_frequency=1, max_onehot_categories=10, random_state=0)
-    alone = TabularPreprocessor(**params).fit(X, y)
-    both = TabularPreprocessor(**params, many_levels_encoding="target_and_onehot")
-    both.fit(X, y)
+    alone = TabularPreprocessor(**params, many_levels_encoding="target").fit(X, y)
+    both = TabularPreprocessor(**params).fit(X, y)  # the default
     assert_array_equal(both.target_encoded_features_, ["zip"])
     assert_array_equal(both.onehot_features_, ["zip", "few"])
     names = list(both.get_feature_names_out())

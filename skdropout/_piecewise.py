@@ -14,6 +14,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from skdropout._persistence import SavedFormat
+
 
 def quantile_bin_edges(column, n_bins):
     """The distinct quantiles of ``column`` at 0, 1/n_bins, ..., 1: the edges of
@@ -36,7 +38,7 @@ def piecewise_linear(X, *, feature, left, width, lower, upper):
     return np.clip(ramps, lower, upper, out=ramps)
 
 
-class PiecewiseLinearEncoder(TransformerMixin, BaseEstimator):
+class PiecewiseLinearEncoder(SavedFormat, TransformerMixin, BaseEstimator):
     """Piecewise-linear encoding of numerical features on quantile bins.
 
     Each feature is cut into bins whose edges are quantiles of its training

@@ -45,6 +45,7 @@ from skdropout._columns import (
     read_columns,
     resolve_column,
 )
+from skdropout._persistence import SavedFormat
 from skdropout._piecewise import PiecewiseLinearEncoder
 
 #: The bound of the smooth clipping after robust scaling: values far beyond it
@@ -89,7 +90,7 @@ def _target_encoder(target_type, random_state):
 _TARGET_TYPES = ("binary", "multiclass", "continuous")
 
 
-class TabularPreprocessor(TransformerMixin, BaseEstimator):
+class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
     """Turn a table as it comes into the numbers a multilayer perceptron needs.
 
     Numerical columns are imputed (median), flagged where they had missing

@@ -22,7 +22,12 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, InconsistentVersionWarning
 
 import skdropout
-from skdropout import DropoutMLPClassifier, DropoutMLPRegressorCV
+from skdropout import (
+    DropoutMLPClassifier,
+    DropoutMLPRegressorCV,
+    PiecewiseLinearEncoder,
+    TabularPreprocessor,
+)
 from skdropout import _persistence as persistence
 
 sio = pytest.importorskip("skops.io")
@@ -167,6 +172,12 @@ def test_fixture_of_each_release_is_complete():
 def _fitted(Estimator):
     X = np.random.default_rng(0).standard_normal((40, 3))
     y = (X[:, 0] > 0).astype(int)
+    if Estimator is PiecewiseLinearEncoder:
+        return Estimator(n_bins=4).fit(X)
+    if Estimator is TabularPreprocessor:
+        pd = pytest.importorskip("pandas")
+        frame = pd.DataFrame({"x": X[:, 0], "c": np.where(y, "a", "b")})
+        return Estimator().fit(frame, y)
     params = dict(hidden_layer_sizes=(4,), batch_size=20, max_iter=2, random_state=0)
     if Estimator is DropoutMLPRegressorCV:
         params.update(dropouts=(0.0,), weight_decays=(0.0,), cv=2)
@@ -182,11 +193,27 @@ def _dumps(how):
 def _loads(how):
     if how == "pickle":
         return pickle.loads
-    return lambda data: sio.loads(data, trusted=SKDROPOUT_TYPES)
+    return lambda data: sio.loads(data, trusted=SKDROPOUT_TYPES + TRANSFORMER_TYPES)
+
+
+#: What a skops file of the two transformers asks to trust besides
+#: scikit-learn's own (the README's list).
+TRANSFORMER_TYPES = [
+    "numpy.dtype",
+    "skdropout._piecewise.PiecewiseLinearEncoder",
+    "skdropout._tabular.TabularPreprocessor",
+]
+#: Every estimator and transformer of skdropout: each carries the format.
+SAVED = [
+    DropoutMLPClassifier,
+    DropoutMLPRegressorCV,
+    TabularPreprocessor,
+    PiecewiseLinearEncoder,
+]
 
 
 @pytest.mark.parametrize("how", ["pickle", "skops"])
-@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressorCV])
+@pytest.mark.parametrize("Estimator", SAVED)
 def test_state_carries_the_format_and_loads_unchanged(Estimator, how):
     """The saved state carries the format number and the version; the loaded
     estimator has exactly the attributes of the saved one."""
@@ -199,7 +226,7 @@ def test_state_carries_the_format_and_loads_unchanged(Estimator, how):
 
 
 @pytest.mark.parametrize("how", ["pickle", "skops"])
-@pytest.mark.parametrize("Estimator", [DropoutMLPClassifier, DropoutMLPRegressorCV])
+@pytest.mark.parametrize("Estimator", SAVED)
 @pytest.mark.parametrize(
     "saved_format, problem", [(99, "is newer than"), (0, "is no longer read by")]
 )
@@ -221,6 +248,24 @@ def test_unreadable_format_raises_naming_the_versions(
     name = Estimator.__name__.removesuffix("CV")
     with pytest.raises(ValueError, match=f"^The {name}(CV)?{message}"):
         _loads(how)(data)
+
+
+@pytest.mark.parametrize("Estimator", SAVED)
+def test_parameter_added_after_saving_takes_its_default(Estimator):
+    """A state saved before a parameter existed (here: one removed from the
+    state) loads with that parameter at its default, so get_params, clone
+    and repr work."""
+    est = _fitted(Estimator)
+    state = est.__getstate__()
+    name = sorted(est.get_params(deep=False))[-1]
+    del state[name]
+    loaded = Estimator.__new__(Estimator)
+    loaded.__setstate__(state)
+    default = Estimator().get_params(deep=False)[name]
+    assert loaded.get_params(deep=False)[name] == default
+    assert clone(loaded).get_params(deep=False).keys() == (
+        est.get_params(deep=False).keys()
+    )
 
 
 def test_state_without_format_number_is_format_1():

@@ -194,7 +194,8 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
 
     max_iter_ : int
         The number of epochs of the best candidate's fold models: chosen on the
-        held-out parts with ``early_stopping``, else ``max_iter``.
+        held-out parts with ``early_stopping``, else ``max_iter`` (or fewer,
+        within ``max_steps``).
 
     best_params_ : dict
         The best candidate: ``{'dropout': ..., 'weight_decay': ...}``, with

@@ -172,13 +172,14 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         ``max_onehot_categories`` columns, the least frequent levels pooled.
         None one-hot encodes every categorical column, without a cap.
 
-    many_levels_encoding : {"target", "target_and_onehot"}, default="target"
+    many_levels_encoding : {"target_and_onehot", "target"}, \
+            default="target_and_onehot"
         How a column that ``max_onehot_categories`` target encodes is
-        encoded: "target", by its target encoding alone; "target_and_onehot",
-        by its target encoding and one-hot columns of its
-        ``max_onehot_categories - 1`` most frequent levels with one column for
-        the others (so the network can still tell the frequent levels apart,
-        as it would one-hot, without a column per level).
+        encoded: "target_and_onehot", by its target encoding and one-hot
+        columns of its ``max_onehot_categories - 1`` most frequent levels with
+        one column for the others (so the network can still tell the frequent
+        levels apart, as it would one-hot, without a column per level);
+        "target", by its target encoding alone.
 
     dtype : {numpy.float64, numpy.float32}, default=numpy.float64
         The dtype of the output.

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _skops_types import _remainder_types
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import QuantileTransformer, RobustScaler
@@ -393,20 +394,6 @@ def test_pipeline_with_a_dropout_mlp():
 #: numpy.dtype, which SimpleImputer keeps (``_fit_dtype``) and skops 0.16 does
 #: not trust by default; and, with target encoding under scikit-learn >= 1.9,
 #: the folds (StratifiedKFold for classes, KFold for a continuous target).
-#: scikit-learn < 1.7 keeps a ColumnTransformer's remainder columns in a list
-#: type of its own, which skops then asks to trust too.
-REMAINDER_TYPE = "sklearn.compose._column_transformer._RemainderColsList"
-
-
-def _remainder_types(untrusted):
-    """[REMAINDER_TYPE] where skops asks for it and the installed scikit-learn
-    has that type (the older releases)."""
-    import sklearn.compose._column_transformer as column_transformer
-
-    has_it = hasattr(column_transformer, "_RemainderColsList")
-    return [REMAINDER_TYPE] if has_it and REMAINDER_TYPE in untrusted else []
-
-
 TRUSTED = [
     "numpy.dtype",
     "skdropout._classifier.DropoutMLPClassifier",

@@ -24,6 +24,7 @@ halving over epochs drops the candidates that fall behind.
 
 import copy
 import time
+import warnings
 from dataclasses import dataclass
 from functools import partial
 from itertools import product
@@ -125,8 +126,10 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         epochs, schedule = self.max_iter, self.schedule_epochs
         if self.max_steps is None or n_rows is None or self.solver == "lbfgs":
             return epochs, schedule
-        batch = 200 if self.batch_size == "auto" else self.batch_size
-        steps_per_epoch = -(-n_rows // min(batch, n_rows))
+        with warnings.catch_warnings():  # a batch above the rows: the fit warns
+            warnings.simplefilter("ignore", UserWarning)
+            batch = self._plain(batch_size=self.batch_size)._batch_size(n_rows)
+        steps_per_epoch = -(-n_rows // batch)
         epochs = int(min(epochs, max(1, self.max_steps // steps_per_epoch)))
         if schedule is not None and epochs < self.max_iter:
             schedule = max(1, round(schedule * epochs / self.max_iter))

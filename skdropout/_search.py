@@ -321,17 +321,18 @@ def _open_fold_runs(
     X, y, sample_weight = data
     # One copy of each fold's rows, which its candidates' fits share
     # (they only read it), not one per fit: the fits are all open at once.
-    folds = [
-        fold_data(X, y, sample_weight, rows=train, validation=rows)
-        for (train, _), rows in zip(splits, validation)
-    ]
+    folds = []
+    for (train, _), rows in zip(splits, validation):
+        X_fit, y_fit, arguments = fold_data(
+            X, y, sample_weight, rows=train, validation=rows
+        )
+        weights = arguments.pop("sample_weight", None)
+        folds.append((X_fit, y_fit, weights, arguments))
     opened = []
     pairs = product(range(len(candidates)), range(len(splits)))
     for (c, k), context in zip(pairs, contexts):
         context.call_on_fit_task_begin(estimator=caller)
-        X_fit, y_fit, arguments = folds[k]
-        arguments = dict(arguments)
-        weights = arguments.pop("sample_weight", None)
+        X_fit, y_fit, weights, arguments = folds[k]
         estimator = clone(member).set_params(**candidates[c])
         propagated.enter_context(context.propagate_callback_context(estimator))
         fitting = estimator._begin_fit(

@@ -253,7 +253,7 @@ def _convert_tabular(scope, operator, container):
         elif name == "missing":
             x = OnnxIsNaN(numbers(columns), op_version=opv)
             parts.append(OnnxCast(x, to=TensorProto.FLOAT, op_version=opv))
-        elif name == "cat":
+        elif name in ("cat", "cat_many"):
             for j, c in enumerate(columns):
                 levels = transformer.categories_[j]
                 rows = {}  # a category "nan" beside missing values: the first

@@ -181,6 +181,14 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         levels apart, as it would one-hot, without a column per level);
         "target", by its target encoding alone.
 
+    many_levels_max_categories : "auto", int or None, default="auto"
+        The most one-hot columns of a column that
+        ``many_levels_encoding="target_and_onehot"`` encodes both ways (its
+        most frequent levels one each, the others pooled in one): "auto" is
+        ``max_onehot_categories``; None keeps a column for every level seen
+        ``min_frequency`` times. Columns of at most ``max_onehot_categories``
+        levels are not affected.
+
     dtype : {numpy.float64, numpy.float32}, default=numpy.float64
         The dtype of the output.
 
@@ -287,6 +295,11 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         ],
         "max_onehot_categories": [Interval(Integral, 2, None, closed="left"), None],
         "many_levels_encoding": [StrOptions({"target", "target_and_onehot"})],
+        "many_levels_max_categories": [
+            StrOptions({"auto"}),
+            Interval(Integral, 2, None, closed="left"),
+            None,
+        ],
         "dtype": [Options(type, {np.float64, np.float32})],
         "random_state": ["random_state"],
     }
@@ -301,6 +314,7 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         min_frequency=10,
         max_onehot_categories=30,
         many_levels_encoding="target_and_onehot",
+        many_levels_max_categories="auto",
         dtype=np.float64,
         random_state=None,
     ):
@@ -311,6 +325,7 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         self.min_frequency = min_frequency
         self.max_onehot_categories = max_onehot_categories
         self.many_levels_encoding = many_levels_encoding
+        self.many_levels_max_categories = many_levels_max_categories
         self.dtype = dtype
         self.random_state = random_state
 
@@ -376,8 +391,15 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         if target_type not in _TARGET_TYPES:
             target_encoded[:] = False
         onehot = self._categorical & ~target_encoded
+        # The many-level columns' one-hot part: with the same cap, in the one
+        # encoder of the others (their order of columns); with another, apart.
+        onehot_many = np.zeros_like(onehot)
         if self.many_levels_encoding == "target_and_onehot":
-            onehot = self._categorical.copy()
+            many_cap = self.many_levels_max_categories
+            if many_cap == "auto" or many_cap == self.max_onehot_categories:
+                onehot = self._categorical.copy()
+            else:
+                onehot_many = target_encoded.copy()
 
         parts = []
         if numerical.any():
@@ -394,6 +416,14 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
                 sparse_output=False,
             )
             parts.append(("cat", encoder, select(onehot)))
+        if onehot_many.any():
+            encoder = OneHotEncoder(
+                handle_unknown="ignore",
+                min_frequency=self.min_frequency,
+                max_categories=self.many_levels_max_categories,
+                sparse_output=False,
+            )
+            parts.append(("cat_many", encoder, select(onehot_many)))
         if target_encoded.any():
             encoder = _target_encoder(target_type, self.random_state)
             parts.append(("target", encoder, select(target_encoded)))
@@ -403,7 +433,7 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
 
         self.numerical_features_ = names_of(numerical)
         self.categorical_features_ = names_of(self._categorical)
-        self.onehot_features_ = names_of(onehot)
+        self.onehot_features_ = names_of(onehot | onehot_many)
         self.target_encoded_features_ = names_of(target_encoded)
         self.missing_indicator_features_ = names_of(missing)
         self._from_frame = from_frame

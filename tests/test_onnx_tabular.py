@@ -109,6 +109,9 @@ PREPROCESSORS = {
         max_onehot_categories=10,
         many_levels_encoding="target_and_onehot",
     ),  # fmt: skip
+    "target-and-uncapped-one-hot": dict(
+        min_frequency=3, max_onehot_categories=10, many_levels_max_categories=None
+    ),
     "robust-piecewise": dict(
         numerical_scaling="robust", numerical_encoding="piecewise_linear", n_bins=6
     ),

@@ -466,3 +466,32 @@ def test_pipeline_skops_round_trip_predicts_identically():
     for loaded in (sio.loads(data, trusted=trusted), pickle.loads(pickle.dumps(pipe))):
         assert_array_equal(loaded.predict_proba(X), pipe.predict_proba(X))
         assert_array_equal(loaded.predict(X), pipe.predict(X))
+
+
+@pytest.mark.parametrize("cap", [None, 12])
+def test_many_levels_max_categories(cap):
+    """many_levels_max_categories sets the one-hot cap of the target-encoded
+    columns alone, in an encoder apart: None keeps every frequent level (here
+    all 20), an int pools the rest into one column; a column of few levels keeps
+    max_onehot_categories' encoding; "auto" (and the same cap) is the default's
+    single encoder."""
+    X, y = _many_levels(levels=20)
+    X["few"] = np.array(["a", "b", "c"])[np.arange(len(X)) % 3]
+    params = dict(min_frequency=1, max_onehot_categories=10, random_state=0)
+    prep = TabularPreprocessor(**params, many_levels_max_categories=cap).fit(X, y)
+    names = list(prep.get_feature_names_out())
+    zip_onehot = [n for n in names if n.startswith("cat_many__zip_")]
+    assert len(zip_onehot) == (20 if cap is None else cap)
+    assert ("cat_many__zip_infrequent_sklearn" in zip_onehot) == (cap is not None)
+    assert [n for n in names if n.startswith("cat__")] == [
+        "cat__few_a", "cat__few_b", "cat__few_c"]  # fmt: skip
+    assert_array_equal(prep.onehot_features_, ["zip", "few"])
+    out = prep.transform(X)
+    assert_allclose(out[:, [names.index(n) for n in zip_onehot]].sum(axis=1), 1)
+    for same in ("auto", 10):
+        default = TabularPreprocessor(**params, many_levels_max_categories=same)
+        default_names = list(default.fit(X, y).get_feature_names_out())
+        assert not any(n.startswith("cat_many") for n in default_names)
+        assert_allclose(
+            default.transform(X), TabularPreprocessor(**params).fit(X, y).transform(X)
+        )

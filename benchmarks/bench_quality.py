@@ -400,15 +400,22 @@ def merge(records, new):
     return list(merged.values())
 
 
-def read_results(paths):
+def read_results(paths, rename=None):
+    """Runs and records of results files, merged in order (later files win);
+    ``rename`` maps contender names to the names they are read under."""
     runs, records = [], []
+    rename = rename or {}
     for path in paths:
         with open(path) as f:
             content = json.load(f)
         if content.get("format") != FORMAT:
             sys.exit(f"{path}: not a results file of this script ({FORMAT})")
         runs += content["runs"]
-        records = merge(records, content["records"])
+        new = [
+            {**r, "contender": rename.get(r["contender"], r["contender"])}
+            for r in content["records"]
+        ]
+        records = merge(records, new)
     return runs, records
 
 
@@ -790,6 +797,15 @@ def parse_args(argv=None):
         "without fitting",
     )
     p.add_argument(
+        "--rename",
+        action="append",
+        default=[],
+        metavar="NAME=NEW",
+        help="with --from: read contender NAME's records as NEW's (a variant "
+        "that became the default under the default's name), before the files "
+        "are merged; repeatable",
+    )
+    p.add_argument(
         "--set",
         dest="settings",
         action="append",
@@ -846,6 +862,18 @@ def _setting(text):
         return param, ast.literal_eval(value)
     except (ValueError, SyntaxError):
         return param, value
+
+
+def _renames(pairs):
+    """{NAME: NEW} of ``--rename NAME=NEW`` (split at the last '=', since a
+    variant's name has '=' in it)."""
+    renames = {}
+    for pair in pairs:
+        name, sep, new = pair.rpartition("=")
+        if not sep or not name or not new:
+            sys.exit(f"--rename {pair!r}: expected NAME=NEW")
+        renames[name] = new
+    return renames
 
 
 def variant(contender, settings):
@@ -934,7 +962,7 @@ def main(argv=None):
         return
 
     if args.from_:
-        runs, records = read_results(args.from_)
+        runs, records = read_results(args.from_, _renames(args.rename))
         print(f"results of {len(runs)} runs from {', '.join(args.from_)}")
         for run in runs:
             half = run["args"].get("split", "all")  # runs before the split: all

@@ -169,3 +169,30 @@ def test_warm_start_early_stopping_keeps_earlier_best(Estimator, make_data):
     est.fit(X[:150], y[:150], **val)
     assert max(est.validation_scores_[-3:]) <= best  # no new best
     assert est.score(X[150:], y[150:]) == pytest.approx(best)
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass-strings", "multilabel"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_validation_score_is_accuracy_score(kind, weighted):
+    """The classifier's validation score, computed without accuracy_score's
+    checks, is accuracy_score's value bit for bit: of a fitted model's held-out
+    predictions, and of predictions that are all right or all wrong."""
+    from sklearn.metrics import accuracy_score
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 4))
+    if kind == "binary":
+        y = (X[:, 0] > 0).astype(int)
+    elif kind == "multiclass-strings":
+        y = np.array(["a", "b", "c"])[np.digitize(X[:, 0], [-0.5, 0.5])]
+    else:
+        y = (X[:, :3] > 0).astype(int)
+    sw = rng.uniform(0.5, 2.0, size=40) if weighted else None
+    est = _small(DropoutMLPClassifier, max_iter=3, alpha=0)
+    est.fit(X[:80], y[:80], X_val=X[80:], y_val=y[80:], sample_weight_val=sw)
+    pred = est.predict(X[80:])
+    assert est.validation_scores_[-1] == accuracy_score(y[80:], pred, sample_weight=sw)
+    wrong = y[80:][::-1] if kind != "multilabel" else 1 - y[80:]
+    for y_pred in (pred, y[80:], wrong):
+        expected = accuracy_score(y[80:], y_pred, sample_weight=sw)
+        assert est._score_predictions(y[80:], y_pred, sw) == expected

@@ -408,22 +408,18 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
             )
         if missing.any():
             parts.append(("missing", MissingIndicator(features="all"), select(missing)))
-        if onehot.any():
-            encoder = OneHotEncoder(
-                handle_unknown="ignore",
-                min_frequency=self.min_frequency,
-                max_categories=self.max_onehot_categories,
-                sparse_output=False,
-            )
-            parts.append(("cat", encoder, select(onehot)))
-        if onehot_many.any():
-            encoder = OneHotEncoder(
-                handle_unknown="ignore",
-                min_frequency=self.min_frequency,
-                max_categories=self.many_levels_max_categories,
-                sparse_output=False,
-            )
-            parts.append(("cat_many", encoder, select(onehot_many)))
+        for name, columns, cap in (
+            ("cat", onehot, self.max_onehot_categories),
+            ("cat_many", onehot_many, self.many_levels_max_categories),
+        ):
+            if columns.any():
+                encoder = OneHotEncoder(
+                    handle_unknown="ignore",
+                    min_frequency=self.min_frequency,
+                    max_categories=cap,
+                    sparse_output=False,
+                )
+                parts.append((name, encoder, select(columns)))
         if target_encoded.any():
             encoder = _target_encoder(target_type, self.random_state)
             parts.append(("target", encoder, select(target_encoded)))

@@ -396,10 +396,10 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         onehot_many = np.zeros_like(onehot)
         if self.many_levels_encoding == "target_and_onehot":
             many_cap = self.many_levels_max_categories
-            if many_cap == "auto" or many_cap == self.max_onehot_categories:
-                onehot = self._categorical.copy()
+            if many_cap in ("auto", self.max_onehot_categories):
+                onehot = self._categorical
             else:
-                onehot_many = target_encoded.copy()
+                onehot_many = target_encoded
 
         parts = []
         if numerical.any():

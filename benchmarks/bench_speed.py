@@ -349,8 +349,8 @@ def measure(runners, n_epochs, args, waiter):
     return Result(times, clean, redone)
 
 
-def describe(cfg, n_samples, n_features, n_epochs, n_rounds):
-    target = f"{N_CLASSES} classes" if cfg.task == "clf" else f"{N_OUTPUTS} outputs"
+def describe(cfg, n_samples, n_features, n_epochs, n_rounds, n_outputs=N_OUTPUTS):
+    target = f"{N_CLASSES} classes" if cfg.task == "clf" else f"{n_outputs} outputs"
     task = "classification" if cfg.task == "clf" else "regression"
     return (
         f"== {cfg.name}: hidden={cfg.hidden}, {task}, batch_size={cfg.batch_size}, "
@@ -448,6 +448,12 @@ def parse_args(argv):
         "--n-features", type=int, default=N_FEATURES, help="columns of X"
     )
     parser.add_argument(
+        "--n-outputs",
+        type=int,
+        default=N_OUTPUTS,
+        help="targets of the regressions (1: a tabular regression's)",
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         default=2,
@@ -531,7 +537,7 @@ def main(argv=None):
     for dtype in {cfg.dtype for cfg in configs}:
         X = make_X(args.n_samples, n_features=args.n_features, dtype=DTYPES[dtype])
         data[dtype, "clf"] = X, teacher_classes(X)
-        data[dtype, "reg"] = X, teacher_targets(X)
+        data[dtype, "reg"] = X, teacher_targets(X, n_outputs=args.n_outputs)
 
     warnings.simplefilter("ignore", ConvergenceWarning)
     waiter = QuietWaiter(args.max_foreign, args.max_wait, 0.0)
@@ -540,7 +546,14 @@ def main(argv=None):
         waiter.left += args.wait_budget / len(configs)  # what is unused carries on
         n_epochs = args.epochs or DEFAULT_EPOCHS[cfg.net]
         print(
-            describe(cfg, args.n_samples, args.n_features, n_epochs, args.rounds),
+            describe(
+                cfg,
+                args.n_samples,
+                args.n_features,
+                n_epochs,
+                args.rounds,
+                args.n_outputs,
+            ),
             flush=True,
         )
         X, y = data[cfg.dtype, cfg.task]

@@ -15,16 +15,31 @@ import numpy as np
 from scipy.special import xlogy
 
 
+def _sample_mean(per_sample, sample_weight):
+    """``np.average(per_sample, weights=sample_weight)`` as a float; without
+    weights the same sum and division, without ``np.average``'s checks."""
+    if sample_weight is None:
+        total = np.add.reduce(per_sample)
+        return float(total.dtype.type(total / per_sample.shape[0]))
+    return float(np.average(per_sample, weights=sample_weight))
+
+
 def squared_error(y_true, y_pred, sample_weight=None):
     """Half the squared error: mean over samples of 0.5 * sum_k (y - y_pred)**2."""
-    per_sample = 0.5 * ((y_true - y_pred) ** 2).sum(axis=1)
-    return float(np.average(per_sample, weights=sample_weight))
+    return squared_residual_loss(y_true - y_pred, sample_weight)
+
+
+def squared_residual_loss(residual, sample_weight=None):
+    """:func:`squared_error` from the residual ``y - y_pred`` (or ``y_pred - y``,
+    whose squares are the same numbers)."""
+    per_sample = 0.5 * (residual**2).sum(axis=1)
+    return _sample_mean(per_sample, sample_weight)
 
 
 def poisson(y_true, y_pred, sample_weight=None):
     """Half the Poisson deviance y log(y / y_pred) - y + y_pred, summed over outputs."""
     per_sample = (xlogy(y_true, y_true / y_pred) - y_true + y_pred).sum(axis=1)
-    return float(np.average(per_sample, weights=sample_weight))
+    return _sample_mean(per_sample, sample_weight)
 
 
 def _clip_proba(y_prob):
@@ -35,14 +50,14 @@ def _clip_proba(y_prob):
 def log_loss(y_true, y_prob, sample_weight=None):
     """Categorical cross-entropy of softmax probabilities and one-hot targets."""
     per_sample = -xlogy(y_true, _clip_proba(y_prob)).sum(axis=1)
-    return float(np.average(per_sample, weights=sample_weight))
+    return _sample_mean(per_sample, sample_weight)
 
 
 def binary_log_loss(y_true, y_prob, sample_weight=None):
     """Binary cross-entropy of logistic outputs, summed over labels."""
     y_prob = _clip_proba(y_prob)
     per_sample = -(xlogy(y_true, y_prob) + xlogy(1 - y_true, 1 - y_prob)).sum(axis=1)
-    return float(np.average(per_sample, weights=sample_weight))
+    return _sample_mean(per_sample, sample_weight)
 
 
 LOSSES = {

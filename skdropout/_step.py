@@ -19,6 +19,11 @@ the same masks), with less work beside the matrix products:
   is written from ``Z`` before the activation overwrites it, in the same buffer;
 - masks are drawn from as few random bits as the rate needs, in the order of
   ``_dropout.draw_masks`` (the input's first, then each hidden layer's);
+- with one output (a regression, a binary classifier) the error sent back to the
+  last hidden layer is an outer product, made by ``np.multiply`` (the same one
+  product per entry as the matrix product, without its cost for an inner
+  dimension of 1), and the squared error is taken from that error, not from a
+  second difference;
 - alpha dropout's masks (``_dropout.AlphaMask``) shift as well as scale: the
   gate takes the scale, and ``_dropout.apply_alpha_mask`` maps ``Z`` in place,
   as the reference maths does.
@@ -48,7 +53,7 @@ from skdropout._dropout import (
     draw_mask,
     keep_decisions,
 )
-from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS
+from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS, squared_residual_loss
 
 
 class _Layer:
@@ -291,8 +296,9 @@ class TrainingStep:
         """
         n = X.shape[0]
         A = X
+        sparse = sp.issparse(X)  # only the input can be: it decides layer 1's products
         if self.input_rate:
-            if sp.issparse(X):  # one mask value per stored entry
+            if sparse:  # one mask value per stored entry
                 check_sparse_input_noise(X, self.input_rate, self.noise)
                 A = X.copy()
                 A.data *= draw_mask(rng, X.nnz, self.input_rate, X.dtype, self.noise)
@@ -319,7 +325,7 @@ class TrainingStep:
         inputs = [A]  # A[i]: what enters layer i + 1
         for i, (W, b) in enumerate(zip(coefs, intercepts)):
             Z = self.A[i][:n]
-            if sp.issparse(A):
+            if sparse and i == 0:
                 Z[...] = A @ W
             else:
                 np.matmul(A, W, out=Z)
@@ -331,20 +337,30 @@ class TrainingStep:
         output = self.out_activation(A)
 
         sw_sum = n if sample_weight is None else sample_weight.sum()
-        value = LOSSES[self.loss](Y, output, sample_weight)
         # Each loss is paired with its canonical output activation: the error at
         # the output's pre-activation is y_pred - y.
         delta = np.subtract(output, Y, out=self.deltas[-1][:n])
+        if self.loss == "squared_error":
+            # The same square as (y - y_pred) ** 2, without a second difference.
+            value = squared_residual_loss(delta, sample_weight)
+        else:
+            value = LOSSES[self.loss](Y, output, sample_weight)
         if sample_weight is not None:
             delta *= sample_weight.reshape(-1, 1)
         for i in range(len(coefs) - 1, -1, -1):
-            if sp.issparse(inputs[i]):
+            if sparse and i == 0:
                 self.coef_grads[i][...] = inputs[i].T @ delta
             else:
                 np.matmul(inputs[i].T, delta, out=self.coef_grads[i])
-            np.sum(delta, axis=0, out=self.intercept_grads[i])
+            np.add.reduce(delta, axis=0, out=self.intercept_grads[i])
             if i > 0:
-                previous = np.matmul(delta, coefs[i].T, out=self.deltas[i - 1][:n])
+                previous = self.deltas[i - 1][:n]
+                if delta.shape[1] == 1:
+                    # An outer product: one multiplication per entry, as the
+                    # matrix product does it, at a fifth of its cost.
+                    np.multiply(delta, coefs[i].T, out=previous)
+                else:
+                    np.matmul(delta, coefs[i].T, out=previous)
                 self.layers[i - 1].backward(previous, inputs[i])
                 delta = previous
         return value, sw_sum

@@ -5,11 +5,14 @@ optimizer's rule can use it, it must be finished: the L2 term ``alpha * W`` adde
 the weights' part, and the whole divided by the minibatch's weight, which makes it
 the gradient of the mean loss plus the penalty (scikit-learn's operations, in its
 order). :class:`Update` does that finishing, once, outside the rules, and then hands
-each stretch to the rule.
+the finished stretch to the rule.
 
 Both run *one cache block at a time*: an Adam step reads and writes every parameter
 a dozen times; one block takes all its passes while it stays in the core's cache,
-so main memory sees each array about once. The arithmetic of each element does not
+so main memory sees each array about once. A block may hold weights and
+intercepts: each stretch is finished with its own penalty, and the rule runs once
+over the block, since a call on the few intercepts costs as much as one on a
+block of weights. The arithmetic of each element does not
 depend on the blocks, so results are the same bit for bit whatever their size
 (``tests/test_optimizers.py``). ``benchmarks/README.md`` ("Where the time goes")
 has the figures that keep it.
@@ -60,8 +63,8 @@ class Update:
 
     def __init__(self, layout, optimizer, alpha, weight_decay=0.0):
         self.optimizer = optimizer
-        self.spans = layout.spans(alpha, weight_decay)
         self.block = max(1, BLOCK_BYTES // layout.dtype.itemsize)
+        self.blocks = _blocks(layout.spans(alpha, weight_decay), self.block)
         width = min(self.block, layout.size)
         # The finished gradient, then the rule's own scratch.
         self._scratch = np.empty((1 + optimizer.n_scratch, width), dtype=layout.dtype)
@@ -81,18 +84,42 @@ class Update:
         states = [getattr(optimizer, name) for name in optimizer.state]
         learning_rate = optimizer.learning_rate_init * optimizer.lr_factor
         sq_norm = 0.0
-        for span, decay, weight_decay in self.spans:
-            shrink = 1.0 - learning_rate * weight_decay
-            for start in range(span.start, span.stop, self.block):
-                stop = min(start + self.block, span.stop)
-                scratch = self._scratch[:, : stop - start]
-                param = params[start:stop]
-                sq_norm += finish_gradient(
-                    param, grads[start:stop], scratch[0], decay, divisor
-                )
+        for start, stop, pieces in self.blocks:
+            scratch = self._scratch[:, : stop - start]
+            finished = scratch[0]
+            for lo, hi, decay, weight_decay in pieces:
+                param = params[lo:hi]
+                into = finished[lo - start : hi - start]
+                sq_norm += finish_gradient(param, grads[lo:hi], into, decay, divisor)
                 if weight_decay:
-                    param *= shrink
-                optimizer.apply(
-                    param, scratch[0], [s[start:stop] for s in states], scratch[1:]
-                )
+                    param *= 1.0 - learning_rate * weight_decay
+            # One call of the rule per block, whatever its pieces: the rule's
+            # arithmetic is elementwise, and its dozen passes cost as much on
+            # the few intercepts as on a block of weights.
+            state = [s[start:stop] for s in states]
+            optimizer.apply(params[start:stop], finished, state, scratch[1:])
         return sq_norm
+
+
+def _blocks(spans, block):
+    """The cache blocks of the flat parameters that ``spans`` cover, in order:
+    ``(start, stop, pieces)``, each piece a ``(lo, hi, decay, weight_decay)``
+    stretch of the block within one span (adjacent spans with the same settings
+    make one piece). The spans are contiguous and start at 0."""
+    merged = []
+    for span, decay, weight_decay in spans:
+        if merged and tuple(merged[-1][2:]) == (decay, weight_decay):
+            merged[-1][1] = span.stop
+        else:
+            merged.append([span.start, span.stop, decay, weight_decay])
+    size = merged[-1][1] if merged else 0
+    blocks = []
+    for start in range(0, size, block):
+        stop = min(start + block, size)
+        pieces = [
+            (max(lo, start), min(hi, stop), decay, weight_decay)
+            for lo, hi, decay, weight_decay in merged
+            if lo < stop and hi > start
+        ]
+        blocks.append((start, stop, pieces))
+    return blocks

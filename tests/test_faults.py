@@ -118,19 +118,23 @@ def _fail_at(monkeypatch, k, exc, target="train_step"):
 
 
 def _fail_mid_update(monkeypatch, k, exc):
-    """Make the k-th update raise ``exc`` after it has updated its first span
-    only (the weights, not the intercepts): a half-made step."""
+    """Make the k-th update raise ``exc`` after it has updated the first piece
+    of its first block only (the weights, not the intercepts): a half-made
+    step."""
     calls = [0]
     original = Update.__call__
 
     def update(self, *args, **kwargs):
         calls[0] += 1
         if calls[0] == k:
-            spans, self.spans = self.spans, self.spans[:1]
+            blocks = self.blocks
+            start, _, pieces = blocks[0]
+            assert len(pieces) > 1  # the weights have a penalty: a piece of their own
+            self.blocks = [(start, pieces[0][1], pieces[:1])]
             try:
                 original(self, *args, **kwargs)
             finally:
-                self.spans = spans
+                self.blocks = blocks
             raise exc
         return original(self, *args, **kwargs)
 

@@ -5,7 +5,13 @@ import pytest
 from numpy.testing import assert_allclose
 
 from skdropout._activations import ACTIVATIONS
-from skdropout._losses import LOSSES, OUTPUT_ACTIVATIONS, l2_penalty
+from skdropout._losses import (
+    LOSSES,
+    OUTPUT_ACTIVATIONS,
+    _sample_mean,
+    l2_penalty,
+    squared_residual_loss,
+)
 
 N_SAMPLES = 6
 
@@ -144,3 +150,28 @@ def test_l2_penalty_float32_weights():
     value = l2_penalty(coefs, 2.0, 4)
     assert type(value) is float
     assert value == pytest.approx(0.5 * 2.0 * 100 * 0.01 / 4, rel=1e-6)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sample_mean_is_np_average(dtype, weighted):
+    """The mean over samples is np.average's, bit for bit, also in float32 and
+    over more rows than the pairwise sum's first block."""
+    rng = np.random.RandomState(0)
+    for n in (1, 7, 200, 1000):
+        per_sample = rng.lognormal(size=n).astype(dtype)
+        w = rng.uniform(0.1, 3.0, size=n).astype(dtype) if weighted else None
+        expected = float(np.average(per_sample, weights=w))
+        assert _sample_mean(per_sample, w) == expected
+
+
+@pytest.mark.parametrize("n_outputs", [1, 3])
+def test_squared_residual_loss_takes_either_sign(n_outputs):
+    """The squared error from y_pred - y or y - y_pred is squared_error's, bit
+    for bit, weighted or not."""
+    y, p = _case("squared_error", n_outputs)
+    w = np.random.RandomState(2).uniform(0.1, 3.0, size=N_SAMPLES)
+    for sample_weight in (None, w):
+        expected = LOSSES["squared_error"](y, p, sample_weight)
+        assert squared_residual_loss(p - y, sample_weight) == expected
+        assert squared_residual_loss(y - p, sample_weight) == expected

@@ -270,22 +270,55 @@ def test_update_finishes_gradients_as_scikit_learn(name, dtype):
         assert_allclose(ours, theirs, rtol=1e-6, atol=1e-7)
 
 
+@pytest.mark.parametrize("weight_decay", [0.0, 0.5])
+@pytest.mark.parametrize("alpha", [0.0, 0.1])
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
-def test_blocks_do_not_change_the_step(name, monkeypatch):
-    """Updating in cache blocks of 5 elements (ragged last blocks, blocks that
-    stop at the end of the weights) gives the whole-buffer update, bit for bit."""
+def test_blocks_do_not_change_the_step(name, alpha, weight_decay, monkeypatch):
+    """Updating in cache blocks of 5 elements (ragged last blocks, a block that
+    holds the end of the weights and the first intercepts) gives the
+    whole-buffer update, bit for bit."""
     whole, blocked = _params(), _params()
     opt_whole, opt_blocked = _make(name, whole), _make(name, blocked)
     sq_whole, sq_blocked = [], []
     for summed in _grad_sequence():
-        sq_whole.append(_step(opt_whole, whole, summed, alpha=0.1, divisor=3.0))
+        update = Update(_layout(), opt_whole, alpha, weight_decay)
+        assert len(update.blocks) == 1
+        sq_whole.append(update(whole, summed, 3.0))
         with monkeypatch.context() as patch:
             patch.setattr(_update, "BLOCK_BYTES", 5 * 8)
-            update = Update(_layout(), opt_blocked, 0.1)
+            update = Update(_layout(), opt_blocked, alpha, weight_decay)
             assert update.block == 5
             sq_blocked.append(update(blocked, summed, 3.0))
+    assert not np.allclose(whole, _params())  # the parameters did move
     assert_array_equal(blocked, whole)
     assert_allclose(sq_blocked, sq_whole, rtol=1e-13)
+
+
+@pytest.mark.parametrize("block", [1, 5, 14, 1000])
+@pytest.mark.parametrize("alpha, weight_decay", [(0.0, 0.0), (0.1, 0.0), (0.0, 0.5)])
+def test_blocks_tile_the_parameters(alpha, weight_decay, block):
+    """The blocks tile the flat parameters in order; each block's pieces tile
+    the block, each within one span and with its settings; the weights and the
+    intercepts make one piece where their settings are the same (no penalty)."""
+    layout = _layout()
+    blocks = _update._blocks(layout.spans(alpha, weight_decay), block)
+    assert [b[0] for b in blocks] == list(range(0, layout.size, block))
+    assert [b[1] for b in blocks] == [min(b[0] + block, layout.size) for b in blocks]
+    settings = np.empty(layout.size, dtype=object)
+    settings[layout.weights] = [(alpha, weight_decay)] * layout.weights.stop
+    settings[layout.intercepts] = [(0.0, 0.0)] * (layout.size - layout.weights.stop)
+    for start, stop, pieces in blocks:
+        assert pieces[0][0] == start and pieces[-1][1] == stop
+        for (_, hi, *_), (lo, *_) in zip(pieces, pieces[1:]):
+            assert hi == lo
+        for lo, hi, *kept in pieces:
+            assert all(s == tuple(kept) for s in settings[lo:hi])
+    n_pieces = sum(len(pieces) for _, _, pieces in blocks)
+    crossings = -(-layout.size // block)
+    if alpha or weight_decay:
+        assert n_pieces == crossings + (layout.weights.stop % block != 0)
+    else:
+        assert n_pieces == crossings
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))

@@ -66,12 +66,12 @@ def _targets(loss, rng, n_outputs, dtype):
     return ACTIVATIONS[OUTPUT_ACTIVATIONS[loss]](logits).astype(dtype)
 
 
-def _problem(loss, dtype, seed=0):
+def _problem(loss, dtype, seed=0, units=UNITS):
     rng = np.random.RandomState(seed)
-    X = rng.normal(size=(N_ROWS, UNITS[0])).astype(dtype)
-    Y = _targets(loss, rng, UNITS[-1], dtype)
-    coefs = [rng.normal(scale=0.5, size=s).astype(dtype) for s in zip(UNITS, UNITS[1:])]
-    intercepts = [rng.normal(scale=0.1, size=u).astype(dtype) for u in UNITS[1:]]
+    X = rng.normal(size=(N_ROWS, units[0])).astype(dtype)
+    Y = _targets(loss, rng, units[-1], dtype)
+    coefs = [rng.normal(scale=0.5, size=s).astype(dtype) for s in zip(units, units[1:])]
+    intercepts = [rng.normal(scale=0.1, size=u).astype(dtype) for u in units[1:]]
     return X, Y, coefs, intercepts
 
 
@@ -103,6 +103,29 @@ def test_step_matches_reference(activation, loss, rates, input_rate, noise, dtyp
     for fast, reference in zip(grads, expected[1] + expected[2]):
         assert fast.dtype == dtype
         assert_allclose(fast, reference, rtol=rtol, atol=rtol * 1e-2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("rates", [(0, 0), (0.3, 0.5)])
+@pytest.mark.parametrize("loss", ["squared_error", "poisson", "binary_log_loss"])
+def test_step_with_one_output_matches_reference(loss, rates, dtype):
+    """With one output (a regression, a binary classifier) the error sent back
+    to the last hidden layer is an outer product: the same loss and gradients as
+    loss_and_grads, weighted or not."""
+    units = [*UNITS[:-1], 1]
+    X, Y, coefs, intercepts = _problem(loss, dtype, units=units)
+    rtol = 1e-12 if dtype == np.float64 else 2e-5
+    for sw in (None, np.random.RandomState(1).uniform(0.5, 2, len(X)).astype(dtype)):
+        masks = draw_masks(np.random.RandomState(7), len(X), units, rates, 0, dtype)
+        expected = loss_and_grads(X, Y, coefs, intercepts, "relu", loss, alpha=0.1,
+                                  sample_weight=sw, masks=masks)  # fmt: skip
+        value, grads = _fast_path(X, Y, sw, coefs, intercepts, "relu", loss, 0.1,
+                                  np.random.RandomState(7), rates, 0,
+                                  "bernoulli")  # fmt: skip
+        assert value == pytest.approx(expected[0], rel=rtol)
+        for fast, reference in zip(grads, expected[1] + expected[2]):
+            assert fast.dtype == dtype
+            assert_allclose(fast, reference, rtol=rtol, atol=rtol * 1e-2)
 
 
 @pytest.mark.parametrize("activation", HIDDEN_ACTIVATIONS)

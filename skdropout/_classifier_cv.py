@@ -60,9 +60,14 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         category at predict time encodes as zeros), and nothing for arrays and
         sparse matrices, which are used as they are. None: nothing, X must be
         numbers. A transformer (such as ``TabularPreprocessor(...)`` with other
-        options): a clone of it. ``n_features_in_`` and ``feature_names_in_``
-        are those of X as given. A model with a preprocessor exports to ONNX
-        with it (see :func:`~skdropout.tabular_onnx_inputs`).
+        options): a clone of it. A :class:`~skdropout.TabularPreprocessor` with
+        ``target_type="auto"``, the one 'auto' builds included, is told the
+        target's type for its target encoding: "continuous" for the regressor
+        (a target of whole numbers is still a number to regress), the classes'
+        type ("binary" or "multiclass", also for labels stored as floats) for
+        the classifier. ``n_features_in_`` and ``feature_names_in_`` are those
+        of X as given. A model with a preprocessor exports to ONNX with it (see
+        :func:`~skdropout.tabular_onnx_inputs`).
 
     cv : int, cross-validation generator or iterable, default=5
         The folds, as scikit-learn's ``check_cv`` reads them, except that an

@@ -11,6 +11,7 @@ import copy
 
 import numpy as np
 from sklearn.base import clone, is_classifier
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _check_y,
     check_array,
@@ -56,12 +57,27 @@ def fit_input(estimator, X, y):
         validate_data(estimator, X, skip_check_array=True)
         y = _check_y(y, multi_output=True, y_numeric=y_numeric, estimator=estimator)
         check_consistent_length(X, y)
+        if (
+            isinstance(preprocessor, TabularPreprocessor)
+            and preprocessor.target_type == "auto"
+        ):
+            preprocessor.set_params(target_type=target_type_of(estimator, y))
         X = check_array(
             preprocessor.fit_transform(X, y),
             input_name="the preprocessed X",
             **_NUMBERS,
         )
     return X, y, preprocessor
+
+
+def target_type_of(estimator, y):
+    """The ``target_type`` a TabularPreprocessor with "auto" is told: the
+    regressor's target is continuous (whole numbers too), the classifier's
+    are classes (floats too); "auto" where neither reading applies."""
+    if not is_classifier(estimator):
+        return "continuous"
+    read = type_of_target(y, input_name="y")
+    return read if read in ("binary", "multiclass") else "auto"
 
 
 def predict_input(estimator, X):

@@ -160,10 +160,8 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
     max_onehot_categories : int or None, default=30
         A categorical column with more levels than this, after the pooling of
         infrequent ones, is target encoded when ``fit`` is given a target of
-        one column (binary, multiclass or continuous, as
-        :func:`~sklearn.utils.multiclass.type_of_target` judges it: a
-        regression target of integers counts as classes, so pass it as
-        floats): :class:`~sklearn.preprocessing.TargetEncoder` replaces each
+        one column (see ``target_type``):
+        :class:`~sklearn.preprocessing.TargetEncoder` replaces each
         level by the (shrunk) mean target of its rows, one column (one per
         class for multiclass targets). ``fit_transform``, which a pipeline
         calls, encodes the training rows by 5-fold cross fitting, so that a
@@ -188,6 +186,23 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         ``max_onehot_categories``; None keeps a column for every level seen
         ``min_frequency`` times. Columns of at most ``max_onehot_categories``
         levels are not affected.
+
+    target_type : {"auto", "continuous", "binary", "multiclass"}, default="auto"
+        What the target of ``fit`` is, for the target encoding: "continuous",
+        a number to regress (one column per target-encoded column, the mean);
+        "binary" or "multiclass", classes (one column, or one per class;
+        "multiclass" with two classes is "binary").
+        "auto" reads it from ``y`` as
+        :func:`~sklearn.utils.multiclass.type_of_target` does (two values
+        binary, more multiclass, numbers that are not whole continuous),
+        except that floating-point numbers of more than two values are
+        continuous: scikit-learn's rule calls floats that are whole numbers (a
+        price, a count, a score) classes, and the column would be encoded once
+        per distinct value. A regression target of integers is classes for
+        "auto": pass it as floats, or say "continuous". The CV estimators
+        set it for the :class:`TabularPreprocessor` they build or are given
+        with "auto": "continuous" for :class:`DropoutMLPRegressorCV`, the
+        classes' type for :class:`DropoutMLPClassifierCV`.
 
     dtype : {numpy.float64, numpy.float32}, default=numpy.float64
         The dtype of the output.
@@ -300,6 +315,7 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
             Interval(Integral, 2, None, closed="left"),
             None,
         ],
+        "target_type": [StrOptions({"auto", "continuous", "binary", "multiclass"})],
         "dtype": [Options(type, {np.float64, np.float32})],
         "random_state": ["random_state"],
     }
@@ -315,6 +331,7 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         max_onehot_categories=30,
         many_levels_encoding="target_and_onehot",
         many_levels_max_categories="auto",
+        target_type="auto",
         dtype=np.float64,
         random_state=None,
     ):
@@ -326,6 +343,7 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         self.max_onehot_categories = max_onehot_categories
         self.many_levels_encoding = many_levels_encoding
         self.many_levels_max_categories = many_levels_max_categories
+        self.target_type = target_type
         self.dtype = dtype
         self.random_state = random_state
 
@@ -387,7 +405,7 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         # The target is read only where a column has many levels.
         target_type = None
         if target_encoded.any() and y is not None:
-            target_type = type_of_target(y, input_name="y")
+            target_type = self._target_type_of(y)
         if target_type not in _TARGET_TYPES:
             target_encoded[:] = False
         onehot = self._categorical & ~target_encoded
@@ -440,6 +458,38 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
             return np.asarray(out, dtype=self.dtype)
         self.column_transformer_.fit(data, y)
         return self
+
+    def _target_type_of(self, y):
+        """The target's type for the target encoding: ``target_type``, or
+        read from ``y`` for "auto"; what ``type_of_target`` says where no
+        target encoding applies (several columns, no classes)."""
+        read = type_of_target(y, input_name="y")
+        if read not in _TARGET_TYPES:
+            return read
+        if self.target_type == "auto":
+            if read == "multiclass" and np.asarray(y).dtype.kind == "f":
+                return "continuous"
+            return read
+        if self.target_type == "continuous" and read != "continuous":
+            if np.asarray(y).dtype.kind not in "biuf":
+                raise ValueError(
+                    "target_type='continuous' needs a target of numbers; this "
+                    f"one holds {np.asarray(y).dtype} values such as "
+                    f"{np.asarray(y)[0]!r}. Pass target_type='auto' for classes."
+                )
+        if self.target_type == "binary" and read == "multiclass":
+            raise ValueError(
+                "target_type='binary' needs a target of two classes; this one "
+                f"has {len(np.unique(y))}. Pass target_type='multiclass' or 'auto'."
+            )
+        if self.target_type == "multiclass" and read == "binary":
+            return "binary"  # TargetEncoder's one column for two classes
+        if self.target_type != "continuous" and read == "continuous":
+            raise ValueError(
+                f"target_type={self.target_type!r} needs classes; this target "
+                "holds numbers that are not whole. Pass target_type='continuous'."
+            )
+        return self.target_type
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

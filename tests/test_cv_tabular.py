@@ -122,3 +122,41 @@ def test_the_same_seed_gives_the_same_model_with_target_encoding():
     fits = [DropoutMLPRegressorCV(**SMALL).fit(frame, y * 1.0) for _ in range(2)]
     assert list(fits[0].preprocessor_.target_encoded_features_) == ["shop"]
     assert_array_equal(fits[0].predict(frame), fits[1].predict(frame))
+
+
+@pytest.mark.parametrize(
+    "CV, y, expected",
+    [
+        (DropoutMLPRegressorCV, np.arange(400) % 97 * 1000.0, "continuous"),
+        (DropoutMLPRegressorCV, np.arange(400) % 7, "continuous"),
+        (DropoutMLPClassifierCV, np.arange(400) % 3 * 1.0, "multiclass"),
+        (DropoutMLPClassifierCV, np.where(np.arange(400) % 2, "a", "b"), "binary"),
+    ],
+)
+@pytest.mark.parametrize("given", [False, True])
+def test_the_target_encoding_is_told_the_target_type(CV, y, expected, given):
+    """The regressor's target is continuous for the target encoding even when
+    its values are whole numbers (one column, not one per value), the
+    classifier's are classes even as floats; for the preprocessor 'auto'
+    builds and for a TabularPreprocessor given with target_type='auto' (the
+    parameter itself left as it was)."""
+    frame, _ = _table(n=400)
+    frame["shop"] = [f"s{i % 40}" for i in range(len(frame))]
+    prep = TabularPreprocessor()
+    est = CV(**SMALL, preprocessing=prep if given else "auto").fit(frame, y)
+    encoder = est.preprocessor_.column_transformer_.named_transformers_["target"]
+    assert encoder.target_type_ == expected
+    assert est.preprocessor_.target_type == expected
+    assert prep.target_type == "auto"
+
+
+def test_a_target_type_given_is_kept():
+    """A TabularPreprocessor given with a target_type other than 'auto' keeps
+    it."""
+    frame, _ = _table(n=400)
+    frame["shop"] = [f"s{i % 40}" for i in range(len(frame))]
+    y = np.arange(400) % 3 * 1.0
+    given = TabularPreprocessor(target_type="multiclass")
+    est = DropoutMLPRegressorCV(**SMALL, preprocessing=given).fit(frame, y)
+    encoder = est.preprocessor_.column_transformer_.named_transformers_["target"]
+    assert encoder.target_type_ == "multiclass"

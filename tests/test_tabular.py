@@ -285,6 +285,63 @@ def test_many_levels_without_a_target_are_capped_one_hot():
     assert prep.transform(X).shape == (60, 1 + 10)
 
 
+def _target_columns(prep):
+    return [n for n in prep.get_feature_names_out() if n.startswith("target__")]
+
+
+def test_float_targets_of_whole_numbers_are_continuous():
+    """target_type='auto' encodes a target of floats with many whole values
+    (a price, a count) as continuous: one column, not one per value as
+    type_of_target's 'multiclass' would give; integers stay classes, and two
+    float values stay binary."""
+    X, _ = _many_levels()
+    rng = np.random.RandomState(0)
+    params = dict(min_frequency=1, max_onehot_categories=10, random_state=0)
+    prices = rng.randint(100, 400, len(X)).astype(float)
+    prep = TabularPreprocessor(**params).fit(X, prices)
+    assert _target_columns(prep) == ["target__zip"]
+    encoder = prep.column_transformer_.named_transformers_["target"]
+    assert encoder.target_type_ == "continuous"
+    grades = rng.randint(0, 3, len(X))
+    assert len(_target_columns(TabularPreprocessor(**params).fit(X, grades))) == 3
+    said = TabularPreprocessor(**params, target_type="continuous").fit(X, grades)
+    assert _target_columns(said) == ["target__zip"]
+    flags = TabularPreprocessor(**params).fit(X, grades % 2 * 1.0)
+    assert flags.column_transformer_.named_transformers_["target"].target_type_ == (
+        "binary"
+    )
+    classes = TabularPreprocessor(**params, target_type="multiclass")
+    assert len(_target_columns(classes.fit(X, grades * 1.0))) == 3
+
+
+@pytest.mark.parametrize(
+    "target_type, y, match",
+    [
+        ("continuous", np.array(["a", "b", "c"] * 20), "needs a target of numbers"),
+        ("binary", np.arange(60) % 3, "needs a target of two classes; this one has 3"),
+        ("multiclass", np.linspace(0, 1, 60), "needs classes"),
+        ("binary", np.linspace(0, 1, 60), "needs classes"),
+    ],
+)
+def test_a_target_type_that_does_not_fit_the_target_is_refused(target_type, y, match):
+    """A target_type that y contradicts is a ValueError naming target_type,
+    not an error inside TargetEncoder."""
+    X, _ = _many_levels()
+    prep = TabularPreprocessor(min_frequency=1, max_onehot_categories=10)
+    with pytest.raises(ValueError, match=f"target_type='{target_type}' {match}"):
+        prep.set_params(target_type=target_type).fit(X, y)
+
+
+def test_multiclass_with_two_classes_is_binary():
+    """target_type='multiclass' with two classes encodes as 'binary' (one
+    column) instead of failing inside TargetEncoder."""
+    X, y = _many_levels()
+    prep = TabularPreprocessor(
+        min_frequency=1, max_onehot_categories=10, target_type="multiclass"
+    ).fit(X, y)
+    assert _target_columns(prep) == ["target__zip"]
+
+
 def test_target_is_read_only_for_many_levels():
     """Without a many-level column, y is not read: any y fits, even with NaN."""
     X = pd.DataFrame({"a": [1.0, 2.0, 3.0], "c": ["x", "y", "x"]})

@@ -167,8 +167,15 @@ def _skdropout_cv(task):
 
     if not hasattr(package, "DropoutMLPClassifierCV"):
         return None
+    regressor = package.DropoutMLPRegressorCV()
+    # A regressor with normalize_y standardizes its target itself, as the
+    # StandardScaler of a TransformedTargetRegressor did before (the same
+    # models, bit for bit: tests/test_cv.py), and is run as a user runs it.
     return for_task(
-        task, package.DropoutMLPClassifierCV(), package.DropoutMLPRegressorCV()
+        task,
+        package.DropoutMLPClassifierCV(),
+        regressor,
+        scale_target="normalize_y" not in regressor.get_params(),
     )
 
 
@@ -886,9 +893,17 @@ def variant(contender, settings):
 
 def make(contender, task, settings, seed):
     """The contender's estimator for ``task``, with ``settings`` if it is one of
-    skdropout's and every ``random_state`` set to ``seed``."""
+    skdropout's (those its estimator for ``task`` has: ``normalize_y`` is the
+    regressor's alone; ``check_settings`` refuses one that neither has) and
+    every ``random_state`` set to ``seed``."""
     estimator = CONTENDERS[contender].make(task)
     if CONTENDERS[contender].ours:
+        params = estimator.get_params(deep=True)
+        settings = {
+            param: value
+            for param, value in settings.items()
+            if any(key == param or key.endswith("__" + param) for key in params)
+        }
         for param, value in settings.items():
             if param == "preprocessing" and isinstance(value, dict):
                 # --set "preprocessing={'option': value}": the CV estimators'
@@ -896,13 +911,25 @@ def make(contender, task, settings, seed):
                 from skdropout import TabularPreprocessor
 
                 value = TabularPreprocessor(**value)
-            if not any(
-                key == param or key.endswith("__" + param)
-                for key in estimator.get_params(deep=True)
-            ):
-                raise ValueError(f"{contender} has no parameter {param!r}")
             _set_everywhere(estimator, param, value)
     return _set_everywhere(estimator, "random_state", seed)
+
+
+def check_settings(contender, settings, seed):
+    """Fail now, not in every fold, on a bad ``--set``: a value its estimators
+    refuse, or a parameter that neither the classifier nor the regressor
+    has."""
+    if not CONTENDERS[contender].ours:
+        return
+    for task in (CLASSIFICATION, REGRESSION):
+        make(contender, task, settings, seed)
+    for param in settings:
+        if not any(
+            key == param or key.endswith("__" + param)
+            for task in (CLASSIFICATION, REGRESSION)
+            for key in CONTENDERS[contender].make(task).get_params(deep=True)
+        ):
+            raise ValueError(f"{contender} has no parameter {param!r}")
 
 
 def list_datasets(max_rows):
@@ -1005,11 +1032,10 @@ def main(argv=None):
         if CONTENDERS[c].make(CLASSIFICATION) is None:
             print(f"skipped: {c} (needs {CONTENDERS[c].needs or 'something missing'})")
         else:
-            for task in (CLASSIFICATION, REGRESSION):
-                try:  # a bad --set fails now, not in every fold
-                    make(c, task, args.settings, args.seed)
-                except ValueError as exc:
-                    sys.exit(f"--set: {exc}")
+            try:
+                check_settings(c, args.settings, args.seed)
+            except ValueError as exc:
+                sys.exit(f"--set: {exc}")
             contenders.append(c)
 
     runs, records = [], []

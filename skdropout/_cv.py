@@ -252,7 +252,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         return {k: v for k, v in vars(self).items() if k not in skip}
 
     def _fit(self, X, y, sample_weight):
-        X, y, self.preprocessor_ = fit_input(self, X, y)
+        X, y, self.preprocessor_ = fit_input(self, X, y, sample_weight)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if sample_weight is not None:
@@ -351,6 +351,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         self._record(
             candidates, splits, results, y=y, sample_weight=sample_weight, epochs=epochs
         )
+        self.oof_predictions_ = self._unscale(self.oof_predictions_)
         self.max_iter_ = self.best_params_.get("max_iter", member.max_iter)
         if self.refit:
             self._refit(run, n_rows=len(y), fold_epochs=member.max_iter)
@@ -483,6 +484,15 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
 
     def _set_output_space(self, y):
         """Hook: the classifier fixes its classes here."""
+
+    def _scale_target(self, y, sample_weight):
+        """Hook: the targets as the members learn them (the regressor's
+        ``normalize_y``), from the validated ``y``, before preprocessing."""
+        return y
+
+    def _unscale(self, output):
+        """Hook: the members' (averaged) output in the units of ``y``."""
+        return output
 
     def _scored_classes(self):
         """Hook: the classes the default scoring counts (the classifier's)."""

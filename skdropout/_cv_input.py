@@ -40,11 +40,13 @@ def resolve_preprocessing(preprocessing, X, random_state=None):
     return clone(preprocessing)
 
 
-def fit_input(estimator, X, y):
+def fit_input(estimator, X, y, sample_weight=None):
     """``(X, y, preprocessor)`` of a fit of ``estimator``: the numbers the
-    members train on, the validated targets and the fitted preprocessor (or
-    None). Sets the estimator's ``n_features_in_`` and ``feature_names_in_``
-    from X as given."""
+    members train on, the validated targets as the members learn them (the
+    estimator's ``_scale_target``, with ``sample_weight``) and the fitted
+    preprocessor (or None), which is fitted with those targets. Sets the
+    estimator's ``n_features_in_`` and ``feature_names_in_`` from X as
+    given."""
     preprocessor = resolve_preprocessing(
         estimator.preprocessing, X, estimator.random_state
     )
@@ -53,10 +55,12 @@ def fit_input(estimator, X, y):
         X, y = validate_data(
             estimator, X, y, multi_output=True, y_numeric=y_numeric, **_NUMBERS
         )
+        y = estimator._scale_target(y, sample_weight)
     else:
         validate_data(estimator, X, skip_check_array=True)
         y = _check_y(y, multi_output=True, y_numeric=y_numeric, estimator=estimator)
         check_consistent_length(X, y)
+        y = estimator._scale_target(y, sample_weight)
         if (
             isinstance(preprocessor, TabularPreprocessor)
             and preprocessor.target_type == "auto"

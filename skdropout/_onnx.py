@@ -61,6 +61,7 @@ from skdropout._classifier_cv import DropoutMLPClassifierCV
 from skdropout._onnx_nodes import (  # noqa: F401 (re-exported)
     ONNX_ACTIVATIONS,
     _add_constant,
+    _add_vector,
     _apply,
     _check_activation,
     _proto_type,
@@ -389,6 +390,14 @@ def _convert_regressor(scope, operator, container):
         lambda m: _network(scope, container, input_name, m, dtype),
         dtype,
     )
+    scale = getattr(estimator, "target_scale_", None)  # normalize_y's
+    if scale is not None:
+        scale = _add_vector(scope, container, "target_scale", scale, dtype)
+        offset = _add_vector(
+            scope, container, "target_offset", estimator.target_offset_, dtype
+        )
+        output = _apply(scope, container, "Mul", [output, scale])
+        output = _apply(scope, container, "Add", [output, offset])
     _apply(scope, container, "Identity", [output], operator.outputs[0].full_name)
 
 

@@ -97,6 +97,17 @@ def _add_constant(scope, container, name, value, dtype):
     return full_name
 
 
+def _add_vector(scope, container, name, values, dtype):
+    """A one-dimensional initializer of ``dtype`` holding ``values``; return its
+    name."""
+    full_name = scope.get_unique_variable_name(name)
+    values = np.asarray(values, dtype=dtype).ravel()
+    container.add_initializer(
+        full_name, _proto_type(dtype), [len(values)], values.tolist()
+    )
+    return full_name
+
+
 def _proto_type(dtype):
     from onnx import TensorProto
 

@@ -4,6 +4,8 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import _check_sample_weight
 
 from skdropout._cv import BaseDropoutMLPCV, search_constraints
 from skdropout._losses import LOSSES
@@ -71,6 +73,25 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         the classifier. ``n_features_in_`` and ``feature_names_in_`` are those
         of X as given. A model with a preprocessor exports to ONNX with it (see
         :func:`~skdropout.tabular_onnx_inputs`).
+
+    normalize_y : bool, default=True
+        Whether the members learn the target standardized, as
+        :class:`~sklearn.gaussian_process.GaussianProcessRegressor`'s
+        ``normalize_y``: each output less its mean and divided by its standard
+        deviation (1 for a constant output), weighted by ``sample_weight``,
+        from the data given to ``fit`` (the preprocessing's target encoding
+        sees it so too); with ``loss='poisson'``, divided by its mean alone
+        (the deviance of a scaled target is the scaled deviance, so the best
+        fit is the same). The networks start with outputs of order 1 and learn
+        at the default rates whatever the target's units (a price in
+        dollars), which a network on the raw target does not: on a table of
+        house prices it predicts worse than the mean. ``predict``, its
+        ``return_std`` and ``oof_predictions_`` are in the target's units; the
+        members (``estimators_``) predict the standardized target, and the
+        scores in ``cv_results_`` (``best_score_``, the held-out loss) are
+        those of the standardized target. ``target_offset_`` and
+        ``target_scale_`` hold the transformation. False: the members learn
+        ``y`` as it is, as :class:`DropoutMLPRegressor` does.
 
     cv : int, cross-validation generator or iterable, default=3
         The folds, as scikit-learn's ``check_cv`` reads them, except that an
@@ -241,6 +262,16 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         n_outputs): each sample's from the fold models that did not train on
         it, averaged with ``candidate_weights_``.
 
+    target_offset_ : ndarray of shape (n_outputs,)
+        What is subtracted from each output of ``y`` before the members learn
+        it: its mean with ``normalize_y`` (0 with ``loss='poisson'``), else 0.
+
+    target_scale_ : ndarray of shape (n_outputs,)
+        What each output is then divided by: its standard deviation with
+        ``normalize_y`` (its mean with ``loss='poisson'``), else 1. The
+        prediction is ``target_scale_`` times the members' average, plus
+        ``target_offset_``.
+
     best_estimator_ : DropoutMLPRegressor
         The best candidate refitted on all the data (one of ``estimators_``);
         only with ``refit=True``.
@@ -319,14 +350,17 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
     ...         hidden_layer_sizes=(32,), dropouts=[0.0, 0.3], cv=3, max_iter=20,
     ...         random_state=0,
     ...     ),
-    ... ).fit(X, y / y.std())
+    ... ).fit(X, y)
     >>> mean, std = reg.predict(X[:2], return_std=True)
     >>> mean.shape, std.shape
     ((2,), (2,))
     """
 
     _plain = DropoutMLPRegressor
-    _parameter_constraints: dict = search_constraints(DropoutMLPRegressor)
+    _parameter_constraints: dict = {
+        **search_constraints(DropoutMLPRegressor),
+        "normalize_y": ["boolean"],
+    }
 
     def __init__(
         self,
@@ -338,6 +372,7 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         weight_decays=(0.0, 1.0),
         alphas=None,
         preprocessing="auto",
+        normalize_y=True,
         cv=3,
         scoring="loss",
         refit=True,
@@ -382,6 +417,7 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         self.weight_decays = weight_decays
         self.alphas = alphas
         self.preprocessing = preprocessing
+        self.normalize_y = normalize_y
         self.cv = cv
         self.scoring = scoring
         self.refit = refit
@@ -419,6 +455,51 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         self.schedule_epochs = schedule_epochs
         self.early_stopping_metric = early_stopping_metric
 
+    def _scale_target(self, y, sample_weight):
+        """The target as the members learn it (``normalize_y``); sets
+        ``target_offset_`` and ``target_scale_``. Standardized as
+        :class:`~sklearn.preprocessing.StandardScaler` does (its mean and
+        scale, then ``(y - mean) / scale``), so that the members see the same
+        numbers as inside a ``TransformedTargetRegressor`` with one."""
+        # The plain regressor's errors, in the target's units, before scaling.
+        if y.dtype.kind not in "biuf":
+            raise ValueError(
+                f"y must be numeric for a regressor; got values of dtype {y.dtype}."
+            )
+        self._plain(loss=self.loss)._check_targets(y, "y")
+        Y = y.reshape(len(y), -1)
+        n_outputs = Y.shape[1]
+        if not self.normalize_y:
+            self.target_offset_ = np.zeros(n_outputs)
+            self.target_scale_ = np.ones(n_outputs)
+            return y
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, Y, ensure_non_negative=True
+            )
+            if not sample_weight.any():  # scikit-learn < 1.7 lets them through
+                raise ValueError(
+                    "Sample weights must contain at least one non-zero number."
+                )
+        if self.loss == "poisson":
+            mean = np.average(Y, axis=0, weights=sample_weight)
+            self.target_offset_ = np.zeros(n_outputs)
+            self.target_scale_ = np.where(mean > 0, mean, 1.0)
+        else:
+            scaler = StandardScaler().fit(Y, sample_weight=sample_weight)
+            self.target_offset_, self.target_scale_ = scaler.mean_, scaler.scale_
+        return ((Y - self.target_offset_) / self.target_scale_).reshape(y.shape)
+
+    def _unscale(self, output):
+        """The members' output in the units of ``y``. A model saved before
+        ``normalize_y`` existed has no ``target_scale_`` and is left as it
+        was."""
+        scale = getattr(self, "target_scale_", None)
+        if scale is None:
+            return output
+        unscaled = output * scale + self.target_offset_
+        return unscaled.astype(output.dtype, copy=False)
+
     def _oof_loss(self, y, predictions, sample_weight=None):
         Y = np.asarray(y, dtype=float).reshape(len(y), -1)
         return LOSSES[self.loss](Y, predictions.reshape(len(y), -1), sample_weight)
@@ -446,7 +527,7 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
             The predictive standard deviation; only with ``return_std=True``.
         """
         if not return_std:
-            return self._averaged_output(X)
+            return self._unscale(self._averaged_output(X))
         X = self._validate_X(X)
         pairs = [member.predict(X, return_std=True) for member in self.estimators_]
         weights = self.ensemble_weights_
@@ -455,7 +536,9 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
             w * (s.astype(np.float64) ** 2 + (m - mean) ** 2)
             for w, (m, s) in zip(weights, pairs)
         )
-        return mean, np.sqrt(variance).astype(mean.dtype)
+        scale = getattr(self, "target_scale_", 1.0)
+        std = np.sqrt(variance) * scale
+        return self._unscale(mean), std.astype(mean.dtype)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

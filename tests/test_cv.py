@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import make_classification, make_regression
 from sklearn.model_selection import (
     GridSearchCV,
@@ -57,6 +58,13 @@ CASES = [
 ]  # fmt: skip
 
 
+def _own(CV):
+    """The search is compared with GridSearchCV and the plain fits on y as
+    given, so the regressor's normalize_y is off here; its own test shows that
+    it is the same search on the standardized target."""
+    return {"normalize_y": False} if CV is DropoutMLPRegressorCV else {}
+
+
 def _output(est, X):
     return est.predict_proba(X) if hasattr(est, "predict_proba") else est.predict(X)
 
@@ -65,7 +73,7 @@ def _output(est, X):
 def test_prediction_is_the_mean_of_the_fold_models(CV, Plain, make_data, Splitter):
     """The ensemble of the best candidate's fold models predicts their mean."""
     X, y = make_data()
-    search = CV(**SMALL, **GRID, cv=3).fit(X, y)
+    search = CV(**SMALL, **_own(CV), **GRID, cv=3).fit(X, y)
     assert len(search.estimators_) == 3
     outputs = np.stack([_output(m, X) for m in search.estimators_])
     assert_allclose(_output(search, X), outputs.mean(axis=0), rtol=1e-13, atol=1e-15)
@@ -94,7 +102,7 @@ def test_refit_equals_grid_search(
     folds = Splitter(3, shuffle=True, random_state=1)
     params = {**SMALL, "early_stopping": early_stopping}
     params["halving_factor"] = halving_factor
-    search = CV(**params, **{**GRID, "refit": True}, cv=folds).fit(X, y)
+    search = CV(**params, **_own(CV), **{**GRID, "refit": True}, cv=folds).fit(X, y)
     grid_params = {"dropout": GRID["dropouts"], "weight_decay": GRID["weight_decays"]}
     if early_stopping:
         grid_params["max_iter"] = list(range(1, SMALL["max_iter"] + 1))
@@ -140,7 +148,7 @@ def test_oof_predictions_equal_cross_val_predict(
     candidate (with its chosen number of epochs) on the same folds."""
     X, y = make_data()
     folds = Splitter(3, shuffle=True, random_state=2)
-    search = CV(**SMALL, **GRID, cv=folds, early_stopping=early_stopping,
+    search = CV(**SMALL, **_own(CV), **GRID, cv=folds, early_stopping=early_stopping,
                 halving_factor=halving_factor).fit(X, y)  # fmt: skip
     chosen = _plain(search, Plain, **search.best_params_)
     method = "predict_proba" if hasattr(search, "predict_proba") else "predict"
@@ -158,7 +166,7 @@ def test_another_scoring_scores_the_fold_models_at_their_epochs(
     X, y = make_data()
     folds = Splitter(3, shuffle=True, random_state=3)
     scoring = "accuracy" if hasattr(CV, "predict_proba") else "r2"
-    search = CV(**SMALL, **GRID, cv=folds, early_stopping=True,
+    search = CV(**SMALL, **_own(CV), **GRID, cv=folds, early_stopping=True,
                 early_stopping_metric="score", scoring=scoring).fit(X, y)  # fmt: skip
     grid = GridSearchCV(
         _plain(search, Plain),
@@ -207,7 +215,7 @@ def test_cv_results_have_grid_search_keys(CV, Plain, make_data, Splitter):
     """cv_results_ has GridSearchCV's keys, one entry per candidate, and the
     epochs of every fold model; best_* and the chosen values agree."""
     X, y = make_data()
-    search = CV(**SMALL, **GRID, cv=2).fit(X, y)
+    search = CV(**SMALL, **_own(CV), **GRID, cv=2).fit(X, y)
     results = search.cv_results_
     for key in ("params", "split0_test_score", "split1_test_score",
                 "mean_test_score", "std_test_score", "rank_test_score",
@@ -239,8 +247,8 @@ def test_greedy_ensemble_lowers_the_oof_loss(CV, Plain, make_data, Splitter):
     """ensemble='greedy' weights candidates (summing to 1) so that the averaged
     out-of-fold predictions' loss is at most the best single candidate's."""
     X, y = make_data()
-    best = CV(**SMALL, **GRID, cv=3).fit(X, y)
-    greedy = CV(**SMALL, **{**GRID, "ensemble": "greedy"}, cv=3).fit(X, y)
+    best = CV(**SMALL, **_own(CV), **GRID, cv=3).fit(X, y)
+    greedy = CV(**SMALL, **_own(CV), **{**GRID, "ensemble": "greedy"}, cv=3).fit(X, y)
     assert greedy.candidate_weights_.sum() == pytest.approx(1.0)
     assert greedy.ensemble_weights_.sum() == pytest.approx(1.0)
     assert len(greedy.estimators_) == 3 * np.count_nonzero(greedy.candidate_weights_)
@@ -267,8 +275,8 @@ def test_refit_of_the_greedy_ensemble(CV, Plain, make_data, Splitter, early_stop
     params = {**SMALL, "dropouts": [0.0, 0.1], "weight_decays": [0.0, 1.0],
               "learning_rate_init": 0.01, "random_state": seed, "cv": 3,
               "ensemble": "greedy", "early_stopping": early_stopping}  # fmt: skip
-    fold_models = CV(**params, refit=False).fit(X, y)
-    search = CV(**params, refit=True).fit(X, y)
+    fold_models = CV(**params, **_own(CV), refit=False).fit(X, y)
+    search = CV(**params, **_own(CV), refit=True).fit(X, y)
     assert_array_equal(search.candidate_weights_, fold_models.candidate_weights_)
     chosen = np.flatnonzero(search.candidate_weights_)
     assert len(chosen) >= 2  # these data make the selection mix candidates
@@ -289,7 +297,9 @@ def test_refit_of_the_greedy_ensemble(CV, Plain, make_data, Splitter, early_stop
 def test_regressor_std_combines_members_and_their_spread():
     """predict(X, return_std=True): var = sum w (std_i^2 + (mean_i - mean)^2)."""
     X, y = _regression()
-    search = DropoutMLPRegressorCV(**SMALL, dropouts=[0.3], cv=3).fit(X, y)
+    search = DropoutMLPRegressorCV(
+        **SMALL, **_own(DropoutMLPRegressorCV), dropouts=[0.3], cv=3
+    ).fit(X, y)
     mean, std = search.predict(X[:5], return_std=True)
     pairs = [m.predict(X[:5], return_std=True) for m in search.estimators_]
     means = np.array([p[0] for p in pairs])
@@ -303,8 +313,8 @@ def test_regressor_std_combines_members_and_their_spread():
 def test_parallel_fits_equal_sequential_ones(CV, Plain, make_data, Splitter):
     """n_jobs=2 gives the sequential search's scores and predictions."""
     X, y = make_data()
-    one = CV(**SMALL, **GRID, cv=2).fit(X, y)
-    two = CV(**SMALL, **GRID, cv=2, n_jobs=2).fit(X, y)
+    one = CV(**SMALL, **_own(CV), **GRID, cv=2).fit(X, y)
+    two = CV(**SMALL, **_own(CV), **GRID, cv=2, n_jobs=2).fit(X, y)
     assert_array_equal(one.cv_results_["mean_test_score"],
                        two.cv_results_["mean_test_score"])  # fmt: skip
     assert_array_equal(_output(one, X), _output(two, X))
@@ -314,7 +324,9 @@ def test_parallel_fits_equal_sequential_ones(CV, Plain, make_data, Splitter):
 def test_pipeline_clone_pickle_and_cross_validate(CV, Plain, make_data, Splitter):
     """In a Pipeline, cloned, pickled, and inside cross_validate."""
     X, y = make_data()
-    pipe = make_pipeline(StandardScaler(), CV(**SMALL, dropouts=[0.0, 0.2], cv=2))
+    pipe = make_pipeline(
+        StandardScaler(), CV(**SMALL, **_own(CV), dropouts=[0.0, 0.2], cv=2)
+    )
     fitted = clone(pipe).fit(X, y)
     copy = pickle.loads(pickle.dumps(fitted))
     assert_array_equal(copy.predict(X), fitted.predict(X))
@@ -413,18 +425,18 @@ def test_sample_weight_reaches_the_fits_and_the_scores(CV, Plain, make_data, Spl
     X, y = make_data()
     folds = Splitter(3, shuffle=True, random_state=0)
     params = dict(**SMALL, dropouts=[0.2], weight_decays=[0.0], cv=folds)
-    plain = CV(**params, refit=False).fit(X, y)
-    ones = CV(**params, refit=False).fit(X, y, np.ones(len(y)))
+    plain = CV(**params, **_own(CV), refit=False).fit(X, y)
+    ones = CV(**params, **_own(CV), refit=False).fit(X, y, np.ones(len(y)))
     assert_array_equal(_output(plain, X), _output(ones, X))
     weights = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
-    weighted = CV(**params, refit=False).fit(X, y, weights)
+    weighted = CV(**params, **_own(CV), refit=False).fit(X, y, weights)
     train, test = next(folds.split(X, y))
     member = _plain(weighted, Plain, **weighted.best_params_)
     member.fit(X[train], y[train], sample_weight=weights[train])
     assert_array_equal(_output(weighted.estimators_[0], X), _output(member, X))
     expected = -member._held_out_loss(X[test], y[test], weights[test])
     assert weighted.cv_results_["split0_test_score"][0] == pytest.approx(expected)
-    refitted = CV(**params, refit=True).fit(X, y, weights)
+    refitted = CV(**params, **_own(CV), refit=True).fit(X, y, weights)
     alone = _plain(refitted, Plain, **refitted.best_params_)
     alone.fit(X, y, sample_weight=weights)
     assert_array_equal(_output(refitted, X), _output(alone, X))
@@ -435,11 +447,11 @@ def test_int_cv_is_shuffled_with_random_state(CV, Plain, make_data, Splitter):
     """cv=3 means Splitter(3, shuffle=True, random_state=random_state): the
     out-of-fold predictions are those of that splitter's folds."""
     X, y = make_data()
-    by_int = CV(**SMALL, dropouts=[0.2], cv=3).fit(X, y)
+    by_int = CV(**SMALL, **_own(CV), dropouts=[0.2], cv=3).fit(X, y)
     folds = Splitter(3, shuffle=True, random_state=0)
-    by_splitter = CV(**SMALL, dropouts=[0.2], cv=folds).fit(X, y)
+    by_splitter = CV(**SMALL, **_own(CV), dropouts=[0.2], cv=folds).fit(X, y)
     assert_array_equal(by_int.oof_predictions_, by_splitter.oof_predictions_)
-    unshuffled = CV(**SMALL, dropouts=[0.2], cv=Splitter(3)).fit(X, y)
+    unshuffled = CV(**SMALL, **_own(CV), dropouts=[0.2], cv=Splitter(3)).fit(X, y)
     assert not np.array_equal(by_int.oof_predictions_, unshuffled.oof_predictions_)
 
 
@@ -452,7 +464,9 @@ def test_running_the_chosen_epochs_is_not_a_convergence_warning(
     X, y = make_data()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        CV(**SMALL, **{**GRID, "refit": True}, cv=2, early_stopping=True).fit(X, y)
+        CV(
+            **SMALL, **_own(CV), **{**GRID, "refit": True}, cv=2, early_stopping=True
+        ).fit(X, y)
     assert not [w for w in caught if "Maximum iter" in str(w.message)]
 
 
@@ -465,7 +479,8 @@ def test_parameters_are_the_plain_ones_but_plain_only_and_the_search(
     and its members get all of theirs but PLAIN_ONLY."""
     cv_params, plain_params = set(CV().get_params()), set(Plain().get_params())
     assert plain_params - cv_params == PLAIN_ONLY
-    assert cv_params - plain_params == set(BaseDropoutMLPCV._cv_constraints)
+    own = {"normalize_y"} if CV is DropoutMLPRegressorCV else set()
+    assert cv_params - plain_params == set(BaseDropoutMLPCV._cv_constraints) | own
     assert set(CV._parameter_constraints) == cv_params
     assert set(CV()._plain_params()) == plain_params - PLAIN_ONLY
 
@@ -536,7 +551,9 @@ def test_a_used_up_generator_of_splits_is_grid_search_error(
     """cv=[] or a generator that a first fit used up: GridSearchCV's error, and
     the fitted model unchanged."""
     X, y = make_data()
-    search = CV(**SMALL, dropouts=[0.2], cv=iter(list(Splitter(2).split(X, y))))
+    search = CV(
+        **SMALL, **_own(CV), dropouts=[0.2], cv=iter(list(Splitter(2).split(X, y)))
+    )
     search.fit(X, y)
     fitted = pickle.dumps(search.cv_results_), search.estimators_
     with pytest.raises(ValueError, match="No fits were performed. Was the CV iter"):
@@ -562,6 +579,7 @@ def test_halving_search_is_grid_search_over_the_epochs_it_ran(
     search = CV(
         **{**SMALL, "early_stopping": True},
         **{**GRID, "refit": True},
+        **_own(CV),
         halving_factor=factor,
         halving_min_epochs=2,
         cv=folds,
@@ -603,10 +621,12 @@ def test_halving_needs_the_epochs_chosen(CV, Plain, make_data, Splitter):
     max_iter."""
     X, y = make_data()
     with pytest.raises(ValueError, match="halving_factor.*early_stopping=True"):
-        CV(**SMALL, **GRID, early_stopping=False, halving_factor=2).fit(X, y)
+        CV(**SMALL, **_own(CV), **GRID, early_stopping=False, halving_factor=2).fit(
+            X, y
+        )
     params = {**SMALL, **GRID, "early_stopping": False, "cv": 2}
-    one = CV(**params, halving_factor=1).fit(X, y)
-    none = CV(**params, halving_factor=None).fit(X, y)
+    one = CV(**params, **_own(CV), halving_factor=1).fit(X, y)
+    none = CV(**params, **_own(CV), halving_factor=None).fit(X, y)
     assert np.all(one.cv_results_["split0_n_iter"] == SMALL["max_iter"])
     assert_array_equal(_output(one, X), _output(none, X))
 
@@ -622,7 +642,9 @@ def test_alphas_are_searched_as_grid_search_searches_alpha(
     folds = Splitter(3, shuffle=True, random_state=4)
     alphas = [1e-4, 3.0]
     params = {**SMALL, "early_stopping": False}
-    search = CV(**params, **{**GRID, "refit": True}, alphas=alphas, cv=folds)
+    search = CV(
+        **params, **_own(CV), **{**GRID, "refit": True}, alphas=alphas, cv=folds
+    )
     search.fit(X, y)
     grid = GridSearchCV(
         _plain(search, Plain),
@@ -641,3 +663,93 @@ def test_alphas_are_searched_as_grid_search_searches_alpha(
     assert search.alpha_ == grid.best_params_["alpha"]
     for a, b in zip(search.best_estimator_.coefs_, grid.best_estimator_.coefs_):
         assert_array_equal(a, b)
+
+
+def _standardized(y, sample_weight=None):
+    Y = y.reshape(len(y), -1)
+    scaler = StandardScaler().fit(Y, sample_weight=sample_weight)
+    return scaler.transform(Y).reshape(y.shape), scaler.mean_, scaler.scale_
+
+
+@pytest.mark.parametrize("refit, ensemble", [(True, "greedy"), (False, "best")])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_outputs", [1, 2])
+def test_normalize_y_is_the_search_on_the_standardized_target(
+    refit, ensemble, weighted, n_outputs
+):
+    """normalize_y=True (the default) is, bit for bit, the search with
+    normalize_y=False on y standardized as StandardScaler does (weighted by
+    sample_weight, each output apart): the same members and scores, and the
+    predictions, their std and the out-of-fold ones scaled back."""
+    X, y = _regression()
+    y = 1e4 * y + 3e5  # a target in other units than the inputs'
+    if n_outputs == 2:
+        y = np.column_stack([y, -2e-3 * y])
+    weights = np.random.RandomState(0).uniform(0.5, 2, len(y)) if weighted else None
+    params = dict(SMALL, dropouts=[0.0, 0.3], cv=3, refit=refit, ensemble=ensemble)
+    search = DropoutMLPRegressorCV(**params).fit(X, y, weights)
+    y_std, mean, scale = _standardized(y, weights)
+    plain = DropoutMLPRegressorCV(**params, normalize_y=False).fit(X, y_std, weights)
+    assert_array_equal(search.target_offset_, mean)
+    assert_array_equal(search.target_scale_, scale)
+    assert_array_equal(plain.target_offset_, np.zeros(n_outputs))
+    assert_array_equal(plain.target_scale_, np.ones(n_outputs))
+    assert_array_equal(
+        search.cv_results_["mean_test_score"], plain.cv_results_["mean_test_score"]
+    )
+    for ours, theirs in zip(search.estimators_, plain.estimators_):
+        for a, b in zip(ours.coefs_, theirs.coefs_):
+            assert_array_equal(a, b)
+    assert_array_equal(search.predict(X), plain.predict(X) * scale + mean)
+    assert_array_equal(search.oof_predictions_, plain.oof_predictions_ * scale + mean)
+    mean_ours, std_ours = search.predict(X, return_std=True)
+    mean_plain, std_plain = plain.predict(X, return_std=True)
+    assert_array_equal(mean_ours, mean_plain * scale + mean)
+    assert_array_equal(std_ours, std_plain * scale)
+
+
+def test_normalize_y_is_a_transformed_target_regressor_inside():
+    """Fitted on a raw target, the default regressor predicts, bit for bit, as
+    normalize_y=False inside a TransformedTargetRegressor with a
+    StandardScaler (which the package's benchmark used before normalize_y)."""
+    X, y = _regression()
+    y = 1e4 * y + 3e5
+    ours = DropoutMLPRegressorCV(**SMALL, cv=3).fit(X, y)
+    theirs = TransformedTargetRegressor(
+        DropoutMLPRegressorCV(**SMALL, cv=3, normalize_y=False),
+        transformer=StandardScaler(),
+    ).fit(X, y)
+    assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+def test_normalize_y_makes_the_model_independent_of_the_target_units():
+    """With normalize_y, the same data in other units (y in cents instead of
+    dollars, shifted) gives the same model up to rounding, and predictions in
+    those units; without it, the fit differs with the units."""
+    X, y = _regression()
+    dollars = DropoutMLPRegressorCV(**SMALL, cv=3).fit(X, y)
+    cents = DropoutMLPRegressorCV(**SMALL, cv=3).fit(X, 100 * y + 7e4)
+    assert_allclose(cents.predict(X), 100 * dollars.predict(X) + 7e4, rtol=1e-9)
+    assert_allclose(cents.best_score_, dollars.best_score_, rtol=1e-9)
+    raw = DropoutMLPRegressorCV(**SMALL, cv=3, normalize_y=False)
+    raw_cents = clone(raw).fit(X, 100 * y + 7e4)
+    raw_dollars = clone(raw).fit(X, y)
+    assert not np.allclose(raw_cents.predict(X), 100 * raw_dollars.predict(X) + 7e4)
+
+
+def test_normalize_y_with_the_poisson_loss_divides_by_the_mean():
+    """With loss='poisson' the target is divided by its (weighted) mean, not
+    centred (a Poisson target must stay >= 0); a target of zeros is left as
+    it is."""
+    X, y = _regression()
+    counts = np.round(np.exp(y / 2) * 40)
+    weights = np.random.RandomState(0).uniform(0.5, 2, len(y))
+    search = DropoutMLPRegressorCV(**SMALL, loss="poisson", cv=3)
+    search.fit(X, counts, weights)
+    assert_array_equal(search.target_offset_, [0.0])
+    assert_allclose(search.target_scale_, [np.average(counts, weights=weights)])
+    plain = DropoutMLPRegressorCV(**SMALL, loss="poisson", cv=3, normalize_y=False)
+    plain.fit(X, counts / search.target_scale_, weights)
+    assert_array_equal(search.predict(X), plain.predict(X) * search.target_scale_)
+    zeros = clone(search).fit(X, np.zeros(len(y)))
+    assert_array_equal(zeros.target_scale_, [1.0])

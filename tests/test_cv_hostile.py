@@ -292,6 +292,28 @@ def test_bad_weights_fail_clearly_and_change_nothing(
     _fails_unchanged(est, lambda: est.fit(X, y, weights), ValueError, match)
 
 
+@pytest.mark.parametrize("weights, match", BAD_WEIGHTS[:4])
+def test_bad_weights_with_the_poisson_loss(weights, match, fitted):
+    """The Poisson regressor, whose normalize_y takes the weighted mean of the
+    target first, gives the same errors and changes nothing."""
+    X, y = _data(DropoutMLPRegressorCV)
+    est = fitted(DropoutMLPRegressorCV)
+    est.set_params(loss="poisson", cv=KFold(2))
+    counts = np.abs(y)
+    _fails_unchanged(est, lambda: est.fit(X, counts, weights), ValueError, match)
+
+
+def test_a_negative_poisson_target_is_named_in_its_own_units():
+    """A negative target with the Poisson loss is refused before normalize_y
+    scales it: the error gives its minimum as given."""
+    X, y = _data(DropoutMLPRegressorCV)
+    est = _small(DropoutMLPRegressorCV, loss="poisson")
+    counts = 100 * np.abs(y)
+    counts[7] = -250.0
+    with pytest.raises(ValueError, match=r"requires y >= 0 .* min\(y\) = -250.0"):
+        est.fit(X, counts)
+
+
 @pytest.mark.parametrize("CV", CASES)
 def test_zero_weights_in_part_of_a_fold_fit(CV):
     """Some zero weights in every part: a usable model."""

@@ -66,12 +66,30 @@ def fit_input(estimator, X, y, sample_weight=None):
             and preprocessor.target_type == "auto"
         ):
             preprocessor.set_params(target_type=target_type_of(estimator, y))
-        X = check_array(
-            preprocessor.fit_transform(X, y),
-            input_name="the preprocessed X",
-            **_NUMBERS,
-        )
+        X = _checked_output(preprocessor, preprocessor.fit_transform(X, y))
     return X, y, preprocessor
+
+
+def _checked_output(preprocessor, X):
+    """The preprocessor's output, checked as the members' input; NaN or
+    infinite values are refused naming the output columns that hold them
+    (where the preprocessor names its columns), not only "X"."""
+    dense = isinstance(X, np.ndarray) and X.dtype.kind == "f"
+    if dense and not np.isfinite(X).all():
+        bad = np.flatnonzero(~np.isfinite(X).all(axis=0))
+        try:
+            names = [str(n) for n in preprocessor.get_feature_names_out()[bad]]
+        except (AttributeError, IndexError, TypeError, ValueError):
+            names = [f"column {i}" for i in bad]
+        shown = ", ".join(repr(n) for n in names[:5])
+        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+        raise ValueError(
+            f"The preprocessing ({type(preprocessor).__name__}) gave NaN or "
+            f"infinite values in {shown}{more}. A number too large for its "
+            "scaling in float64 (above about 1e154) does this: rescale or "
+            "drop the input columns behind them."
+        )
+    return check_array(X, input_name="the preprocessed X", **_NUMBERS)
 
 
 def target_type_of(estimator, y):
@@ -92,6 +110,4 @@ def predict_input(estimator, X):
     if preprocessor is None:
         return validate_data(estimator, X, reset=False, **_NUMBERS)
     validate_data(estimator, X, skip_check_array=True, reset=False)
-    return check_array(
-        preprocessor.transform(X), input_name="the preprocessed X", **_NUMBERS
-    )
+    return _checked_output(preprocessor, preprocessor.transform(X))

@@ -163,3 +163,14 @@ def test_a_target_type_given_is_kept():
     est.fit(frame, y)
     encoder = est.preprocessor_.column_transformer_.named_transformers_["target"]
     assert encoder.target_type_ == "multiclass"
+
+
+@pytest.mark.parametrize("CV", CASES)
+def test_a_column_its_scaling_overflows_is_named(CV):
+    """Values too large for the standard scaling in float64 (the variance
+    overflows) give NaN in the preprocessed input: a ValueError names the
+    output column, instead of scikit-learn's 'X contains NaN'."""
+    frame, y = _table()
+    frame["huge"] = np.where(np.arange(len(frame)) % 2, 1e308, -1e308)
+    with pytest.raises(ValueError, match=r"values in 'num__huge'\. .* rescale or"):
+        CV(**SMALL).fit(frame, _target(CV, y))

@@ -273,14 +273,18 @@ def preprocessor():
     )
 
 
-def _set_everywhere(estimator, name, value):
-    """Set every parameter called ``name``, at any depth of the estimator."""
-    keys = [
+def _keys(estimator, name):
+    """The keys of every parameter called ``name``, at any depth."""
+    return [
         key
         for key in estimator.get_params(deep=True)
         if key == name or key.endswith("__" + name)
     ]
-    return estimator.set_params(**dict.fromkeys(keys, value))
+
+
+def _set_everywhere(estimator, name, value):
+    """Set every parameter called ``name``, at any depth of the estimator."""
+    return estimator.set_params(**dict.fromkeys(_keys(estimator, name), value))
 
 
 def _nested(estimator):
@@ -941,12 +945,7 @@ def make(contender, task, settings, seed):
     every ``random_state`` set to ``seed``."""
     estimator = CONTENDERS[contender].make(task)
     if CONTENDERS[contender].ours:
-        params = estimator.get_params(deep=True)
-        settings = {
-            param: value
-            for param, value in settings.items()
-            if any(key == param or key.endswith("__" + param) for key in params)
-        }
+        settings = {p: v for p, v in settings.items() if _keys(estimator, p)}
         for param, value in settings.items():
             if param == "preprocessing" and isinstance(value, dict):
                 # --set "preprocessing={'option': value}": the CV estimators'
@@ -966,12 +965,9 @@ def check_settings(contender, settings, seed):
         return
     for task in (CLASSIFICATION, REGRESSION):
         make(contender, task, settings, seed)
+    estimators = [CONTENDERS[contender].make(t) for t in (CLASSIFICATION, REGRESSION)]
     for param in settings:
-        if not any(
-            key == param or key.endswith("__" + param)
-            for task in (CLASSIFICATION, REGRESSION)
-            for key in CONTENDERS[contender].make(task).get_params(deep=True)
-        ):
+        if not any(_keys(estimator, param) for estimator in estimators):
             raise ValueError(f"{contender} has no parameter {param!r}")
 
 

@@ -55,12 +55,12 @@ def fit_input(estimator, X, y, sample_weight=None):
         X, y = validate_data(
             estimator, X, y, multi_output=True, y_numeric=y_numeric, **_NUMBERS
         )
-        y = estimator._scale_target(y, sample_weight)
     else:
         validate_data(estimator, X, skip_check_array=True)
         y = _check_y(y, multi_output=True, y_numeric=y_numeric, estimator=estimator)
         check_consistent_length(X, y)
-        y = estimator._scale_target(y, sample_weight)
+    y = estimator._scale_target(y, sample_weight)
+    if preprocessor is not None:
         if (
             isinstance(preprocessor, TabularPreprocessor)
             and preprocessor.target_type == "auto"

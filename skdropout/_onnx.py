@@ -61,7 +61,6 @@ from skdropout._classifier_cv import DropoutMLPClassifierCV
 from skdropout._onnx_nodes import (  # noqa: F401 (re-exported)
     ONNX_ACTIVATIONS,
     _add_constant,
-    _add_vector,
     _apply,
     _check_activation,
     _proto_type,
@@ -392,8 +391,8 @@ def _convert_regressor(scope, operator, container):
     )
     scale = getattr(estimator, "target_scale_", None)  # normalize_y's
     if scale is not None:
-        scale = _add_vector(scope, container, "target_scale", scale, dtype)
-        offset = _add_vector(
+        scale = _add_constant(scope, container, "target_scale", scale, dtype)
+        offset = _add_constant(
             scope, container, "target_offset", estimator.target_offset_, dtype
         )
         output = _apply(scope, container, "Mul", [output, scale])

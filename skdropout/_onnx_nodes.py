@@ -91,19 +91,13 @@ def _check_activation(name):
 
 
 def _add_constant(scope, container, name, value, dtype):
-    """A scalar initializer of ``dtype``; return its name."""
+    """An initializer of ``dtype``: a scalar for a number, one-dimensional for
+    an array (a vector of one value per output); return its name."""
     full_name = scope.get_unique_variable_name(name)
-    container.add_initializer(full_name, _proto_type(dtype), [], [value])
-    return full_name
-
-
-def _add_vector(scope, container, name, values, dtype):
-    """A one-dimensional initializer of ``dtype`` holding ``values``; return its
-    name."""
-    full_name = scope.get_unique_variable_name(name)
-    values = np.asarray(values, dtype=dtype).ravel()
+    values = np.asarray(value, dtype=dtype)
+    dims = [] if values.ndim == 0 else [values.size]
     container.add_initializer(
-        full_name, _proto_type(dtype), [len(values)], values.tolist()
+        full_name, _proto_type(dtype), dims, values.ravel().tolist()
     )
     return full_name
 

@@ -466,21 +466,22 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         read = type_of_target(y, input_name="y")
         if read not in _TARGET_TYPES:
             return read
+        values = np.asarray(y)
         if self.target_type == "auto":
-            if read == "multiclass" and np.asarray(y).dtype.kind == "f":
+            if read == "multiclass" and values.dtype.kind == "f":
                 return "continuous"
             return read
-        if self.target_type == "continuous" and read != "continuous":
-            if np.asarray(y).dtype.kind not in "biuf":
-                raise ValueError(
-                    "target_type='continuous' needs a target of numbers; this "
-                    f"one holds {np.asarray(y).dtype} values such as "
-                    f"{np.asarray(y)[0]!r}. Pass target_type='auto' for classes."
-                )
+        if self.target_type == "continuous" and values.dtype.kind not in "biuf":
+            raise ValueError(
+                "target_type='continuous' needs a target of numbers; this one "
+                f"holds {values.dtype} values such as {values.flat[0]!r}. Pass "
+                "target_type='auto' for classes."
+            )
         if self.target_type == "binary" and read == "multiclass":
             raise ValueError(
                 "target_type='binary' needs a target of two classes; this one "
-                f"has {len(np.unique(y))}. Pass target_type='multiclass' or 'auto'."
+                f"has {len(np.unique(values))}. Pass target_type='multiclass' or "
+                "'auto'."
             )
         if self.target_type == "multiclass" and read == "binary":
             return "binary"  # TargetEncoder's one column for two classes

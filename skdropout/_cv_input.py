@@ -74,22 +74,25 @@ def _checked_output(preprocessor, X):
     """The preprocessor's output, checked as the members' input; NaN or
     infinite values are refused naming the output columns that hold them
     (where the preprocessor names its columns), not only "X"."""
-    dense = isinstance(X, np.ndarray) and X.dtype.kind == "f"
-    if dense and not np.isfinite(X).all():
-        bad = np.flatnonzero(~np.isfinite(X).all(axis=0))
-        try:
-            names = [str(n) for n in preprocessor.get_feature_names_out()[bad]]
-        except (AttributeError, IndexError, TypeError, ValueError):
-            names = [f"column {i}" for i in bad]
-        shown = ", ".join(repr(n) for n in names[:5])
-        more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-        raise ValueError(
-            f"The preprocessing ({type(preprocessor).__name__}) gave NaN or "
-            f"infinite values in {shown}{more}. A number too large for its "
-            "scaling in float64 (above about 1e154) does this: rescale or "
-            "drop the input columns behind them."
-        )
-    return check_array(X, input_name="the preprocessed X", **_NUMBERS)
+    try:
+        return check_array(X, input_name="the preprocessed X", **_NUMBERS)
+    except ValueError:
+        dense = isinstance(X, np.ndarray) and X.dtype.kind == "f"
+        if not dense or np.isfinite(X).all():
+            raise
+    bad = np.flatnonzero(~np.isfinite(X).all(axis=0))
+    try:
+        names = [str(n) for n in preprocessor.get_feature_names_out()[bad]]
+    except (AttributeError, IndexError, TypeError, ValueError):
+        names = [f"column {i}" for i in bad]
+    shown = ", ".join(repr(n) for n in names[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    raise ValueError(
+        f"The preprocessing ({type(preprocessor).__name__}) gave NaN or "
+        f"infinite values in {shown}{more}. A number too large for its "
+        "scaling in float64 (above about 1e154) does this: rescale or "
+        "drop the input columns behind them."
+    )
 
 
 def target_type_of(estimator, y):

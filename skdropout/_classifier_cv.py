@@ -452,10 +452,10 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
             return test
         return test[np.isin(y[test], y[train])]
 
-    def _align(self, model, output):
+    def _align(self, model, output, fill=0.0):
         if self._multilabel:
             return output
-        return align_columns(output, model.classes_, self.classes_)
+        return align_columns(output, model.classes_, self.classes_, fill)
 
     def _oof_loss(self, y, proba, sample_weight=None):
         if self._multilabel:
@@ -476,6 +476,34 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
             The probability of each class, in the order of ``classes_``.
         """
         return self._averaged_output(X)
+
+    def predict_log_proba(self, X):
+        """The log of :meth:`predict_proba`, computed stably from the members'
+        log-probabilities (the log-sum-exp of their weighted mixture).
+
+        Unlike ``np.log(predict_proba(X))`` it stays finite where a probability
+        rounds to 0; it is ``-inf`` only for a class that no member with a
+        positive weight was trained on.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+            The log-probability of each class, in the order of ``classes_``.
+        """
+        X = self._validate_X(X)
+        total = None
+        for weight, member in zip(self.ensemble_weights_, self.estimators_):
+            if weight == 0:
+                continue
+            log_proba = self._align(member, member.predict_log_proba(X), -np.inf)
+            term = np.log(weight) + log_proba
+            total = term if total is None else np.logaddexp(total, term)
+        return total
 
     def predict(self, X):
         """The class of highest averaged probability (for multilabel targets,

@@ -276,12 +276,13 @@ def dense_ranks(values):
     return rankdata(-filled, method="min").astype(np.int32)
 
 
-def align_columns(proba, model_classes, classes):
+def align_columns(proba, model_classes, classes, fill=0.0):
     """A fold model's class probabilities over all the ``classes``: the column
-    of a class that its training part lacked is 0."""
+    of a class that its training part lacked is ``fill`` (0; ``-inf`` for
+    log-probabilities)."""
     if np.array_equal(model_classes, classes):
         return proba
-    full = np.zeros((proba.shape[0], len(classes)), dtype=proba.dtype)
+    full = np.full((proba.shape[0], len(classes)), fill, dtype=proba.dtype)
     full[:, np.searchsorted(classes, model_classes)] = proba
     return full
 

@@ -417,6 +417,42 @@ def test_classes_and_multilabel():
     assert_array_equal(multi.predict(X), (proba > 0.5).astype(int))
 
 
+@pytest.mark.parametrize(
+    "params", [{}, {"refit": True}, {"ensemble": "best", "refit": False}]
+)
+def test_predict_log_proba_is_the_log_of_the_mixture(params):
+    """predict_log_proba is the log of predict_proba for a greedy ensemble, a
+    refit and the best candidate's fold models, for two and three classes and
+    multilabel targets; a class that a fold model never saw is -inf in that
+    member alone; far from the data, where probabilities round to 0, it stays
+    finite and its exponential sums to 1."""
+    X, y = _classification()
+    y_missing = _one_member_class()[1]
+    targets = {
+        "binary": (y == 0).astype(int),
+        "multiclass": y,
+        "multilabel": np.column_stack([y == 0, y == 1]).astype(int),
+    }
+    for kind, target in targets.items():
+        search = DropoutMLPClassifierCV(**SMALL, cv=3, **params).fit(X, target)
+        log_proba = search.predict_log_proba(X)
+        assert log_proba.shape == search.predict_proba(X).shape
+        assert_allclose(log_proba, np.log(search.predict_proba(X)), rtol=1e-12)
+        X_far = X * 1e4
+        if kind != "multilabel":
+            assert (search.predict_proba(X_far) == 0).any()
+            assert np.isfinite(search.predict_log_proba(X_far)).all()
+            assert_allclose(np.exp(search.predict_log_proba(X_far)).sum(axis=1), 1)
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    with pytest.warns(UserWarning, match="The least populated class"):
+        search = DropoutMLPClassifierCV(**SMALL, cv=folds, refit=False)
+        search.fit(X, y_missing)
+    log_proba = search.predict_log_proba(X)
+    assert_allclose(log_proba, np.log(search.predict_proba(X)), rtol=1e-12)
+    lacking = [m for m in search.estimators_ if 3 not in m.classes_]
+    assert lacking and np.isfinite(log_proba).all()
+
+
 @pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
 def test_sample_weight_reaches_the_fits_and_the_scores(CV, Plain, make_data, Splitter):
     """Unit weights give the unweighted search exactly; other weights are

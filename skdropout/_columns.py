@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from numbers import Complex, Integral, Number, Real
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.utils.validation import validate_data
 
 
@@ -87,7 +88,7 @@ def pandas_column(name, series):
     pd = pandas_module()
     types = pd.api.types
     dtype = series.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
+    if isinstance(dtype, pd.CategoricalDtype) or _is_arrow_dictionary(dtype):
         kind = "category"
     elif types.is_bool_dtype(dtype):
         kind = "bool"
@@ -117,6 +118,17 @@ def pandas_column(name, series):
     else:
         values = series.to_numpy()
     return _Column(name, kind, str(dtype), values)
+
+
+def _is_arrow_dictionary(dtype):
+    """Whether a pandas dtype is an Arrow dictionary (what pandas reads a
+    categorical column as with ``dtype_backend="pyarrow"``)."""
+    pd = pandas_module()
+    if not isinstance(dtype, getattr(pd, "ArrowDtype", ())):
+        return False
+    import pyarrow
+
+    return pyarrow.types.is_dictionary(dtype.pyarrow_dtype)
 
 
 _ARRAY_KINDS = {
@@ -153,23 +165,63 @@ _DATES = (
 )
 
 
+def _number_strings(values):
+    """Floats as strings; whole ones as integers ("1", not "1.0")."""
+    whole = (values == np.round(values)) & (np.abs(values) < 2**53)
+    integers = np.where(whole, values, 0).astype(np.int64).astype(str)
+    return np.where(whole, integers, values.astype(str))
+
+
 def _as_strings(values):
-    """Each value as a string; whole floats as integers, so that an integer
-    column with missing values (read as float) has categories "1", not "1.0"."""
+    """The levels of a model fitted before ``_level_strings`` (it spelled
+    some values by how their column stored them), kept so that such a model
+    still meets the levels it was fitted on."""
     if values.dtype.kind == "f":
-        whole = (values == np.round(values)) & (np.abs(values) < 2**53)
-        integers = np.where(whole, values, 0).astype(np.int64).astype(str)
-        return np.where(whole, integers, values.astype(str))
+        return _number_strings(values)
     return values.astype(str)
 
 
-def resolve_column(column, *, categorical, fitting):
+def _level_string(value):
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, Integral):
+        return str(int(value))
+    return str(_number_strings(np.array([float(value)]))[0])
+
+
+_level_strings_of_objects = np.frompyfunc(_level_string, 1, 1)
+
+
+def _level_strings(values, kind):
+    """The levels of the present values of a categorical column: one string
+    for one value however the column stores it (a category of integers, with
+    or without a missing value, or of floats; a number column; objects;
+    booleans as a bool column, a category or objects), so that a table stored
+    another way at predict time meets the levels seen in fit. Strings stay as
+    they are, booleans are "False" and "True", whole numbers integers ("1",
+    not "1.0"), other numbers as a float64 prints."""
+    if values.dtype.kind == "b":
+        return np.where(values, "True", "False")
+    if kind == "bool":  # a pandas bool column, read as 0.0 and 1.0
+        return np.where(values != 0, "True", "False")
+    if values.dtype.kind in "iu":
+        return values.astype(str)
+    if values.dtype.kind == "f":
+        return _number_strings(values)
+    return _level_strings_of_objects(values).astype(str)
+
+
+def resolve_column(column, *, categorical, fitting, legacy_levels=False):
     """Check one column and convert it: ``("num", float array)`` or ``("cat",
     object array of str, NaN for missing)``.
 
     ``categorical`` is True or False where the column's type is decided (by
     ``categorical_features``, or in ``transform`` by ``fit``), None to decide
     from its dtype. A column nothing can encode raises an error naming it.
+    ``legacy_levels`` spells the levels as a model fitted before
+    ``_level_strings`` did.
     """
     name, kind, values = column.name, column.kind, column.values
     where = f"Column {name!r}"
@@ -231,8 +283,17 @@ def resolve_column(column, *, categorical, fitting):
     if categorical:
         categories = np.full(len(values), np.nan, dtype=object)
         present_rows = slice(None) if missing is None else ~missing
-        categories[present_rows] = _as_strings(values[present_rows])
+        present_values = values[present_rows]
+        categories[present_rows] = (
+            _as_strings(present_values)
+            if legacy_levels
+            else _level_strings(present_values, column.kind)
+        )
         return "cat", categories
+    if kind in _TEXT and not fitting and missing is not None and missing.all():
+        # A numerical column that is all missing here, stored as strings (a
+        # polars String column of nulls, a pandas "string" one): imputed.
+        return "num", np.full(len(values), np.nan)
     if kind in _TEXT:
         reason = (
             "it was numerical in fit"
@@ -255,6 +316,37 @@ def resolve_column(column, *, categorical, fitting):
     return "num", numbers
 
 
+def check_target_present(y, input_name="y"):
+    """Refuse a target with missing values (None, NaN, pandas.NA, a polars
+    null) in a column of objects, strings, categories or nullable numbers,
+    naming the first row, where scikit-learn's checks fail inside pandas or
+    call the target's type unknown. Float NaN in a NumPy array is left to
+    scikit-learn's own message."""
+    pd = pandas_module()
+    pl = sys.modules.get("polars")
+    if pd is not None and isinstance(y, (pd.Series, pd.DataFrame)):
+        missing = np.asarray(y.isna()).reshape(len(y), -1).any(axis=1)
+    elif pl is not None and isinstance(y, (pl.Series, pl.DataFrame)):
+        frame = y.to_frame() if isinstance(y, pl.Series) else y
+        missing = np.column_stack(
+            [frame[name].is_null().to_numpy() for name in frame.columns]
+        ).any(axis=1)
+    else:
+        if y is None or issparse(y):
+            return  # scikit-learn's own errors
+        values = np.asarray(y)
+        if values.dtype != object or values.ndim == 0:
+            return
+        missing = (_value_kinds(values) == "missing").reshape(len(values), -1)
+        missing = missing.any(axis=1)
+    if missing.any():
+        raise ValueError(
+            f"{input_name} holds {int(missing.sum())} missing value(s) (None, "
+            f"NaN or pandas.NA; the first at row {int(np.argmax(missing))}): "
+            "drop those rows, or fill them, before fitting."
+        )
+
+
 def frequent_levels(categories, min_frequency):
     """The number of one-hot columns OneHotEncoder makes of a column with
     ``min_frequency`` and no cap: its frequent levels (missing is a level),
@@ -275,14 +367,7 @@ def read_columns(estimator, X, *, reset):
     and return its columns, and whether they come from a DataFrame."""
     if is_polars_frame(X):
         validate_data(estimator, X, skip_check_array=True, reset=reset)
-        try:
-            X = X.to_pandas()
-        except ImportError as error:
-            raise ImportError(
-                "TabularPreprocessor reads a polars DataFrame through "
-                "polars.DataFrame.to_pandas, which needs pandas and pyarrow: "
-                "`pip install pandas pyarrow`."
-            ) from error
+        X = _polars_to_pandas(X)
     elif is_pandas_frame(X):
         validate_data(estimator, X, skip_check_array=True, reset=reset)
     else:
@@ -300,6 +385,31 @@ def read_columns(estimator, X, *, reset):
     names = column_names(estimator, n_features)
     columns = [pandas_column(name, X.iloc[:, i]) for i, name in enumerate(names)]
     return columns, True
+
+
+def _polars_to_pandas(X):
+    """A polars DataFrame as pandas; a column that polars cannot convert
+    (a dtype Arrow does not know, as Int128) is refused by name."""
+    try:
+        return X.to_pandas()
+    except ImportError as error:
+        raise ImportError(
+            "TabularPreprocessor reads a polars DataFrame through "
+            "polars.DataFrame.to_pandas, which needs pandas and pyarrow: "
+            "`pip install pandas pyarrow`."
+        ) from error
+    except Exception:
+        for name, dtype in X.schema.items():
+            try:
+                X.select(name).head(1).to_pandas()
+            except Exception as error:
+                raise TypeError(
+                    f"Column {name!r} has the polars dtype {dtype}, which "
+                    "TabularPreprocessor cannot read (polars could not convert "
+                    "it to pandas). Cast it (for example to Int64, Float64 or "
+                    "String) or drop it."
+                ) from error
+        raise
 
 
 def column_names(estimator, n_features):

@@ -56,6 +56,7 @@ from skdropout._cv_folds import (
 from skdropout._cv_input import fit_input, predict_input
 from skdropout._dropout import check_rates
 from skdropout._search import Halving, lockstep_fold_fits
+from skdropout._transaction import fit_transaction
 
 #: The plain estimators' parameters that the CV estimators do not take: the
 #: candidates set the first two, and a member is always a fresh clone, so a
@@ -235,16 +236,9 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         """
         # A transaction, as the plain estimators' fit: on any error (a
         # KeyboardInterrupt too) the fitted attributes are left as they were.
-        # A fit assigns new objects to them and changes none in place (the
-        # members are fresh clones), so the old values need no copy.
-        saved = self._fitted_state()
-        try:
+        # The members are fresh clones, so nothing is changed in place.
+        with fit_transaction(self):
             return self._fit(X, y, sample_weight)
-        except BaseException:
-            for name in self._fitted_state():
-                delattr(self, name)
-            vars(self).update(saved)
-            raise
 
     def _fitted_state(self):
         """The fitted attributes: not the parameters, nor the callback API's."""

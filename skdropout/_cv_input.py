@@ -10,6 +10,7 @@ data as the user gives it; the members see the preprocessed numbers."""
 import copy
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import clone, is_classifier
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
@@ -19,8 +20,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skdropout._columns import is_pandas_frame, is_polars_frame
-from skdropout._tabular import TabularPreprocessor
+from skdropout._columns import check_target_present, is_pandas_frame, is_polars_frame
+from skdropout._tabular import TabularPreprocessor, non_finite_error
 
 #: What the members take: dense or CSR/CSC float64 or float32.
 _NUMBERS = dict(accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32))
@@ -51,6 +52,7 @@ def fit_input(estimator, X, y, sample_weight=None):
         estimator.preprocessing, X, estimator.random_state
     )
     y_numeric = not is_classifier(estimator)
+    check_target_present(y)
     if preprocessor is None:
         X, y = validate_data(
             estimator, X, y, multi_output=True, y_numeric=y_numeric, **_NUMBERS
@@ -76,23 +78,15 @@ def _checked_output(preprocessor, X):
     (where the preprocessor names its columns), not only "X"."""
     try:
         return check_array(X, input_name="the preprocessed X", **_NUMBERS)
-    except ValueError:
-        dense = isinstance(X, np.ndarray) and X.dtype.kind == "f"
-        if not dense or np.isfinite(X).all():
-            raise
-    bad = np.flatnonzero(~np.isfinite(X).all(axis=0))
-    try:
-        names = [str(n) for n in preprocessor.get_feature_names_out()[bad]]
-    except (AttributeError, IndexError, TypeError, ValueError):
-        names = [f"column {i}" for i in bad]
-    shown = ", ".join(repr(n) for n in names[:5])
-    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
-    raise ValueError(
-        f"The preprocessing ({type(preprocessor).__name__}) gave NaN or "
-        f"infinite values in {shown}{more}. A number too large for its "
-        "scaling in float64 (above about 1e154) does this: rescale or "
-        "drop the input columns behind them."
-    )
+    except ValueError as error:
+        checked = error
+    try:  # a DataFrame too, of nullable dtypes
+        values = None if issparse(X) else np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        values = None
+    if values is None or np.isfinite(values).all():
+        raise checked
+    raise non_finite_error(preprocessor, values)
 
 
 def target_type_of(estimator, y):

@@ -23,7 +23,7 @@ TargetEncoder converter takes binary and continuous targets only).
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from skdropout._columns import column_names, read_columns
+from skdropout._columns import column_names
 from skdropout._onnx import (
     _add_constant,
     _apply,
@@ -290,8 +290,8 @@ def tabular_onnx_inputs(preprocessor, X):
     estimator that preprocessed its input with one (``preprocessor_``): one
     array of shape (n_samples, 1) per column of ``X``, in order, float32 for a
     numerical column (NaN for missing values) and str for a categorical one
-    (as the preprocessor reads it: ``"nan"`` for a missing value, whole numbers
-    as integers).
+    (as the preprocessor spells its levels: ``"nan"`` for a missing value,
+    whole numbers as integers, booleans as ``"False"`` and ``"True"``).
 
     Parameters
     ----------
@@ -336,8 +336,6 @@ def tabular_onnx_inputs(preprocessor, X):
     ... ]
     >>> onx = to_onnx(pipe, initial_types=types)  # doctest: +SKIP
     """
-    from skdropout._columns import resolve_column
-
     check_is_fitted(preprocessor)
     preprocessor = getattr(preprocessor, "preprocessor_", preprocessor)
     if not isinstance(preprocessor, TabularPreprocessor):
@@ -346,10 +344,11 @@ def tabular_onnx_inputs(preprocessor, X):
             "estimator fitted with one (preprocessor_); got "
             f"{type(preprocessor).__name__}."
         )
-    columns, _ = read_columns(preprocessor, X, reset=False)
+    columns, converted = preprocessor._read(X)
     inputs = {}
-    for column, categorical in zip(columns, preprocessor._categorical):
-        _, values = resolve_column(column, categorical=bool(categorical), fitting=False)
+    for column, categorical, values in zip(
+        columns, preprocessor._categorical, converted
+    ):
         if categorical:
             values = np.array(_category_keys(values), dtype=object)
         else:

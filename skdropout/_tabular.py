@@ -40,6 +40,7 @@ from sklearn.utils.validation import (
 
 from skdropout._columns import (
     assemble,
+    check_target_present,
     declared_categorical,
     frequent_levels,
     read_columns,
@@ -47,10 +48,30 @@ from skdropout._columns import (
 )
 from skdropout._persistence import SavedFormat
 from skdropout._piecewise import PiecewiseLinearEncoder
+from skdropout._transaction import fit_transaction
 
 #: The bound of the smooth clipping after robust scaling: values far beyond it
 #: approach +-3 (RealMLP's choice, Holzmüller et al., 2024).
 SMOOTH_CLIP_BOUND = 3.0
+
+
+def non_finite_error(preprocessor, X):
+    """The error for a preprocessor's output ``X`` (a float array) that holds
+    NaN or infinite values: it names the output columns that hold them (where
+    the preprocessor names its columns)."""
+    bad = np.flatnonzero(~np.isfinite(X).all(axis=0))
+    try:
+        names = [str(n) for n in preprocessor.get_feature_names_out()[bad]]
+    except (AttributeError, IndexError, TypeError, ValueError):
+        names = [f"column {i}" for i in bad]
+    shown = ", ".join(repr(n) for n in names[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return ValueError(
+        f"The preprocessing ({type(preprocessor).__name__}) gave NaN or "
+        f"infinite values in {shown}{more}. A number too large for its "
+        "scaling in float64 (above about 1e154) does this: rescale or "
+        "drop the input columns behind them."
+    )
 
 
 def smooth_clip(X):
@@ -73,14 +94,18 @@ class _SmoothClip(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         )
 
 
+#: The folds the target encoding cross-fits on.
+_TARGET_FOLDS = 5
+
+
 def _target_encoder(target_type, random_state):
     """A TargetEncoder cross-fitting on 5 shuffled folds (stratified for
     classes), seeded by ``random_state``, in the words of the installed
     scikit-learn (1.9 moved the shuffling into ``cv``)."""
     if target_type == "continuous":
-        folds = KFold(5, shuffle=True, random_state=random_state)
+        folds = KFold(_TARGET_FOLDS, shuffle=True, random_state=random_state)
     else:
-        folds = StratifiedKFold(5, shuffle=True, random_state=random_state)
+        folds = StratifiedKFold(_TARGET_FOLDS, shuffle=True, random_state=random_state)
     parameters = inspect.signature(TargetEncoder).parameters
     if parameters["random_state"].default == "deprecated":
         return TargetEncoder(target_type=target_type, cv=folds)
@@ -88,6 +113,28 @@ def _target_encoder(target_type, random_state):
 
 
 _TARGET_TYPES = ("binary", "multiclass", "continuous")
+
+
+def _check_target_folds(y, target_type, columns):
+    """Refuse a target too small for the target encoding's folds, naming the
+    columns and the folds (its own 5, not the CV estimators' ``cv``), where
+    the splitter's error would name only ``n_splits``."""
+    values = np.asarray(y)
+    if target_type == "continuous":
+        short, what = len(values) < _TARGET_FOLDS, f"{len(values)} rows"
+    else:
+        counts = np.unique(values, return_counts=True)[1]
+        short = counts.max() < _TARGET_FOLDS
+        what = f"at most {counts.max()} rows of a class"
+    if short:
+        raise ValueError(
+            f"TabularPreprocessor target encodes {columns.tolist()} (more "
+            "frequent levels than max_onehot_categories) on "
+            f"{_TARGET_FOLDS} internal folds, which need at least "
+            f"{_TARGET_FOLDS} rows (of some class); the target has {what}. "
+            "Raise max_onehot_categories (or None) or min_frequency, or fit "
+            "on more rows."
+        )
 
 
 class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
@@ -122,8 +169,13 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         - array-like of bool: a mask of the categorical columns.
         - None: no column is categorical.
 
-        A column listed as categorical has its values converted to strings
-        (``1`` becomes ``"1"``); a column of strings not listed is an error.
+        A categorical column has its values converted to strings, one string
+        for one value however the column stores it: whole numbers as integers
+        (``1`` and ``1.0`` become ``"1"``), booleans ``"False"`` and
+        ``"True"``; so a column stored another way at transform time (a
+        ``category`` of integers with or without a missing value, a bool
+        column or objects) meets the categories seen in fit. A column of
+        strings not listed is an error.
 
     numerical_scaling : {"standard", "quantile", "robust"}, default="standard"
         How numerical columns are scaled after imputation:
@@ -268,10 +320,17 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
     (``TypeError``: convert them to numbers), ``object`` columns that mix
     strings and numbers (``ValueError``), columns with only missing values in
     fit (``ValueError``), complex numbers (``ValueError``), lists, dicts and
-    other objects (``TypeError``), infinite values (``ValueError``).
+    other objects (``TypeError``), infinite values (``ValueError``), numbers
+    too large for the scaling in float64 (above about 1e154 with the standard
+    scaling, ``ValueError``). A failed ``fit`` leaves a fitted preprocessor as
+    it was. A target with missing values is refused where the target encoding
+    reads it.
 
     A polars DataFrame is read through ``polars.DataFrame.to_pandas``, which
-    needs pandas and pyarrow.
+    needs pandas and pyarrow (a polars dtype it cannot convert, as ``Int128``,
+    is refused by name). A pandas column of Arrow dictionaries (as
+    ``read_parquet(..., dtype_backend="pyarrow")`` gives a categorical column)
+    is categorical.
 
     References
     ----------
@@ -371,7 +430,18 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
             steps.append(("piecewise", PiecewiseLinearEncoder(n_bins=self.n_bins)))
         return Pipeline(steps)
 
+    def _fitted_state(self):
+        return {
+            k: v for k, v in vars(self).items() if k not in self.get_params(deep=False)
+        }
+
     def _fit(self, X, y, *, transform):
+        # On any error the fitted attributes are left as they were
+        # (read_columns sets n_features_in_ and feature_names_in_ first).
+        with fit_transaction(self):
+            return self._fit_new(X, y, transform=transform)
+
+    def _fit_new(self, X, y, *, transform):
         columns, from_frame = read_columns(self, X, reset=True)
         declared = declared_categorical(self, len(columns))
         typed = [
@@ -408,6 +478,8 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
             target_type = self._target_type_of(y)
         if target_type not in _TARGET_TYPES:
             target_encoded[:] = False
+        if target_encoded.any():
+            _check_target_folds(y, target_type, names_of(target_encoded))
         onehot = self._categorical & ~target_encoded
         # The many-level columns' one-hot part: with the same cap, in the one
         # encoder of the others (their order of columns); with another, apart.
@@ -451,19 +523,62 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         self.target_encoded_features_ = names_of(target_encoded)
         self.missing_indicator_features_ = names_of(missing)
         self._from_frame = from_frame
+        # The levels are spelled by _level_strings (a model without this
+        # attribute was fitted before, and keeps its spelling).
+        self._canonical_levels = True
 
         data = assemble(names, converted, from_frame)
         if transform:
             out = self.column_transformer_.fit_transform(data, y)
-            return np.asarray(out, dtype=self.dtype)
+            self._check_scaling()
+            return self._checked(np.asarray(out, dtype=self.dtype))
         self.column_transformer_.fit(data, y)
+        self._check_scaling()
         return self
+
+    def _checked(self, out):
+        if not np.isfinite(out).all():
+            raise non_finite_error(self, out)
+        return out
+
+    def _check_scaling(self):
+        """Refuse a numerical column whose scaling is not finite (numbers
+        above about 1e154 overflow the standard scaling's variance), as the
+        output of ``fit_transform`` is refused."""
+        pipeline = self.column_transformer_.named_transformers_.get("num")
+        if pipeline is None:
+            return
+        n_numerical = len(self.numerical_features_)
+        bad = np.zeros(n_numerical, dtype=bool)
+        for _, step in pipeline.steps:
+            for name, value in vars(step).items():
+                if (
+                    name.endswith("_")
+                    and isinstance(value, np.ndarray)
+                    and value.dtype.kind == "f"
+                    and value.shape[-1:] == (n_numerical,)
+                ):
+                    bad |= ~np.isfinite(value.reshape(-1, n_numerical)).all(axis=0)
+        if bad.any():
+            names = ", ".join(repr(str(n)) for n in self.numerical_features_[bad])
+            raise ValueError(
+                f"The scaling of the numerical column(s) {names} is not finite: "
+                "a number too large for it in float64 (above about 1e154) does "
+                "this. Rescale or drop those columns."
+            )
 
     def _target_type_of(self, y):
         """The target's type for the target encoding: ``target_type``, or
         read from ``y`` for "auto"; what ``type_of_target`` says where no
         target encoding applies (several columns, no classes)."""
+        check_target_present(y)
         read = type_of_target(y, input_name="y")
+        if read == "unknown":
+            raise ValueError(
+                "The target encoding cannot read the type of y (scikit-learn's "
+                "type_of_target calls it 'unknown'): give it numbers or class "
+                "labels of one type."
+            )
         if read not in _TARGET_TYPES:
             return read
         values = np.asarray(y)
@@ -552,14 +667,27 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
             The encoded table, of type ``dtype``.
         """
         check_is_fitted(self)
-        columns, from_frame = read_columns(self, X, reset=False)
-        converted = [
-            resolve_column(column, categorical=bool(categorical), fitting=False)[1]
-            for column, categorical in zip(columns, self._categorical)
-        ]
+        columns, converted = self._read(X)
         names = [column.name for column in columns]
         data = assemble(names, converted, self._from_frame)
-        return np.asarray(self.column_transformer_.transform(data), dtype=self.dtype)
+        out = self.column_transformer_.transform(data)
+        return self._checked(np.asarray(out, dtype=self.dtype))
+
+    def _read(self, X):
+        """X's columns, checked against the fit's, and their values converted
+        as in fit (numbers as floats, levels as strings)."""
+        columns, _ = read_columns(self, X, reset=False)
+        legacy_levels = not getattr(self, "_canonical_levels", False)
+        converted = [
+            resolve_column(
+                column,
+                categorical=bool(categorical),
+                fitting=False,
+                legacy_levels=legacy_levels,
+            )[1]
+            for column, categorical in zip(columns, self._categorical)
+        ]
+        return columns, converted
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns, prefixed by the part that made them.

@@ -220,7 +220,29 @@ BAD_TARGETS = [
      "Input y contains infinity"),
     (DropoutMLPRegressorCV, lambda y: np.array(["a", "b"] * (len(y) // 2)),
      ValueError, "numeric"),
+    # Missing labels where scikit-learn fails inside pandas or calls the type
+    # unknown: named, with their number and first row.
+    (DropoutMLPClassifierCV, lambda y: _missing_at_3(y, "string"), ValueError,
+     "y holds 1 missing value.*row 3"),
+    (DropoutMLPClassifierCV, lambda y: _missing_at_3(y, object), ValueError,
+     "y holds 1 missing value.*row 3"),
+    (DropoutMLPClassifierCV, lambda y: _missing_at_3(y, "category"), ValueError,
+     "y holds 1 missing value.*row 3"),
+    (DropoutMLPRegressorCV, lambda y: _missing_at_3(y, "Float64"), ValueError,
+     "y holds 1 missing value.*row 3"),
 ]  # fmt: skip
+
+
+def _missing_at_3(y, dtype):
+    """y with a missing value at row 3: a pandas Series of ``dtype``, or a
+    NumPy array of objects."""
+    pd = pytest.importorskip("pandas")
+    values = [None if i == 3 else v for i, v in enumerate(y.tolist())]
+    if dtype != "Float64":
+        values = [None if v is None else f"c{v}" for v in values]
+    if dtype is object:
+        return np.array(values, dtype=object)
+    return pd.Series(values, dtype=dtype)
 
 
 @pytest.mark.parametrize("CV, target, error, match", BAD_TARGETS)

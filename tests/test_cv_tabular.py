@@ -168,9 +168,17 @@ def test_a_target_type_given_is_kept():
 @pytest.mark.parametrize("CV", CASES)
 def test_a_column_its_scaling_overflows_is_named(CV):
     """Values too large for the standard scaling in float64 (the variance
-    overflows) give NaN in the preprocessed input: a ValueError names the
-    output column, instead of scikit-learn's 'X contains NaN'."""
+    overflows) are refused by the TabularPreprocessor naming the column; NaN
+    out of a preprocessing of the user's is refused naming its output
+    columns, instead of scikit-learn's 'X contains NaN'."""
+    from sklearn.preprocessing import FunctionTransformer
+
     frame, y = _table()
-    frame["huge"] = np.where(np.arange(len(frame)) % 2, 1e308, -1e308)
-    with pytest.raises(ValueError, match=r"values in 'num__huge'\. .* rescale or"):
-        CV(**SMALL).fit(frame, _target(CV, y))
+    huge = frame.assign(huge=np.where(np.arange(len(frame)) % 2, 1e308, -1e308))
+    with pytest.raises(ValueError, match=r"numerical column\(s\) 'huge' is not"):
+        CV(**SMALL).fit(huge, _target(CV, y))
+    numbers = frame[["income"]].fillna(50.0).assign(neg=-1.0)
+    logs = FunctionTransformer(np.log, feature_names_out="one-to-one")
+    with pytest.raises(ValueError, match=r"values in 'neg'\. .* rescale or"):
+        with np.errstate(invalid="ignore"):
+            CV(**SMALL, preprocessing=logs).fit(numbers, _target(CV, y))

@@ -400,6 +400,175 @@ def test_empty_frames_are_refused():
         TabularPreprocessor().fit(pd.DataFrame(index=range(3)))
 
 
+def _levels(values, dtype=None):
+    return pd.DataFrame({"v": pd.Series(values, dtype=dtype), "a": 0.0})
+
+
+#: (fitted on, then given): one level spelled the same however its column
+#: stores it.
+STORED_ANOTHER_WAY = {
+    "category of ints, with then without a missing value": (
+        _levels(pd.Categorical([1, 2, 3, None] * 3)),
+        _levels(pd.Categorical([1, 2, 3])),
+    ),
+    "category of ints, without then with a missing value": (
+        _levels(pd.Categorical([1, 2, 3] * 4)),
+        _levels(pd.Categorical([1, 2, 3, None])),
+    ),
+    "category of ints, then int64 and Int64": (
+        _levels(pd.Categorical([1, 2, 3] * 4)),
+        _levels([1, 2, 3], "Int64"),
+    ),
+    "category of whole floats, then objects": (
+        _levels(pd.Categorical([1.0, 2.0, 3.0] * 4)),
+        _levels(np.array([1, 2.0, np.int64(3)], dtype=object)),
+    ),
+    "category of bools, then a bool column": (
+        _levels(pd.Categorical([True, False] * 6)),
+        _levels([True, False]),
+    ),
+    "category of bools, then objects with None": (
+        _levels(pd.Categorical([True, False] * 6)),
+        _levels(np.array([True, False, None], dtype=object)),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "fitted_on, given", STORED_ANOTHER_WAY.values(), ids=STORED_ANOTHER_WAY.keys()
+)
+def test_a_level_is_one_level_however_its_column_stores_it(fitted_on, given):
+    """A categorical column stored another way at transform time (with or
+    without a missing value, as a category, numbers, objects or booleans)
+    encodes its levels as the fit's column does: the same one-hot rows, not
+    unseen levels."""
+    prep = TabularPreprocessor(min_frequency=None).fit(fitted_on)
+    names = prep.get_feature_names_out().tolist()
+    assert not any(name.endswith(".0") for name in names)
+    levels = [n for n in names if n.startswith("cat__v_") and not n.endswith("nan")]
+    out = prep.transform(given)[:, [names.index(n) for n in levels]]
+    present = given["v"].notna().to_numpy()
+    assert_array_equal(out[present].sum(axis=1), 1)
+    spelled = {True: "True", False: "False"}
+    expected = [
+        f"cat__v_{spelled[v] if isinstance(v, (bool, np.bool_)) else int(v)}"
+        for v in given["v"][present]
+    ]
+    assert_array_equal(np.array(levels)[out[present].argmax(axis=1)], expected)
+
+
+def test_booleans_listed_as_categorical_are_false_and_true():
+    """A bool column listed in categorical_features has the levels "False"
+    and "True", as a category or objects of booleans have."""
+    X = pd.DataFrame({"f": [True, False] * 6, "a": 0.0})
+    prep = TabularPreprocessor(min_frequency=None, categorical_features=["f"])
+    names = prep.fit(X).get_feature_names_out().tolist()
+    assert names == ["num__a", "cat__f_False", "cat__f_True"]
+    objects = pd.DataFrame({"f": np.array([True, None], dtype=object), "a": 0.0})
+    assert_array_equal(prep.transform(objects)[:, 1:], [[0, 1], [0, 0]])
+
+
+def test_a_model_fitted_before_keeps_its_spelling_of_levels():
+    """A preprocessor fitted before the levels had one spelling (no
+    ``_canonical_levels``) reads a category of floats with a missing value as
+    it did, "1.0", so its encoders still meet the levels they were fitted on."""
+    old_levels = _levels(pd.Categorical(["1.0", "2.0", None] * 4))
+    given = _levels(pd.Categorical([1.0, 2.0, None]))
+    prep = TabularPreprocessor(min_frequency=None).fit(old_levels)
+    assert_array_equal(prep.transform(given)[:, 1:3], [[0, 0], [0, 0], [0, 0]])
+    del prep._canonical_levels
+    assert_array_equal(prep.transform(given)[:, 1:3], [[1, 0], [0, 1], [0, 0]])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": list("xyxy"), "e": np.nan}),
+        pd.DataFrame({"a": [1.0, 2.0, 3.0, np.inf], "b": list("xyxy")}),
+        pd.DataFrame({"a": [1.0, 2.0, 3.0, 1e300], "b": list("xyxy")}),
+        pd.DataFrame(index=range(4)),
+        pd.DataFrame({"a": pd.date_range("2020-01-01", periods=4), "b": list("xyxy")}),
+    ],
+    ids=["all-missing", "inf", "too-large", "no-columns", "dates"],
+)
+@pytest.mark.parametrize("method", ["fit", "fit_transform"])
+def test_a_failed_fit_leaves_the_preprocessor_as_it_was(bad, method):
+    """A fit that raises leaves a fitted preprocessor fitted as before (its
+    columns, names and output) and an unfitted one unfitted."""
+    from sklearn.exceptions import NotFittedError
+
+    X = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": list("xyxy")})
+    prep = TabularPreprocessor().fit(X)
+    before, state = prep.transform(X), dict(vars(prep))
+    with pytest.raises((TypeError, ValueError)):
+        getattr(prep, method)(bad)
+    assert vars(prep).keys() == state.keys()
+    assert all(vars(prep)[key] is value for key, value in state.items())
+    assert_array_equal(prep.transform(X), before)
+    unfitted = TabularPreprocessor()
+    with pytest.raises((TypeError, ValueError)):
+        getattr(unfitted, method)(bad)
+    with pytest.raises(NotFittedError):
+        unfitted.transform(X)
+
+
+def test_numbers_too_large_to_scale_are_refused_by_name():
+    """Numbers whose standard scaling overflows float64 are refused naming
+    the column, by fit, fit_transform and transform, instead of giving NaN."""
+    X = pd.DataFrame({"ok": [1.0, 2.0, 3.0, 4.0], "big": [1.0, 2.0, 3.0, 1e300]})
+    with pytest.raises(ValueError, match="scaling of the numerical column.*'big'"):
+        TabularPreprocessor().fit(X)
+    with pytest.raises(ValueError, match="scaling of the numerical column.*'big'"):
+        TabularPreprocessor().fit_transform(X)
+    small = pd.DataFrame({"ok": [1.0, 2.0, 3.0, 4.0], "big": [0.0, 0.1, 0.2, 0.3]})
+    prep = TabularPreprocessor().fit(small)
+    with pytest.raises(ValueError, match="infinite values in 'num__big'"):
+        prep.transform(small.assign(big=1e308))
+    # The quantile scaling takes such numbers.
+    out = TabularPreprocessor(numerical_scaling="quantile").fit_transform(X)
+    assert np.isfinite(out).all()
+
+
+def test_a_numerical_column_all_missing_as_strings_is_imputed():
+    """A numerical column that comes all missing in a string dtype (pandas'
+    "string"; polars' String column of nulls) is imputed, as the same
+    column of None objects is."""
+    prep = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0, 4.0]}))
+    as_objects = prep.transform(pd.DataFrame({"a": np.array([None] * 2, object)}))
+    as_strings = prep.transform(pd.DataFrame({"a": pd.array([None] * 2, "string")}))
+    assert_array_equal(as_strings, as_objects)
+    assert np.isfinite(as_strings).all()
+
+
+def test_arrow_dictionary_columns_are_categories():
+    """A categorical column read with pandas' pyarrow backend (an Arrow
+    dictionary) encodes as the same pandas category column."""
+    pa = pytest.importorskip("pyarrow")
+    cities = ["Paris", "Lyon", None, "Paris"] * 3
+    X = pd.DataFrame({"city": pd.Categorical(cities), "a": np.arange(12.0)})
+    arrow = pd.array(pa.array(cities).dictionary_encode(), dtype=pd.ArrowDtype(
+        pa.dictionary(pa.int32(), pa.string())))  # fmt: skip
+    X_arrow = X.assign(city=arrow)
+    prep = TabularPreprocessor(min_frequency=None)
+    assert_array_equal(prep.fit_transform(X_arrow), prep.fit_transform(X))
+    assert_array_equal(prep.fit(X_arrow).transform(X_arrow), prep.transform(X))
+
+
+def test_a_target_with_missing_values_is_refused_for_target_encoding():
+    """Where a column is target encoded, a target with missing values (or of
+    a type scikit-learn cannot read) is refused naming y, not read as no
+    target."""
+    X = pd.DataFrame({"many": [f"l{i % 40}" for i in range(80)]})
+    y = np.array(["a", "b"] * 40, dtype=object)
+    y[3] = None
+    prep = TabularPreprocessor(min_frequency=None)
+    with pytest.raises(ValueError, match="y holds 1 missing value.*row 3"):
+        prep.fit(X, y)
+    with pytest.raises(ValueError, match="y holds 1 missing"):
+        prep.fit(X, pd.Series(y, dtype="string"))
+    assert prep.fit(X, np.array(["a", "b"] * 40)).target_encoded_features_ == ["many"]
+
+
 def test_float32_output():
     """dtype=np.float32 gives float32 output."""
     out = TabularPreprocessor(dtype=np.float32, min_frequency=None).fit_transform(
@@ -424,6 +593,37 @@ def test_polars_frame_gives_the_pandas_result():
     theirs = TabularPreprocessor(min_frequency=None).fit(X)
     assert_allclose(ours.transform(X_pl), theirs.transform(X))
     assert_array_equal(ours.get_feature_names_out(), theirs.get_feature_names_out())
+
+
+@pytest.mark.parametrize(
+    "y, match",
+    [
+        (np.array(["a", "b", "c", "d"] * 2), "at most 2 rows of a class"),
+        (np.arange(4.0), "the target has 4 rows"),
+    ],
+)
+def test_a_target_too_small_for_the_target_encoding_folds(y, match):
+    """Target encoding on too few rows for its 5 internal folds is refused
+    naming the columns and those folds, not only the splitter's n_splits."""
+    X = pd.DataFrame({"h": [f"l{i}" for i in range(len(y))]})
+    prep = TabularPreprocessor(min_frequency=None, max_onehot_categories=2)
+    with pytest.raises(ValueError, match=rf"encodes \['h'\] .* 5 internal .*{match}"):
+        prep.fit(X, y)
+
+
+def test_a_polars_dtype_pandas_cannot_take_is_refused_by_name():
+    """A polars column that polars cannot convert to pandas (Int128) is
+    refused naming it, in fit and in transform."""
+    pl = pytest.importorskip("polars")
+    pytest.importorskip("pyarrow")
+    X = pl.DataFrame(
+        {"a": [1.0, 2.0, 3.0], "id": pl.Series([1, 2, 3], dtype=pl.Int128)}
+    )
+    with pytest.raises(TypeError, match="'id' has the polars dtype Int128"):
+        TabularPreprocessor().fit(X)
+    prep = TabularPreprocessor().fit(X.with_columns(pl.col("id").cast(pl.Int64)))
+    with pytest.raises(TypeError, match="'id' has the polars dtype Int128"):
+        prep.transform(X)
 
 
 def _pipeline():

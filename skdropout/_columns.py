@@ -294,7 +294,12 @@ def resolve_column(column, *, categorical, fitting, legacy_levels=False):
         # A numerical column that is all missing here, stored as strings (a
         # polars String column of nulls, a pandas "string" one): imputed.
         return "num", np.full(len(values), np.nan)
-    if kind in _TEXT:
+    numbers_as_category = (
+        kind == "category"
+        and values.dtype == object
+        and present <= {"number", "bool", "missing"}
+    )
+    if kind in _TEXT and not numbers_as_category:
         reason = (
             "it was numerical in fit"
             if not fitting

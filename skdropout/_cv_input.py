@@ -63,11 +63,14 @@ def fit_input(estimator, X, y, sample_weight=None):
         check_consistent_length(X, y)
     y = estimator._scale_target(y, sample_weight)
     if preprocessor is not None:
-        if (
-            isinstance(preprocessor, TabularPreprocessor)
-            and preprocessor.target_type == "auto"
-        ):
-            preprocessor.set_params(target_type=target_type_of(estimator, y))
+        if isinstance(preprocessor, TabularPreprocessor):
+            if preprocessor.target_type == "auto":
+                preprocessor.set_params(target_type=target_type_of(estimator, y))
+            if preprocessor.random_state is None:
+                # The same seed gives the same model: its target encoding's
+                # folds are drawn from the estimator's random_state.
+                seed = copy.deepcopy(estimator.random_state)
+                preprocessor.set_params(random_state=seed)
         X = _checked_output(preprocessor, preprocessor.fit_transform(X, y))
     return X, y, preprocessor
 

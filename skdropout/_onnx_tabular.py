@@ -21,6 +21,7 @@ TargetEncoder converter takes binary and continuous targets only).
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from skdropout._columns import column_names
@@ -255,10 +256,18 @@ def _convert_tabular(scope, operator, container):
             parts.append(OnnxCast(x, to=TensorProto.FLOAT, op_version=opv))
         elif name in ("cat", "cat_many"):
             for j, c in enumerate(columns):
-                levels = transformer.categories_[j]
-                rows = {}  # a category "nan" beside missing values: the first
-                for k, key in enumerate(_category_keys(levels)):
-                    rows.setdefault(key, k)
+                keys = _category_keys(transformer.categories_[j])
+                if len(set(keys)) < len(keys):
+                    name = column_names(preprocessor, preprocessor.n_features_in_)
+                    raise ValueError(
+                        f"The categorical column {name[position(c)]!r} has "
+                        "both the string 'nan' and missing values as "
+                        "categories: the ONNX graph reads a missing value as "
+                        "the string 'nan' and cannot tell them apart. Replace "
+                        "the string 'nan' (by a missing value or another "
+                        "string) and fit again."
+                    )
+                rows = {key: k for k, key in enumerate(keys)}
                 index = OnnxLabelEncoder_2(
                     strings(position(c)),
                     keys_strings=list(rows),
@@ -266,7 +275,7 @@ def _convert_tabular(scope, operator, container):
                     default_int64=-1,
                     op_version=2,
                 )
-                arange = np.arange(len(levels), dtype=np.int64).reshape(1, -1)
+                arange = np.arange(len(keys), dtype=np.int64).reshape(1, -1)
                 is_level = OnnxEqual(index, arange, op_version=opv)
                 matrix = _onehot_matrix(transformer, j).astype(np.float32)
                 level = OnnxCast(is_level, to=TensorProto.FLOAT, op_version=opv)
@@ -295,10 +304,10 @@ def tabular_onnx_inputs(preprocessor, X):
 
     Parameters
     ----------
-    preprocessor : TabularPreprocessor or DropoutMLPClassifierCV or \
+    preprocessor : TabularPreprocessor, Pipeline, DropoutMLPClassifierCV or \
             DropoutMLPRegressorCV
-        The fitted preprocessor, or a fitted CV estimator whose
-        ``preprocessor_`` is one.
+        The fitted preprocessor, a fitted pipeline that starts with one, or a
+        fitted CV estimator whose ``preprocessor_`` is one.
     X : {DataFrame, array-like} of shape (n_samples, n_features)
         The table, as ``preprocessor.transform`` takes it.
 
@@ -336,6 +345,8 @@ def tabular_onnx_inputs(preprocessor, X):
     ... ]
     >>> onx = to_onnx(pipe, initial_types=types)  # doctest: +SKIP
     """
+    if isinstance(preprocessor, Pipeline):
+        preprocessor = preprocessor[0]
     check_is_fitted(preprocessor)
     preprocessor = getattr(preprocessor, "preprocessor_", preprocessor)
     if not isinstance(preprocessor, TabularPreprocessor):

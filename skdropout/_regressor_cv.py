@@ -70,8 +70,10 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         target's type for its target encoding: "continuous" for the regressor
         (a target of whole numbers is still a number to regress), the classes'
         type ("binary" or "multiclass", also for labels stored as floats) for
-        the classifier. ``n_features_in_`` and ``feature_names_in_`` are those
-        of X as given. A model with a preprocessor exports to ONNX with it (see
+        the classifier; one with ``random_state=None`` is seeded by the
+        estimator's ``random_state``, as the one 'auto' builds is.
+        ``n_features_in_`` and ``feature_names_in_`` are those of X as given.
+        A model with a preprocessor exports to ONNX with it (see
         :func:`~skdropout.tabular_onnx_inputs`).
 
     normalize_y : bool, default=True

@@ -112,16 +112,48 @@ def test_without_preprocessing_a_table_with_strings_is_refused(CV):
         CV(**SMALL, preprocessing=None).fit(frame, _target(CV, y))
 
 
-def test_the_same_seed_gives_the_same_model_with_target_encoding():
-    """'auto' seeds the preprocessor from random_state, so a table with a
-    many-level column (target encoded on shuffled folds) gives the same model
-    twice."""
+@pytest.mark.parametrize(
+    "preprocessing",
+    ["auto", TabularPreprocessor(min_frequency=2)],
+    ids=["auto", "given"],
+)
+def test_the_same_seed_gives_the_same_model_with_target_encoding(preprocessing):
+    """'auto', and a TabularPreprocessor given with random_state=None, are
+    seeded from the estimator's random_state, so a table with a many-level
+    column (target encoded on shuffled folds) gives the same model twice."""
     frame, y = _table(n=400)
     # 40 levels of 10 rows each: more than max_onehot_categories=30
     frame["shop"] = [f"s{i % 40}" for i in range(len(frame))]
-    fits = [DropoutMLPRegressorCV(**SMALL).fit(frame, y * 1.0) for _ in range(2)]
+    fits = [
+        DropoutMLPRegressorCV(**SMALL, preprocessing=preprocessing).fit(frame, y * 1.0)
+        for _ in range(2)
+    ]
     assert list(fits[0].preprocessor_.target_encoded_features_) == ["shop"]
+    assert fits[0].preprocessor_.random_state == SMALL["random_state"]
     assert_array_equal(fits[0].predict(frame), fits[1].predict(frame))
+    if preprocessing != "auto":
+        assert preprocessing.random_state is None  # the parameter is untouched
+
+
+@pytest.mark.parametrize("CV", CASES)
+def test_skops_round_trip_of_a_model_fitted_on_a_table(CV):
+    """A CV estimator fitted on a DataFrame saves with skops trusting the
+    README's lists (the estimators' types and the preprocessing's) and
+    predicts identically once loaded."""
+    sio = pytest.importorskip("skops.io")
+    from _skops_types import _remainder_types
+    from test_format_stability import SKDROPOUT_TYPES
+    from test_tabular import TRUSTED
+
+    frame, y = _table()
+    est = CV(**SMALL).fit(frame, _target(CV, y))
+    data = sio.dumps(est)
+    untrusted = sio.get_untrusted_types(data=data)
+    trusted = SKDROPOUT_TYPES + TRUSTED + _remainder_types(untrusted)
+    assert "skdropout._tabular.TabularPreprocessor" in untrusted
+    assert set(untrusted) <= set(trusted)
+    loaded = sio.loads(data, trusted=trusted)
+    assert_array_equal(loaded.predict(frame), est.predict(frame))
 
 
 @pytest.mark.parametrize(

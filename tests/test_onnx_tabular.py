@@ -239,6 +239,41 @@ def test_tabular_onnx_inputs():
     assert_array_equal(np.isnan(inputs["age"].ravel()), X["age"].isna())
     city = inputs["city"].ravel()
     assert_array_equal(city == "nan", X["city"].isna())
+    pipe = make_pipeline(prep, DropoutMLPClassifier(max_iter=1))
+    for name, values in tabular_onnx_inputs(pipe, X).items():  # its first step
+        assert_array_equal(values, inputs[name])
+
+
+def test_levels_stored_another_way_at_predict_time():
+    """A category of integers with a missing value and a category of booleans
+    in fit, then the same levels stored another way (no missing value, a bool
+    column): the graph, fed by tabular_onnx_inputs, gives transform's
+    output, which encodes them as the levels seen in fit."""
+    rng = np.random.RandomState(0)
+    codes = rng.randint(1, 4, 60).astype(object)
+    codes[::7] = None
+    X = pd.DataFrame({"code": pd.Categorical(codes),
+                      "flag": pd.Categorical(rng.rand(60) < 0.5)})  # fmt: skip
+    prep = TabularPreprocessor(min_frequency=None).fit(X)
+    X_test = pd.DataFrame({"code": pd.Categorical([1, 2, 3]),
+                           "flag": [True, False, True]})  # fmt: skip
+    out = prep.transform(X_test)
+    assert_array_equal(out.sum(axis=1), 2)  # one level of each, none unseen
+    inputs = tabular_onnx_inputs(prep, X_test)
+    onx = skl2onnx.to_onnx(prep, initial_types=_types(inputs))
+    (graph_out,) = _session(onx).run(None, inputs)
+    assert_allclose(graph_out, out, **TOL)
+
+
+def test_the_string_nan_beside_missing_values_is_refused():
+    """A categorical column with both the string 'nan' and missing values
+    cannot be told apart in the graph (whose missing value is 'nan'): the
+    conversion refuses it naming the column, instead of mixing them up."""
+    X = pd.DataFrame({"t": np.array(["nan", "a", None, "b"] * 10, dtype=object)})
+    prep = TabularPreprocessor(min_frequency=None).fit(X)
+    inputs = tabular_onnx_inputs(prep, X)
+    with pytest.raises(ValueError, match="column 't' has both the string 'nan'"):
+        skl2onnx.to_onnx(prep, initial_types=_types(inputs))
 
 
 @pytest.mark.parametrize(

@@ -457,6 +457,18 @@ def test_a_level_is_one_level_however_its_column_stores_it(fitted_on, given):
     assert_array_equal(np.array(levels)[out[present].argmax(axis=1)], expected)
 
 
+def test_a_numerical_column_stored_as_a_category_of_numbers():
+    """A column numerical in fit that comes as a category of numbers (or
+    booleans) is read as those numbers; a category of strings is still
+    refused."""
+    X = pd.DataFrame({"n": [1.0, 2.0, 3.0, 4.0], "f": [True, False] * 2})
+    prep = TabularPreprocessor().fit(X)
+    as_categories = X.astype("category")
+    assert_array_equal(prep.transform(as_categories), prep.transform(X))
+    with pytest.raises(ValueError, match="'n' holds strings or categories"):
+        prep.transform(X.assign(n=pd.Categorical(["a", "b", "a", "b"])))
+
+
 def test_booleans_listed_as_categorical_are_false_and_true():
     """A bool column listed in categorical_features has the levels "False"
     and "True", as a category or objects of booleans have."""

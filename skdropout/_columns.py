@@ -370,8 +370,10 @@ def frequent_levels(categories, min_frequency):
 def read_columns(estimator, X, *, reset):
     """Validate X for ``estimator`` (shape, feature names, as ``validate_data``)
     and return its columns, and whether they come from a DataFrame."""
+    polars_dtypes = None
     if is_polars_frame(X):
         validate_data(estimator, X, skip_check_array=True, reset=reset)
+        polars_dtypes = [str(dtype) for dtype in X.schema.values()]
         X = _polars_to_pandas(X)
     elif is_pandas_frame(X):
         validate_data(estimator, X, skip_check_array=True, reset=reset)
@@ -389,6 +391,9 @@ def read_columns(estimator, X, *, reset):
             )
     names = column_names(estimator, n_features)
     columns = [pandas_column(name, X.iloc[:, i]) for i, name in enumerate(names)]
+    if polars_dtypes is not None:  # errors name the dtype the user gave
+        for column, dtype in zip(columns, polars_dtypes):
+            column.dtype = f"{dtype} (polars)"
     return columns, True
 
 

@@ -636,6 +636,11 @@ def test_a_polars_dtype_pandas_cannot_take_is_refused_by_name():
     prep = TabularPreprocessor().fit(X.with_columns(pl.col("id").cast(pl.Int64)))
     with pytest.raises(TypeError, match="'id' has the polars dtype Int128"):
         prep.transform(X)
+    dates = X.with_columns(
+        pl.Series("id", [datetime.date(2020, 1, d) for d in (1, 2, 3)])
+    )
+    with pytest.raises(TypeError, match=r"'id' holds dates .*dtype Date \(polars\)"):
+        TabularPreprocessor().fit(dates)
 
 
 def _pipeline():

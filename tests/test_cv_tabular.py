@@ -105,6 +105,22 @@ def test_a_given_transformer_is_cloned_and_fitted(CV):
 
 
 @pytest.mark.parametrize("CV", CASES)
+def test_a_table_without_rows_or_columns_is_refused_naming_the_estimator(CV):
+    """scikit-learn's error for no rows or no columns, naming the CV
+    estimator, not the preprocessor inside it."""
+    frame, y = _table()
+    target = _target(CV, y)
+    match = f"minimum of 1 is required by {CV.__name__}"
+    with pytest.raises(ValueError, match="0 sample.*" + match):
+        CV(**SMALL).fit(frame.iloc[:0], target[:0])
+    with pytest.raises(ValueError, match="0 feature.*" + match):
+        CV(**SMALL).fit(frame[[]], target)
+    est = CV(**SMALL).fit(frame, target)
+    with pytest.raises(ValueError, match="0 sample.*" + match):
+        est.predict(frame.iloc[:0])
+
+
+@pytest.mark.parametrize("CV", CASES)
 def test_without_preprocessing_a_table_with_strings_is_refused(CV):
     """preprocessing=None keeps scikit-learn's error for strings in X."""
     frame, y = _table()

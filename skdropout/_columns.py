@@ -194,14 +194,17 @@ def _level_string(value):
 _level_strings_of_objects = np.frompyfunc(_level_string, 1, 1)
 
 
-def _level_strings(values, kind):
+def _level_strings(values, kind, strings_only=False):
     """The levels of the present values of a categorical column: one string
     for one value however the column stores it (a category of integers, with
     or without a missing value, or of floats; a number column; objects;
     booleans as a bool column, a category or objects), so that a table stored
     another way at predict time meets the levels seen in fit. Strings stay as
     they are, booleans are "False" and "True", whole numbers integers ("1",
-    not "1.0"), other numbers as a float64 prints."""
+    not "1.0"), other numbers as a float64 prints. ``strings_only``: an
+    object array known to hold strings alone."""
+    if strings_only:
+        return values.astype(str)
     if values.dtype.kind == "b":
         return np.where(values, "True", "False")
     if kind == "bool":  # a pandas bool column, read as 0.0 and 1.0
@@ -287,7 +290,12 @@ def resolve_column(column, *, categorical, fitting, legacy_levels=False):
         categories[present_rows] = (
             _as_strings(present_values)
             if legacy_levels
-            else _level_strings(present_values, column.kind)
+            else _level_strings(
+                present_values,
+                column.kind,
+                strings_only=values.dtype == object
+                and present <= {"string", "missing"},
+            )
         )
         return "cat", categories
     if kind in _TEXT and not fitting and missing is not None and missing.all():

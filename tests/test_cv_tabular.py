@@ -213,6 +213,10 @@ def test_a_target_type_given_is_kept():
     assert encoder.target_type_ == "multiclass"
 
 
+@pytest.mark.filterwarnings(
+    "ignore:overflow encountered:RuntimeWarning",
+    "ignore:invalid value encountered:RuntimeWarning",
+)
 @pytest.mark.parametrize("CV", CASES)
 def test_a_column_its_scaling_overflows_is_named(CV):
     """Values too large for the standard scaling in float64 (the variance

@@ -503,6 +503,10 @@ def test_a_model_fitted_before_keeps_its_spelling_of_levels():
     ],
     ids=["all-missing", "inf", "too-large", "no-columns", "dates"],
 )
+@pytest.mark.filterwarnings(
+    "ignore:overflow encountered:RuntimeWarning",
+    "ignore:invalid value encountered:RuntimeWarning",
+)
 @pytest.mark.parametrize("method", ["fit", "fit_transform"])
 def test_a_failed_fit_leaves_the_preprocessor_as_it_was(bad, method):
     """A fit that raises leaves a fitted preprocessor fitted as before (its
@@ -524,6 +528,10 @@ def test_a_failed_fit_leaves_the_preprocessor_as_it_was(bad, method):
         unfitted.transform(X)
 
 
+@pytest.mark.filterwarnings(
+    "ignore:overflow encountered:RuntimeWarning",
+    "ignore:invalid value encountered:RuntimeWarning",
+)
 def test_numbers_too_large_to_scale_are_refused_by_name():
     """Numbers whose standard scaling overflows float64 are refused naming
     the column, by fit, fit_transform and transform, instead of giving NaN."""

@@ -400,6 +400,17 @@ def test_empty_frames_are_refused():
         TabularPreprocessor().fit(pd.DataFrame(index=range(3)))
 
 
+def _pyarrow():
+    """pyarrow, or a skip where it is missing or does not import (a pyarrow
+    built for NumPy 2 raises ImportError beside NumPy 1, which importorskip
+    does not skip)."""
+    try:
+        import pyarrow
+    except ImportError as error:
+        pytest.skip(f"pyarrow does not import here: {error}")
+    return pyarrow
+
+
 def _levels(values, dtype=None):
     return pd.DataFrame({"v": pd.Series(values, dtype=dtype), "a": 0.0})
 
@@ -563,7 +574,7 @@ def test_a_numerical_column_all_missing_as_strings_is_imputed():
 def test_arrow_dictionary_columns_are_categories():
     """A categorical column read with pandas' pyarrow backend (an Arrow
     dictionary) encodes as the same pandas category column."""
-    pa = pytest.importorskip("pyarrow")
+    pa = _pyarrow()
     cities = ["Paris", "Lyon", None, "Paris"] * 3
     X = pd.DataFrame({"city": pd.Categorical(cities), "a": np.arange(12.0)})
     arrow = pd.array(pa.array(cities).dictionary_encode(), dtype=pd.ArrowDtype(
@@ -600,10 +611,7 @@ def test_float32_output():
 def test_polars_frame_gives_the_pandas_result():
     """A polars DataFrame encodes exactly as the same pandas DataFrame."""
     pl = pytest.importorskip("polars")
-    try:  # a pyarrow built for NumPy 2 raises ImportError beside NumPy 1
-        import pyarrow  # noqa: F401
-    except ImportError as error:
-        pytest.skip(f"pyarrow does not import here: {error}")
+    _pyarrow()
     X = _mixed_frame()
     try:
         X_pl = pl.from_pandas(X)
@@ -635,7 +643,7 @@ def test_a_polars_dtype_pandas_cannot_take_is_refused_by_name():
     """A polars column that polars cannot convert to pandas (Int128) is
     refused naming it, in fit and in transform."""
     pl = pytest.importorskip("polars")
-    pytest.importorskip("pyarrow")
+    _pyarrow()
     X = pl.DataFrame(
         {"a": [1.0, 2.0, 3.0], "id": pl.Series([1, 2, 3], dtype=pl.Int128)}
     )

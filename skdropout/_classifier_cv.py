@@ -79,6 +79,8 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         of the population. With 5 folds each fold model trains on four fifths
         of the rows (two thirds with 3) and the ensemble has 5 members per
         candidate, for twice the rows trained on of 3 folds.
+        A group splitter (``GroupKFold``) takes the rows' groups from
+        ``fit(X, y, groups=...)``.
 
     scoring : 'loss', str or callable, default='loss'
         How a candidate's fold model is scored on the fold's held-out part

@@ -38,6 +38,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_consistent_length,
     check_is_fitted,
     column_or_1d,
 )
@@ -186,9 +187,10 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             return LossScorer(self._scored_classes())
         return check_scoring(self._plain(), scoring=self.scoring)
 
-    def _splits(self, X, y, sample_weight):
+    def _splits(self, X, y, sample_weight, groups=None):
         """The folds of ``cv`` as (train, test) arrays of row indices, checked:
-        at least one, indices in range, and some weight in every part."""
+        at least one, indices in range, and some weight in every part.
+        ``groups`` goes to the splitter, as GridSearchCV passes it."""
         if hasattr(self.cv, "__iter__") and not hasattr(self.cv, "split"):
             # (train, test) pairs, as check_cv reads them, checked one by one
             return check_splits(list(self.cv), len(y), sample_weight)
@@ -199,7 +201,13 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
             # would train each on a different part of the population.
             cv.shuffle = True
             cv.random_state = copy.deepcopy(self.random_state)
-        return check_splits(list(cv.split(X, y)), len(y), sample_weight)
+        if groups is None:
+            folds = cv.split(X, y)
+        else:  # a splitter that ignores them says so (scikit-learn's warning)
+            groups = column_or_1d(groups)
+            check_consistent_length(y, groups)
+            folds = cv.split(X, y, groups)
+        return check_splits(list(folds), len(y), sample_weight)
 
     def _validation(self, y, sample_weight, splits):
         """The validation rows of each fold's search fits (see
@@ -216,7 +224,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         return validation, shares
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Fit every candidate on every fold, keep the fold models and choose.
 
         Parameters
@@ -228,6 +236,13 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights: each fold model is fitted with those of its
             training part and scored with those of its held-out part.
+        groups : array-like of shape (n_samples,), default=None
+            Group labels of the rows, passed to the splitter of ``cv`` as
+            GridSearchCV passes them: with ``cv=GroupKFold(5)``, the rows of
+            a group (a patient, a school) are held out together, so the
+            choice is made on groups the fold models never saw. A splitter
+            that does not use groups (an int ``cv`` included) warns that it
+            ignores them.
 
         Returns
         -------
@@ -238,14 +253,14 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         # KeyboardInterrupt too) the fitted attributes are left as they were.
         # The members are fresh clones, so nothing is changed in place.
         with fit_transaction(self):
-            return self._fit(X, y, sample_weight)
+            return self._fit(X, y, sample_weight, groups)
 
     def _fitted_state(self):
         """The fitted attributes: not the parameters, nor the callback API's."""
         skip = set(self.get_params(deep=False)) | TRANSIENT_ATTRIBUTES
         return {k: v for k, v in vars(self).items() if k not in skip}
 
-    def _fit(self, X, y, sample_weight):
+    def _fit(self, X, y, sample_weight, groups):
         X, y, self.preprocessor_ = fit_input(self, X, y, sample_weight)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -254,7 +269,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
                 sample_weight, X, ensure_non_negative=True
             )
         self._set_output_space(y)
-        splits = self._splits(X, y, sample_weight)
+        splits = self._splits(X, y, sample_weight, groups)
         # One plan for every fold (their training parts differ by a row at
         # most), so that their validation curves line up epoch by epoch.
         n_rows = max(len(train) for train, _ in splits)

@@ -100,7 +100,8 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         int is a *shuffled* KFold of that many folds, seeded by
         ``random_state``: the fold models are the ensemble, and on data sorted
         by time or group, contiguous folds would train each on a different part
-        of the population.
+        of the population. A group splitter (``GroupKFold``) takes the rows'
+        groups from ``fit(X, y, groups=...)``.
 
     scoring : 'loss', str or callable, default='loss'
         How a candidate's fold model is scored on the fold's held-out part

@@ -479,6 +479,28 @@ def test_sample_weight_reaches_the_fits_and_the_scores(CV, Plain, make_data, Spl
 
 
 @pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_groups_go_to_the_splitter(CV, Plain, make_data, Splitter):
+    """fit(X, y, groups=...) splits as the splitter splits with those groups:
+    the same model as its splits given as a list; without groups a group
+    splitter refuses, a splitter that ignores them warns, and groups of
+    another length are refused."""
+    from sklearn.model_selection import GroupKFold
+
+    X, y = make_data()
+    groups = np.arange(len(y)) % 9
+    folds = GroupKFold(3)
+    search = CV(**SMALL, **_own(CV), cv=folds).fit(X, y, groups=groups)
+    given = CV(**SMALL, **_own(CV), cv=list(folds.split(X, y, groups))).fit(X, y)
+    assert_array_equal(_output(search, X), _output(given, X))
+    with pytest.raises(ValueError, match="'groups' parameter should not be None"):
+        CV(**SMALL, cv=folds).fit(X, y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        CV(**SMALL, cv=folds).fit(X, y, groups=groups[:-1])
+    with pytest.warns(UserWarning, match="groups parameter is ignored"):
+        CV(**SMALL, cv=2).fit(X, y, groups=groups)
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
 def test_int_cv_is_shuffled_with_random_state(CV, Plain, make_data, Splitter):
     """cv=3 means Splitter(3, shuffle=True, random_state=random_state): the
     out-of-fold predictions are those of that splitter's folds."""

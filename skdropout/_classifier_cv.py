@@ -505,7 +505,7 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
             if weight == 0:
                 continue
             log_proba = self._align(member, member.predict_log_proba(X), -np.inf)
-            term = np.log(weight) + log_proba
+            term = log_proba.dtype.type(np.log(weight)) + log_proba
             total = term if total is None else np.logaddexp(total, term)
         return total
 

@@ -487,7 +487,8 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         X = self._validate_X(X)
         total = None
         for weight, member in zip(self.ensemble_weights_, self.estimators_):
-            output = weight * self._align(member, member._ensemble_output(X))
+            output = self._align(member, member._ensemble_output(X))
+            output = output.dtype.type(weight) * output  # the members' dtype
             total = output if total is None else total + output
         return total
 

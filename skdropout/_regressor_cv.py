@@ -534,7 +534,7 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         X = self._validate_X(X)
         pairs = [member.predict(X, return_std=True) for member in self.estimators_]
         weights = self.ensemble_weights_
-        mean = sum(w * m for w, (m, _) in zip(weights, pairs))
+        mean = sum(m.dtype.type(w) * m for w, (m, _) in zip(weights, pairs))
         variance = sum(
             w * (s.astype(np.float64) ** 2 + (m - mean) ** 2)
             for w, (m, s) in zip(weights, pairs)

@@ -479,6 +479,25 @@ def test_sample_weight_reaches_the_fits_and_the_scores(CV, Plain, make_data, Spl
 
 
 @pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
+def test_float32_input_gives_float32_output(CV, Plain, make_data, Splitter):
+    """Fitted on float32, the CV estimators predict in float32, as their
+    members and the plain estimators do: the members' weighted average,
+    within float32 rounding of its float64 value."""
+    X, y = make_data()
+    X = X.astype(np.float32)
+    search = CV(**SMALL, cv=3).fit(X, y)
+    members = np.stack([_output(m, X).astype(np.float64) for m in search.estimators_])
+    expected = np.tensordot(search.ensemble_weights_, members, axes=1)
+    if CV is DropoutMLPRegressorCV:
+        outputs = [search.predict(X), *search.predict(X, return_std=True)]
+        expected = expected * search.target_scale_ + search.target_offset_
+    else:
+        outputs = [search.predict_proba(X), search.predict_log_proba(X)]
+    assert all(output.dtype == np.float32 for output in outputs)
+    assert_allclose(outputs[0], expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("CV, Plain, make_data, Splitter", CASES)
 def test_groups_go_to_the_splitter(CV, Plain, make_data, Splitter):
     """fit(X, y, groups=...) splits as the splitter splits with those groups:
     the same model as its splits given as a list; without groups a group

@@ -20,7 +20,6 @@ from sklearn.utils.validation import (
 
 from skdropout._activations import ACTIVATIONS, HIDDEN_ACTIVATIONS
 from skdropout._callbacks import (
-    TRANSIENT_ATTRIBUTES,
     CallbackSupport,
     root_context,
 )
@@ -30,6 +29,7 @@ from skdropout._optimizers import OPTIMIZERS
 from skdropout._prediction import PredictionMixin
 from skdropout._schedules import DROPOUT_SCHEDULES, LR_SCHEDULES
 from skdropout._solvers import NON_FINITE_MESSAGE, SolverMixin
+from skdropout._transaction import fitted_state
 from skdropout._validation_set import ValidationSetMixin
 
 _STOCHASTIC_SOLVERS = tuple(OPTIMIZERS)
@@ -188,11 +188,6 @@ class BaseDropoutMLP(
 
     # -- fitting ------------------------------------------------------------------
 
-    def _fitted_state(self):
-        """Everything but the parameters and the callback API's attributes."""
-        skip = set(self.get_params(deep=False)) | TRANSIENT_ATTRIBUTES
-        return {k: v for k, v in vars(self).items() if k not in skip}
-
     def _fit(
         self,
         X,
@@ -207,7 +202,7 @@ class BaseDropoutMLP(
     ):
         """Fit as a transaction: on any error, the estimator is left exactly as it
         was before the call (fitted or not)."""
-        state = self._fitted_state()
+        state = fitted_state(self)
         # The epochs' curves only grow by appending (a new model gets new
         # lists): their lengths restore them. Copying them at every call made
         # partial_fit's time grow with the calls before it.
@@ -240,7 +235,7 @@ class BaseDropoutMLP(
                     )
                 self._end_fit(fitting)
         except BaseException:  # KeyboardInterrupt outside the epoch loop too
-            for key in self._fitted_state():
+            for key in fitted_state(self):
                 delattr(self, key)
             for values, length in curves.values():
                 del values[length:]

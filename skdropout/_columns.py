@@ -390,19 +390,28 @@ def read_columns(estimator, X, *, reset):
             estimator, X, dtype=None, ensure_all_finite=False, reset=reset
         )
         return array_columns(X, column_names(estimator, X.shape[1])), False
-    n_samples, n_features = X.shape
-    for count, what in ((n_samples, "sample"), (n_features, "feature")):
-        if count == 0:
-            raise ValueError(
-                f"Found array with 0 {what}(s) (shape={X.shape}) while a "
-                f"minimum of 1 is required by {type(estimator).__name__}."
-            )
-    names = column_names(estimator, n_features)
+    check_not_empty(estimator, X)
+    names = column_names(estimator, X.shape[1])
     columns = [pandas_column(name, X.iloc[:, i]) for i, name in enumerate(names)]
     if polars_dtypes is not None:  # errors name the dtype the user gave
         for column, dtype in zip(columns, polars_dtypes):
             column.dtype = f"{dtype} (polars)"
     return columns, True
+
+
+def check_not_empty(estimator, X):
+    """scikit-learn's error for a table without rows or columns, naming
+    ``estimator`` (the CV estimator, not the preprocessor inside it, where
+    the table is theirs)."""
+    shape = getattr(X, "shape", None)
+    if shape is None or len(shape) != 2:
+        return
+    for count, what in zip(shape, ("sample", "feature")):
+        if count == 0:
+            raise ValueError(
+                f"Found array with 0 {what}(s) (shape={tuple(shape)}) while a "
+                f"minimum of 1 is required by {type(estimator).__name__}."
+            )
 
 
 def _polars_to_pandas(X):

@@ -43,7 +43,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
-from skdropout._callbacks import TRANSIENT_ATTRIBUTES, CallbackSupport, root_context
+from skdropout._callbacks import CallbackSupport, root_context
 from skdropout._cv_folds import (
     LossScorer,
     check_penalties,
@@ -254,11 +254,6 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         # The members are fresh clones, so nothing is changed in place.
         with fit_transaction(self):
             return self._fit(X, y, sample_weight, groups)
-
-    def _fitted_state(self):
-        """The fitted attributes: not the parameters, nor the callback API's."""
-        skip = set(self.get_params(deep=False)) | TRANSIENT_ATTRIBUTES
-        return {k: v for k, v in vars(self).items() if k not in skip}
 
     def _fit(self, X, y, sample_weight, groups):
         X, y, self.preprocessor_ = fit_input(self, X, y, sample_weight)

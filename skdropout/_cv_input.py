@@ -20,7 +20,12 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skdropout._columns import check_target_present, is_pandas_frame, is_polars_frame
+from skdropout._columns import (
+    check_not_empty,
+    check_target_present,
+    is_pandas_frame,
+    is_polars_frame,
+)
 from skdropout._tabular import TabularPreprocessor, non_finite_error
 
 #: What the members take: dense or CSR/CSC float64 or float32.
@@ -59,7 +64,7 @@ def fit_input(estimator, X, y, sample_weight=None):
         )
     else:
         validate_data(estimator, X, skip_check_array=True)
-        _check_not_empty(estimator, X)
+        check_not_empty(estimator, X)
         y = _check_y(y, multi_output=True, y_numeric=y_numeric, estimator=estimator)
         check_consistent_length(X, y)
     y = estimator._scale_target(y, sample_weight)
@@ -74,20 +79,6 @@ def fit_input(estimator, X, y, sample_weight=None):
                 preprocessor.set_params(random_state=seed)
         X = _checked_output(preprocessor, preprocessor.fit_transform(X, y))
     return X, y, preprocessor
-
-
-def _check_not_empty(estimator, X):
-    """scikit-learn's error for a table without rows or columns, naming the
-    estimator rather than its preprocessor."""
-    shape = getattr(X, "shape", None)
-    if shape is None or len(shape) != 2:
-        return
-    for count, what in zip(shape, ("sample", "feature")):
-        if count == 0:
-            raise ValueError(
-                f"Found array with 0 {what}(s) (shape={tuple(shape)}) while a "
-                f"minimum of 1 is required by {type(estimator).__name__}."
-            )
 
 
 def _checked_output(preprocessor, X):
@@ -125,5 +116,5 @@ def predict_input(estimator, X):
     if preprocessor is None:
         return validate_data(estimator, X, reset=False, **_NUMBERS)
     validate_data(estimator, X, skip_check_array=True, reset=False)
-    _check_not_empty(estimator, X)
+    check_not_empty(estimator, X)
     return _checked_output(preprocessor, preprocessor.transform(X))

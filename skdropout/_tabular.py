@@ -430,11 +430,6 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
             steps.append(("piecewise", PiecewiseLinearEncoder(n_bins=self.n_bins)))
         return Pipeline(steps)
 
-    def _fitted_state(self):
-        return {
-            k: v for k, v in vars(self).items() if k not in self.get_params(deep=False)
-        }
-
     def _fit(self, X, y, *, transform):
         # On any error the fitted attributes are left as they were
         # (read_columns sets n_features_in_ and feature_names_in_ first).

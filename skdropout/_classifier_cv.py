@@ -8,7 +8,7 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 
 from skdropout._classifier import DropoutMLPClassifier, _check_targets
 from skdropout._cv import BaseDropoutMLPCV, search_constraints
-from skdropout._cv_folds import align_columns, class_log_loss
+from skdropout._cv_scoring import align_columns, class_log_loss
 from skdropout._losses import LOSSES
 
 
@@ -438,6 +438,11 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
         self.early_stopping_metric = early_stopping_metric
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
 
     def _set_output_space(self, y):
         _check_targets(y, "y")

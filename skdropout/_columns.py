@@ -16,7 +16,7 @@ from numbers import Complex, Integral, Number, Real
 
 import numpy as np
 from scipy.sparse import issparse
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_array, validate_data
 
 
 def _value_kind(value):
@@ -390,7 +390,7 @@ def read_columns(estimator, X, *, reset):
             estimator, X, dtype=None, ensure_all_finite=False, reset=reset
         )
         return array_columns(X, column_names(estimator, X.shape[1])), False
-    check_not_empty(estimator, X)
+    check_table(estimator, X)
     names = column_names(estimator, X.shape[1])
     columns = [pandas_column(name, X.iloc[:, i]) for i, name in enumerate(names)]
     if polars_dtypes is not None:  # errors name the dtype the user gave
@@ -399,12 +399,16 @@ def read_columns(estimator, X, *, reset):
     return columns, True
 
 
-def check_not_empty(estimator, X):
-    """scikit-learn's error for a table without rows or columns, naming
-    ``estimator`` (the CV estimator, not the preprocessor inside it, where
-    the table is theirs)."""
+def check_table(estimator, X):
+    """scikit-learn's errors for a table that is not two-dimensional (a row
+    or a column given alone, as a Series or a 1-D array: "Reshape your
+    data") or has no rows or columns, naming ``estimator`` (the CV
+    estimator, not the preprocessor inside it, where the table is theirs)."""
     shape = getattr(X, "shape", None)
-    if shape is None or len(shape) != 2:
+    if shape is None:
+        return
+    if len(shape) != 2:  # check_array's errors for it
+        check_array(X, dtype=None, ensure_all_finite=False, estimator=estimator)
         return
     for count, what in zip(shape, ("sample", "feature")):
         if count == 0:

@@ -35,7 +35,14 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, _fit_context, clone, is_classifier
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
@@ -45,7 +52,6 @@ from sklearn.utils.validation import (
 
 from skdropout._callbacks import CallbackSupport, root_context
 from skdropout._cv_folds import (
-    LossScorer,
     check_penalties,
     check_splits,
     fit_member,
@@ -55,6 +61,7 @@ from skdropout._cv_folds import (
     search_results,
 )
 from skdropout._cv_input import fit_input, predict_input
+from skdropout._cv_scoring import FoldScorer, LossScorer
 from skdropout._dropout import check_rates
 from skdropout._search import Halving, lockstep_fold_fits
 from skdropout._transaction import fit_transaction
@@ -183,9 +190,58 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         ]
 
     def _scorer(self):
+        """The scikit-learn scorer of ``scoring``; None for the default."""
         if self.scoring in (None, "loss"):
-            return LossScorer(self._scored_classes())
+            return None
         return check_scoring(self._plain(), scoring=self.scoring)
+
+    def _routed(self, sample_weight, groups):
+        """How the fold models are scored, and the groups for the splitter.
+        With metadata routing on, ``sample_weight`` goes to the scorer and
+        ``groups`` to the splitter as they request them (scikit-learn's error
+        for a scorer that has not said); off, both go wherever they are taken,
+        as LogisticRegressionCV passes them. The default scoring, the
+        estimator's own loss, always weighs."""
+        scorer = self._scorer()
+        weighted = True
+        if _routing_enabled():
+            routed = process_routing(
+                self, "fit", sample_weight=sample_weight, groups=groups
+            )
+            groups = routed.splitter.split.get("groups")
+            weighted = scorer is None or "sample_weight" in routed.scorer.score
+        classes = self._scored_classes()
+        if scorer is None:
+            return LossScorer(classes), groups
+        return FoldScorer(scorer, classes=classes, weighted=weighted), groups
+
+    def get_metadata_routing(self):
+        """Get metadata routing of this object.
+
+        Please check :ref:`User Guide <metadata_routing>` on how the routing
+        mechanism works: with it on, ``fit`` passes ``sample_weight`` to a
+        scorer of ``scoring`` that requests it, and ``groups`` to the
+        splitter of ``cv`` that requests it (a group splitter does); the
+        fold models always train with the sample weights.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter`
+            encapsulating routing information.
+        """
+        router = MetadataRouter(owner=type(self).__name__).add_self_request(self)
+        router.add(
+            splitter=self.cv,
+            method_mapping=MethodMapping().add(caller="fit", callee="split"),
+        )
+        scorer = self._scorer()
+        if scorer is not None:
+            router.add(
+                scorer=scorer,
+                method_mapping=MethodMapping().add(caller="fit", callee="score"),
+            )
+        return router
 
     def _splits(self, X, y, sample_weight, groups=None):
         """The folds of ``cv`` as (train, test) arrays of row indices, checked:
@@ -264,6 +320,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
                 sample_weight, X, ensure_non_negative=True
             )
         self._set_output_space(y)
+        scorer, groups = self._routed(sample_weight, groups)
         splits = self._splits(X, y, sample_weight, groups)
         # One plan for every fold (their training parts differ by a row at
         # most), so that their validation curves line up epoch by epoch.
@@ -286,7 +343,6 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         validation, shares = [None] * len(splits), [1.0] * len(splits)
         if choose_epochs:
             validation, shares = self._validation(y, sample_weight, splits)
-        scorer = self._scorer()
         pairs = list(product(range(len(candidates)), range(len(splits))))
         # As GridSearchCV: a search task whose fits are its subtasks (made
         # here, not in the parallel loop), the refits to the chosen epochs,
@@ -517,4 +573,12 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         # As the plain estimators': alpha input dropout refuses a sparse X.
         alpha_input = self.dropout_noise == "alpha" and self.input_dropout
         tags.input_tags.sparse = not alpha_input
+        if hasattr(self.preprocessing, "__sklearn_tags__"):
+            # X goes to the preprocessing: it says what X may hold ('auto'
+            # leaves arrays alone, so its tags are the members').
+            given = get_tags(self.preprocessing).input_tags
+            tags.input_tags.sparse = given.sparse and not alpha_input
+            tags.input_tags.allow_nan = given.allow_nan
+            tags.input_tags.string = given.string
+            tags.input_tags.categorical = given.categorical
         return tags

@@ -1,7 +1,7 @@
 """The fits of the CV estimators' search, one candidate on one fold: the fit,
 its score and held-out predictions, the checks of the folds and of the
-candidate weight decays, the choice of the number of epochs on the folds'
-validation curves, and the default scoring."""
+candidate weight decays, and the choice of the number of epochs on the folds'
+validation curves."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
@@ -18,7 +18,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from skdropout._losses import LOSSES
+from skdropout._cv_scoring import score_member
 
 
 @dataclass(frozen=True)
@@ -98,27 +98,6 @@ def planned_max_iter():
             "ignore", "Stochastic Optimizer: Maximum iter", ConvergenceWarning
         )
         yield
-
-
-def score_member(estimator, X, y, *, sample_weight, test, scorer):
-    """A fold model's score (a number, as GridSearchCV requires) and outputs
-    on its held-out part."""
-    X_test = X[test]
-    if sample_weight is None:
-        score = scorer(estimator, X_test, y[test])
-    else:
-        score = scorer(estimator, X_test, y[test], sample_weight=sample_weight[test])
-    if hasattr(score, "item"):  # a NumPy scalar or 0-d array
-        try:
-            score = score.item()
-        except ValueError:
-            pass
-    if not isinstance(score, Real):
-        raise ValueError(  # scikit-learn's words
-            f"scoring must return a number, got {score!r} ({type(score)}) "
-            f"instead. (scorer={scorer!r})"
-        )
-    return score, estimator._ensemble_output(X_test)
 
 
 def best_epoch(curves, metric, shares):
@@ -274,42 +253,6 @@ def dense_ranks(values):
 
     filled = np.where(np.isnan(values), -np.inf, values)
     return rankdata(-filled, method="min").astype(np.int32)
-
-
-def align_columns(proba, model_classes, classes, fill=0.0):
-    """A fold model's class probabilities over all the ``classes``: the column
-    of a class that its training part lacked is ``fill`` (0; ``-inf`` for
-    log-probabilities)."""
-    if np.array_equal(model_classes, classes):
-        return proba
-    full = np.full((proba.shape[0], len(classes)), fill, dtype=proba.dtype)
-    full[:, np.searchsorted(classes, model_classes)] = proba
-    return full
-
-
-def class_log_loss(y, proba, classes, sample_weight=None):
-    """The log-loss of probabilities over ``classes`` for the labels ``y``."""
-    Y = (np.asarray(y).reshape(-1, 1) == classes).astype(float)
-    return LOSSES["log_loss"](Y, proba, sample_weight)
-
-
-class LossScorer:
-    """The default scoring: minus the estimator's own loss on held-out data (the
-    log-loss, the squared error or the Poisson deviance, as its training loss
-    without the L2 term). With ``classes`` (single-output classification), a
-    fold model that lacks some of them is scored over all of them, as its
-    out-of-fold predictions are: a class it never saw has probability 0 (the
-    loss clips it), where its own loss would not count that class's rows."""
-
-    def __init__(self, classes=None):
-        self.classes = classes
-
-    def __call__(self, estimator, X, y, sample_weight=None):
-        if self.classes is None or np.array_equal(estimator.classes_, self.classes):
-            return -estimator._held_out_loss(X, y, sample_weight)
-        proba = estimator.predict_proba(X)
-        proba = align_columns(proba, estimator.classes_, self.classes)
-        return -class_log_loss(y, proba, self.classes, sample_weight)
 
 
 def refit_to_chosen_epochs(

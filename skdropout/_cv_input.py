@@ -8,6 +8,7 @@ data as the user gives it; the members see the preprocessed numbers."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
+import warnings
 
 import numpy as np
 from scipy.sparse import issparse
@@ -21,7 +22,7 @@ from sklearn.utils.validation import (
 )
 
 from skdropout._columns import (
-    check_not_empty,
+    check_table,
     check_target_present,
     is_pandas_frame,
     is_polars_frame,
@@ -63,8 +64,8 @@ def fit_input(estimator, X, y, sample_weight=None):
             estimator, X, y, multi_output=True, y_numeric=y_numeric, **_NUMBERS
         )
     else:
-        validate_data(estimator, X, skip_check_array=True)
-        check_not_empty(estimator, X)
+        check_table(estimator, X)
+        validate_data(estimator, X, y, skip_check_array=True)  # y None: its error
         y = _check_y(y, multi_output=True, y_numeric=y_numeric, estimator=estimator)
         check_consistent_length(X, y)
     y = estimator._scale_target(y, sample_weight)
@@ -115,6 +116,14 @@ def predict_input(estimator, X):
     preprocessor = getattr(estimator, "preprocessor_", None)
     if preprocessor is None:
         return validate_data(estimator, X, reset=False, **_NUMBERS)
+    check_table(estimator, X)
     validate_data(estimator, X, skip_check_array=True, reset=False)
-    check_not_empty(estimator, X)
-    return _checked_output(preprocessor, preprocessor.transform(X))
+    with warnings.catch_warnings():
+        # Other feature names than the fit's: the estimator has just said
+        # so; the preprocessor inside it, which the user did not make, would
+        # say it again.
+        warnings.filterwarnings(
+            "ignore", "X (does not have valid|has) feature names", UserWarning
+        )
+        X = preprocessor.transform(X)
+    return _checked_output(preprocessor, X)

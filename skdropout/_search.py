@@ -30,7 +30,8 @@ from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
 from skdropout._callbacks import close_fit_task
-from skdropout._cv_folds import FoldFit, fold_data, planned_max_iter, score_member
+from skdropout._cv_folds import FoldFit, fold_data, planned_max_iter
+from skdropout._cv_scoring import score_member
 from skdropout._engine import StoppingRule
 from skdropout._solvers import EpochRun
 

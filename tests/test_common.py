@@ -7,6 +7,16 @@ from skdropout import (
     DropoutMLPClassifierCV,
     DropoutMLPRegressor,
     DropoutMLPRegressorCV,
+    TabularPreprocessor,
+)
+
+#: The CV estimators' settings in the checks (see ESTIMATORS).
+CV_SMALL = dict(
+    hidden_layer_sizes=(16,),
+    cv=2,
+    early_stopping=False,
+    learning_rate_init=0.01,
+    random_state=0,
 )
 
 ESTIMATORS = [
@@ -79,22 +89,12 @@ ESTIMATORS = [
     # The CV estimators, small (their defaults fit 20 or 12 networks of 256 units),
     # without early stopping (see above) and with a rate that fits the checks'
     # few rows in 100 epochs.
-    DropoutMLPClassifierCV(
-        hidden_layer_sizes=(16,),
-        dropouts=(0.0, 0.2),
-        cv=2,
-        early_stopping=False,
-        learning_rate_init=0.01,
-        random_state=0,
-    ),
-    DropoutMLPRegressorCV(
-        hidden_layer_sizes=(16,),
-        dropouts=(0.0, 0.2),
-        cv=2,
-        early_stopping=False,
-        learning_rate_init=0.01,
-        random_state=0,
-    ),
+    DropoutMLPClassifierCV(dropouts=(0.0, 0.2), **CV_SMALL),
+    DropoutMLPRegressorCV(dropouts=(0.0, 0.2), **CV_SMALL),
+    # With a preprocessing given, X goes to it: the tags are its (NaN
+    # imputed, no sparse X), and so are the checks the estimator must pass.
+    DropoutMLPClassifierCV(preprocessing=TabularPreprocessor(), **CV_SMALL),
+    DropoutMLPRegressorCV(preprocessing=TabularPreprocessor(), **CV_SMALL),
 ]
 
 _WEIGHTS_VS_REPEATS = (
@@ -105,9 +105,19 @@ _WEIGHTS_VS_REPEATS = (
 )
 
 
+_SCALED_BY_ROWS = (
+    "TabularPreprocessor takes no sample weights (as a Pipeline does not pass "
+    "them to its transformers): its imputation's medians and its scaling's means "
+    "and deviations count two copies of a row twice and a row of weight 2 once, "
+    "so the networks learn from other inputs."
+)
+
+
 def expected_failed_checks(estimator):
     """The checks that cannot pass, with the reason."""
     params = estimator.get_params()
+    if isinstance(params.get("preprocessing"), TabularPreprocessor):
+        return {"check_sample_weight_equivalence_on_dense_data": _SCALED_BY_ROWS}
     dropouts = params.get("dropouts", [params.get("dropout")])
     if all(d == 0 for d in dropouts) and params["input_dropout"] == 0:
         return {}

@@ -28,7 +28,7 @@ from skdropout import (
     DropoutMLPRegressorCV,
 )
 from skdropout._cv import PLAIN_ONLY, BaseDropoutMLPCV
-from skdropout._cv_folds import LossScorer
+from skdropout._cv_scoring import LossScorer
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

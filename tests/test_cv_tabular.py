@@ -121,6 +121,51 @@ def test_a_table_without_rows_or_columns_is_refused_naming_the_estimator(CV):
 
 
 @pytest.mark.parametrize("CV", CASES)
+def test_a_row_alone_or_no_target_gets_scikit_learns_errors(CV):
+    """A row given alone (a Series, a 1-D array) gets scikit-learn's "2D"
+    errors, and fit without y its "requires y", as the plain estimators
+    give them, not an error about features or dimensions deep inside."""
+    frame, y = _table()
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        CV(**SMALL).fit(frame, None)
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        CV(**SMALL, preprocessing=TabularPreprocessor()).fit(frame.to_numpy(), None)
+    est = CV(**SMALL).fit(frame, _target(CV, y))
+    with pytest.raises(ValueError, match="Expected a 2-dimensional container"):
+        est.predict(frame.iloc[0])
+    with pytest.raises(ValueError, match="(?s)Expected 2D array.*Reshape your data"):
+        est.predict(frame.iloc[0].to_numpy())
+
+
+@pytest.mark.parametrize("CV", CASES)
+def test_other_feature_names_warn_once(CV):
+    """A model fitted on a table, given an array, warns once, naming itself,
+    not also the preprocessor inside it."""
+    frame, y = _table(n=60)
+    numbers = frame[["income"]].fillna(0.0)
+    est = CV(**SMALL).fit(numbers, _target(CV, y))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.predict(numbers.to_numpy())
+    said = [str(w.message) for w in caught if "feature names" in str(w.message)]
+    assert len(said) == 1 and CV.__name__ in said[0]
+
+
+@pytest.mark.parametrize("CV", CASES)
+def test_the_tags_are_those_of_a_given_preprocessing(CV):
+    """With a transformer given, X goes to it, and the tags say what it
+    takes (TabularPreprocessor: NaN and strings, no sparse X); 'auto' leaves
+    arrays alone, so its tags are the members'."""
+    from sklearn.utils import get_tags
+
+    given = get_tags(CV(preprocessing=TabularPreprocessor())).input_tags
+    assert given.allow_nan and given.string and given.categorical
+    assert not given.sparse
+    auto = get_tags(CV()).input_tags
+    assert not auto.allow_nan and not auto.string and auto.sparse
+
+
+@pytest.mark.parametrize("CV", CASES)
 def test_without_preprocessing_a_table_with_strings_is_refused(CV):
     """preprocessing=None keeps scikit-learn's error for strings in X."""
     frame, y = _table()

@@ -128,18 +128,16 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         recipe page).
 
     ensemble : {'best', 'greedy'}, default='greedy'
-        Which candidates the prediction uses: 'best' the best candidate
-        alone; 'greedy' those picked by greedy ensemble selection with
-        replacement (Caruana et al., 2004), 25 rounds from the best candidate,
-        each adding the candidate whose fold models' out-of-fold predictions
-        most lower the squared error or the Poisson deviance of the average;
-        ``candidate_weights_`` gives each candidate's share. The prediction
-        averages their refits on all the data (``refit=True``, the default) or
-        their fold models. With ``refit=True``, 'greedy' refits every
-        candidate picked (up to all of them, one fit on all the data each);
-        'best' refits one network, which costs what ``GridSearchCV``'s refit
-        does, and predicted worse on the benchmark (see the user guide's
-        recipe page).
+        Which candidates the prediction uses: 'best' the best candidate alone; 'greedy'
+        those picked by greedy ensemble selection with replacement (Caruana et al.,
+        2004), 25 picks: the best candidate, then 24 rounds each adding the candidate
+        whose fold models' out-of-fold predictions most lower the squared error or the
+        Poisson deviance of the average; ``candidate_weights_`` gives each candidate's
+        share. The prediction averages their refits on all the data (``refit=True``, the
+        default) or their fold models. With ``refit=True``, 'greedy' refits every
+        candidate picked (up to all of them, one fit on all the data each); 'best'
+        refits one network, which costs what ``GridSearchCV``'s refit does, and
+        predicted worse on the benchmark (see the user guide's recipe page).
 
     n_jobs : int, default=None
         Fits run in parallel with joblib (-1: all cores). With more than one
@@ -191,8 +189,10 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         its best there (or at ``max_iter``); each candidate gets the number of
         epochs whose mean over the folds is best, within what all its folds ran
         (``max_iter`` in ``cv_results_['params']``); and the fold models kept are
-        refitted for that many epochs of the same schedules (``schedule_epochs``),
-        which gives them, bit for bit, the weights their search fits had then.
+        brought back to it with, bit for bit, the weights their search fits had
+        then: rewound from a copy kept when it was reached (``halving_factor``
+        1 or more), or refitted for that many epochs of the same schedules
+        (``halving_factor=None``; ``schedule_epochs``).
         ``validation_fraction`` is not used: the held-out parts are the validation
         sets. False: the fold models run to ``max_iter`` (or their training-loss
         rule) and keep their last epoch.
@@ -239,14 +239,13 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         Its mean cross-validated score.
 
     cv_results_ : dict of ndarray
-        As ``GridSearchCV``'s: ``params``, ``param_dropout``,
-        ``param_weight_decay``, ``split{k}_test_score``, ``mean_test_score``,
-        ``std_test_score``, ``rank_test_score``, ``mean_fit_time``,
-        ``std_fit_time`` (a fold model's refit to its chosen epochs
-        included), ``param_max_iter`` (with ``early_stopping``: each
-        candidate's chosen number of epochs) and the epochs each fold model ran
-        in the search (``split{k}_n_iter``, ``mean_n_iter``; also
-        ``n_iter_``).
+        As ``GridSearchCV``'s: ``params``, ``param_dropout``, ``param_weight_decay``,
+        ``split{k}_test_score``, ``mean_test_score``, ``std_test_score``,
+        ``rank_test_score``, ``mean_fit_time``, ``std_fit_time`` (with
+        ``halving_factor=None``, a fold model's refit to its chosen epochs included),
+        ``param_max_iter`` (with ``early_stopping``: each candidate's chosen number of
+        epochs) and the epochs each fold model ran in the search (``split{k}_n_iter``,
+        ``mean_n_iter``; also ``n_iter_``).
 
     estimators_ : list of DropoutMLPRegressor
         The members whose outputs are averaged: the fold models of the chosen

@@ -286,8 +286,10 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
     column_transformer_ : ColumnTransformer
         The fitted ColumnTransformer that does the work, on the columns as
         this class converts them (numbers as float64, categories as strings).
-        Its parts are named ``num``, ``missing``, ``cat`` and ``target``, the
-        prefixes of the output names.
+        Its parts are named ``num``, ``missing``, ``cat``, ``cat_many`` (the
+        one-hot part of the many-level columns, where its cap differs from
+        ``max_onehot_categories``) and ``target``, the prefixes of the output
+        names.
 
     n_features_in_ : int
         Number of features seen during ``fit``.

@@ -97,17 +97,26 @@ def _smooth_clip_shapes(operator):
 
 
 def _convert_smooth_clip(scope, operator, container):
-    """x / sqrt(1 + (x / 3)^2), in the input's precision."""
+    """3 r / sqrt(1 + r^2) with r = x / 3, in the input's precision: x / sqrt(1
+    + (x / 3)^2), with r held within +-sqrt(max) / 2 so that its square does
+    not overflow (beyond, the value is 3 to the last bit, as in numpy)."""
     dtype = _input_dtype(operator)
     x = _input_as(scope, operator, container, dtype)
     bound = _add_constant(scope, container, "bound", SMOOTH_CLIP_BOUND, dtype)
     one = _add_constant(scope, container, "one", 1, dtype)
+    far = float(np.sqrt(np.finfo(dtype).max) / 2)
+    high = _add_constant(scope, container, "high", far, dtype)
+    low = _add_constant(scope, container, "low", -far, dtype)
     ratio = _apply(scope, container, "Div", [x, bound])
+    ratio = _apply(
+        scope, container, "Max", [_apply(scope, container, "Min", [ratio, high]), low]
+    )
     square = _apply(scope, container, "Mul", [ratio, ratio])
     root = _apply(
         scope, container, "Sqrt", [_apply(scope, container, "Add", [square, one])]
     )
-    _apply(scope, container, "Div", [x, root], operator.outputs[0].full_name)
+    scaled = _apply(scope, container, "Mul", [ratio, bound])
+    _apply(scope, container, "Div", [scaled, root], operator.outputs[0].full_name)
 
 
 def _check_exportable(preprocessor):

@@ -66,17 +66,26 @@ def non_finite_error(preprocessor, X):
         names = [f"column {i}" for i in bad]
     shown = ", ".join(repr(n) for n in names[:5])
     more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    float32 = ""
+    if X.dtype == np.float32:
+        float32 = ", or for float32 once scaled (above about 3e38),"
     return ValueError(
         f"The preprocessing ({type(preprocessor).__name__}) gave NaN or "
         f"infinite values in {shown}{more}. A number too large for its "
-        "scaling in float64 (above about 1e154) does this: rescale or "
-        "drop the input columns behind them."
+        f"scaling in float64 (above about 1e154){float32} does this: rescale "
+        "or drop the input columns behind them."
     )
 
 
 def smooth_clip(X):
-    """x / sqrt(1 + (x / 3)^2): the identity near 0, bounded by +-3 far out."""
-    return X / np.sqrt(1 + (X / SMOOTH_CLIP_BOUND) ** 2)
+    """x / sqrt(1 + (x / 3)^2): the identity near 0, bounded by +-3 far out.
+    Where (x / 3)^2 overflows (x beyond about 1e154 in float64, 5e19 in
+    float32), x / inf would be 0: the value there is the bound, which it
+    equals to the last bit."""
+    with np.errstate(over="ignore"):
+        square = (X / SMOOTH_CLIP_BOUND) ** 2
+        clipped = X / np.sqrt(1 + square)
+    return np.where(np.isinf(square), np.sign(X) * SMOOTH_CLIP_BOUND, clipped)
 
 
 class _SmoothClip(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -528,10 +537,16 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         if transform:
             out = self.column_transformer_.fit_transform(data, y)
             self._check_scaling()
-            return self._checked(np.asarray(out, dtype=self.dtype))
+            return self._checked(self._as_dtype(out))
         self.column_transformer_.fit(data, y)
         self._check_scaling()
         return self
+
+    def _as_dtype(self, out):
+        """The output in ``dtype``; a value beyond float32's range becomes
+        infinite there, which ``_checked`` then refuses by name."""
+        with np.errstate(over="ignore"):
+            return np.asarray(out, dtype=self.dtype)
 
     def _checked(self, out):
         if not np.isfinite(out).all():
@@ -668,7 +683,7 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         names = [column.name for column in columns]
         data = assemble(names, converted, self._from_frame)
         out = self.column_transformer_.transform(data)
-        return self._checked(np.asarray(out, dtype=self.dtype))
+        return self._checked(self._as_dtype(out))
 
     def _read(self, X):
         """X's columns, checked against the fit's, and their values converted

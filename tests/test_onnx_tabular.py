@@ -102,6 +102,20 @@ def test_piecewise_linear_encoder(dtype):
     assert_allclose(out, encoder.transform(X_test), **TOL)
 
 
+def test_smooth_clip_of_numbers_too_large_to_square():
+    """The robust scaling's smooth clipping gives +-3 in the graph where its
+    square overflows float32 (9.96921e36 is netCDF's fill value for floats),
+    as transform does, not 0."""
+    X = pd.DataFrame({"x": np.arange(20.0)})
+    prep = TabularPreprocessor(numerical_scaling="robust").fit(X)
+    new = pd.DataFrame({"x": [1e10, 1e20, 9.96921e36, -1e25, 3.5, 12.0]})
+    inputs = tabular_onnx_inputs(prep, new)
+    onx = skl2onnx.to_onnx(prep, initial_types=_types(inputs))
+    (out,) = _session(onx).run(None, inputs)
+    assert_allclose(out, prep.transform(new), **TOL)
+    assert_array_equal(out[:4, 0], [3, 3, 3, -3])
+
+
 PREPROCESSORS = {
     "one-hot-and-target": dict(min_frequency=3, max_onehot_categories=10),
     "target-and-capped-one-hot": dict(

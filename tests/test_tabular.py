@@ -192,6 +192,21 @@ def test_smooth_clip_values():
     )
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_smooth_clip_of_numbers_too_large_to_square_is_the_bound(dtype):
+    """Where (x/3)^2 overflows, the value is +-3 (x / inf would be 0: a huge
+    outlier encoded as the median), in the input's dtype, without a warning;
+    below, the formula as it is."""
+    huge = np.finfo(dtype).max
+    x = np.array([1e10, huge / 4, huge, -huge, 5.0], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = smooth_clip(x)
+    assert out.dtype == dtype
+    assert_array_equal(out[:4], np.array([3, 3, 3, -3], dtype=dtype))
+    assert out[-1] == x[-1] / np.sqrt(1 + (x[-1] / 3) ** 2)
+
+
 def test_piecewise_linear_option_keeps_missing_indicators():
     """numerical_encoding='piecewise_linear' encodes each number after scaling
     as ramps (num__<column>_bin<t>) and keeps the missing indicators."""
@@ -555,9 +570,20 @@ def test_numbers_too_large_to_scale_are_refused_by_name():
     prep = TabularPreprocessor().fit(small)
     with pytest.raises(ValueError, match="infinite values in 'num__big'"):
         prep.transform(small.assign(big=1e308))
-    # The quantile scaling takes such numbers.
+    # The quantile scaling takes such numbers, and the robust scaling's smooth
+    # clipping bounds them.
     out = TabularPreprocessor(numerical_scaling="quantile").fit_transform(X)
     assert np.isfinite(out).all()
+    outlier = pd.DataFrame({"big": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 1e300]})
+    out = TabularPreprocessor(numerical_scaling="robust").fit_transform(outlier)
+    assert out[-1, 0] == 3.0
+    # A number within float64's scaling but beyond float32's range once scaled
+    # is refused in float32, naming that limit (and without NumPy's warning).
+    prep = TabularPreprocessor(dtype=np.float32).fit(small)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="'num__big'.*float32 once scaled"):
+            prep.transform(small.assign(big=1e40))
 
 
 def test_a_numerical_column_all_missing_as_strings_is_imputed():

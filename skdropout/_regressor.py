@@ -615,18 +615,26 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
         """
         check_is_fitted(self)
         X = self._validate_X(X)
+        if not return_std:
+            with np.errstate(over="ignore"):
+                return self._decode(self._predict_output(X))
+        return self._mean_and_std(X)
+
+    def _mean_and_std(self, X, noise_scale=1.0):
+        """``predict(X, return_std=True)`` of a validated X, with the
+        observation noise's variance times ``noise_scale`` (the CV regressor's
+        members learn a scaled target: see its ``predict``)."""
         with np.errstate(over="ignore"):
             y_mean = self._predict_output(X)
-        if not return_std:
-            return self._decode(y_mean)
         samples = self._sample_outputs(X, None, 0)
         with np.errstate(over="ignore", invalid="ignore"):
             # In float64, so that large float32 outputs do not overflow.
             variance = samples.var(axis=0, dtype=np.float64)
             if self.loss == "poisson":
-                variance += samples.mean(axis=0, dtype=np.float64)
+                noise = samples.mean(axis=0, dtype=np.float64)
             else:
-                variance += self.noise_variance_
+                noise = self.noise_variance_
+            variance += noise * noise_scale
             std = np.sqrt(variance)
         std[np.isnan(std)] = np.inf  # outputs too large for their spread
         return self._decode(y_mean), self._decode(std.astype(y_mean.dtype))

@@ -518,7 +518,9 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
             Whether to return the predictive standard deviation too: the
             members' own (Monte Carlo dropout and observation noise, see
             :meth:`DropoutMLPRegressor.predict`) combined with their spread,
-            ``var = sum_i w_i (std_i**2 + (mean_i - mean)**2)``.
+            ``var = sum_i w_i (std_i**2 + (mean_i - mean)**2)``, in the units
+            of ``y`` (with ``loss='poisson'`` the noise term is the predicted
+            mean in those units, whatever ``normalize_y`` divided ``y`` by).
 
         Returns
         -------
@@ -531,14 +533,22 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         if not return_std:
             return self._unscale(self._averaged_output(X))
         X = self._validate_X(X)
-        pairs = [member.predict(X, return_std=True) for member in self.estimators_]
+        scale = getattr(self, "target_scale_", 1.0)
+        # The members learn y / scale, and their spread and Monte Carlo
+        # variance are scale**2 times theirs in y's units. Not the Poisson
+        # noise: its variance is the mean, whose value in y's units is scale
+        # times the members', so it is counted divided by scale here.
+        noise_scale = 1 / scale if self.loss == "poisson" else 1.0
+        pairs = [
+            member._mean_and_std(member._validate_X(X), noise_scale)
+            for member in self.estimators_
+        ]
         weights = self.ensemble_weights_
         mean = sum(m.dtype.type(w) * m for w, (m, _) in zip(weights, pairs))
         variance = sum(
             w * (s.astype(np.float64) ** 2 + (m - mean) ** 2)
             for w, (m, s) in zip(weights, pairs)
         )
-        scale = getattr(self, "target_scale_", 1.0)
         std = np.sqrt(variance) * scale
         return self._unscale(mean), std.astype(mean.dtype)
 

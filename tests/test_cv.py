@@ -785,6 +785,39 @@ def test_normalize_y_is_the_search_on_the_standardized_target(
     assert_array_equal(std_ours, std_plain * scale)
 
 
+def test_poisson_std_is_that_of_the_counts():
+    """With loss='poisson' the members learn y / mean(y), but the noise of
+    return_std is the Poisson variance of y itself, the predicted mean, as
+    for the plain regressor: one member without dropout (no model variance,
+    no spread) gives std = sqrt(mean); with dropout, the model's variance and
+    the spread scale as y squared, the noise as y."""
+    X, y = _regression()
+    counts = np.random.RandomState(0).poisson(np.exp(1 + 0.5 * np.tanh(y)) * 20)
+    params = dict(SMALL, loss="poisson", weight_decays=[0.0], cv=3)
+    search = DropoutMLPRegressorCV(**params, dropouts=[0.0]).fit(X, counts)
+    assert search.target_scale_[0] > 20 and len(search.estimators_) == 1
+    mean, std = search.predict(X[:5], return_std=True)
+    assert_allclose(std, np.sqrt(mean), rtol=1e-6)
+
+    search = DropoutMLPRegressorCV(**params, dropouts=[0.3], refit=False)
+    search.fit(X, counts)
+    scale = search.target_scale_[0]
+    mean, std = search.predict(X[:5], return_std=True)
+    model, noise, means = [], [], []
+    for member in search.estimators_:
+        samples = member.predict_mc(X[:5])[..., 0]
+        model.append(samples.var(axis=0))
+        noise.append(samples.mean(axis=0))
+        means.append(member.predict(X[:5]))
+    w = search.ensemble_weights_[:, None]
+    expected = np.sum(
+        w * (scale**2 * (np.array(model) + (np.array(means) - mean / scale) ** 2)
+             + scale * np.array(noise)),
+        axis=0,
+    )  # fmt: skip
+    assert_allclose(std, np.sqrt(expected), rtol=1e-6)
+
+
 def test_normalize_y_is_a_transformed_target_regressor_inside():
     """Fitted on a raw target, the default regressor predicts, bit for bit, as
     normalize_y=False inside a TransformedTargetRegressor with a

@@ -121,6 +121,15 @@ class BaseDropoutMLP(
 
     # -- hooks for the subclasses ------------------------------------------------
 
+    def _input_dtype(self, reset):
+        """The dtype X is validated to: float64 or float32 as given on a
+        first pass; the weights' own when a fit goes on (partial_fit, a warm
+        start, fit_blocks), so that data of the other float dtype trains them
+        as that data cast to theirs (scikit-learn's MLP takes either too)."""
+        if reset:
+            return (np.float64, np.float32)
+        return self.coefs_[0].dtype
+
     @abstractmethod
     def _validate_input(self, X, y, incremental, reset, classes=None):
         """Validate X and y; return X and the targets encoded as a 2-D float array

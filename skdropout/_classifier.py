@@ -479,7 +479,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             y,
             accept_sparse=["csr", "csc"],
             multi_output=True,
-            dtype=(np.float64, np.float32),
+            dtype=self._input_dtype(reset),
             reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:

@@ -443,7 +443,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             accept_sparse=["csr", "csc"],
             multi_output=True,
             y_numeric=True,
-            dtype=(np.float64, np.float32),
+            dtype=self._input_dtype(reset),
             reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:

@@ -71,3 +71,26 @@ def test_validation_curves_stay_aligned_across_warm_starts(Estimator, make_data)
         assert len(curve) == len(est.loss_curve_) == 12
         assert np.isnan(curve[:4]).all() and np.isnan(curve[8:]).all()
         assert np.isfinite(curve[4:8]).all()
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+@pytest.mark.parametrize(
+    "first, then", [(np.float64, np.float32), (np.float32, np.float64)]
+)
+def test_data_of_the_other_float_dtype_is_cast_to_the_weights(
+    Estimator, make_data, first, then
+):
+    """A fit that goes on (partial_fit, a warm start) with data of the other
+    float dtype trains the weights in their own dtype, as the same data cast
+    to it would: it used to fail inside NumPy ("Cannot cast array data")."""
+    X, y = make_data()
+    kwargs = _first_call_kwargs(Estimator, y)
+    model = _small(Estimator).partial_fit(X.astype(first), y, **kwargs)
+    cast = pickle.loads(pickle.dumps(model))
+    model.partial_fit(X.astype(then), y)
+    cast.partial_fit(X.astype(then).astype(first), y)
+    assert model.coefs_[0].dtype == first
+    _assert_same_weights(model, cast)
+    warm = _small(Estimator, warm_start=True).fit(X.astype(first), y)
+    warm.fit(X.astype(then), y)
+    assert warm.coefs_[0].dtype == first

@@ -183,6 +183,12 @@ def fit_blocks(
     ``history.block_order``. The estimator's random stream continues from call
     to call, so every block and every epoch draws new dropout masks.
 
+    **Schedules.** ``partial_fit`` advances the estimator's schedules (of
+    ``learning_rate='cosine'``, ``dropout_schedule``) one epoch per call, so
+    here one per block: set ``schedule_epochs`` to ``epochs`` times the
+    number of blocks. With the cosine learning rate a call past the end of
+    its schedule trains at a rate of 0, and warns.
+
     **Early stopping** follows scikit-learn's rule (as ``fit`` does with
     ``early_stopping=True``): an epoch whose score is below the best so far
     plus ``tol`` adds one to a count that an improving epoch resets; training

@@ -130,6 +130,16 @@ class EpochRun:
         # Epochs of the schedules done before this fit: a fit starts them
         # afresh; partial_fit calls continue them, one epoch per call.
         self.done = len(estimator.loss_curve_) if incremental else 0
+        horizon = estimator.schedule_epochs or estimator.max_iter
+        if estimator.learning_rate == "cosine" and self.done >= horizon:
+            warnings.warn(
+                "learning_rate='cosine' has run its whole schedule, "
+                f"schedule_epochs={horizon} epochs (one per partial_fit call): "
+                "this call's learning rate is 0, so it does not train the weights. "
+                "Set schedule_epochs to the number of partial_fit calls planned "
+                "(with fit_blocks, epochs times the number of blocks).",
+                UserWarning,
+            )
         self.rng = estimator._random_state
         # scikit-learn's order: each epoch permutes the previous epoch's order.
         self.order = np.arange(self.n_samples)

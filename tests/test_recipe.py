@@ -2,6 +2,8 @@
 decoupled weight decay and label smoothing (against hand-computed updates and
 finite differences), and early stopping on the validation loss."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -97,9 +99,33 @@ def test_partial_fit_continues_the_schedules(monkeypatch):
     seen = _record(monkeypatch, Update, "__call__", lambda u: u.optimizer.lr_factor)
     clf = DropoutMLPClassifier((8,), learning_rate="cosine", batch_size=60,
                                max_iter=4, random_state=0)  # fmt: skip
-    for _ in range(5):
+    for _ in range(4):
         clf.partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.warns(UserWarning, match="schedule_epochs=4 epochs"):
+        clf.partial_fit(X, y)  # past the end of the schedule: said so
     assert seen == [cosine(e / 4) for e in range(5)]
+
+
+def test_partial_fit_past_the_cosine_schedule_warns_and_does_not_learn():
+    """A partial_fit call after schedule_epochs calls trains at a learning
+    rate of 0 (fit_blocks makes one call per block): it warns, and the
+    weights do not move; schedule_epochs set to the calls planned trains."""
+    X, y = _classification()
+    clf = DropoutMLPClassifier((8,), learning_rate="cosine", dropout=0,
+                               max_iter=2, random_state=0)  # fmt: skip
+    clf.partial_fit(X, y, classes=[0, 1, 2])
+    clf.partial_fit(X, y)
+    before = [w.copy() for w in clf.coefs_]
+    with pytest.warns(UserWarning, match="with fit_blocks, epochs times"):
+        clf.partial_fit(X, y)
+    for a, b in zip(before, clf.coefs_):
+        assert_array_equal(a, b)
+    planned = DropoutMLPClassifier((8,), learning_rate="cosine", max_iter=2,
+                                   schedule_epochs=3, random_state=0)  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        for _ in range(3):
+            planned.partial_fit(X, y, classes=[0, 1, 2])
 
 
 def test_dropping_the_schedule_restores_the_full_rate(monkeypatch):

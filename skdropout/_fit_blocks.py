@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.multiclass import unique_labels
 
 from skdropout._engine import History, Stopping, run_epochs
+from skdropout._transaction import fit_transaction
 
 
 @validate_params(
@@ -76,7 +77,8 @@ def fit_blocks(
         ``validation``). It is updated in place: if it is already fitted,
         training continues from its current weights, optimizer state and random
         stream, as ``partial_fit`` does; pass ``sklearn.base.clone(estimator)``
-        to start afresh.
+        to start afresh. If the call fails (a source that raises, a bad
+        block), the estimator is left as it was before it.
 
     X : dask array, sequence of blocks, iterable of blocks or callable
         The training data, in one of three forms:
@@ -342,21 +344,24 @@ def fit_blocks(
         return estimator.score(*val), np.nan
 
     # Everything that goes with the weights is kept for the best epoch (the
-    # regressor's noise estimate, made on the epoch's last block, too).
-    epochs_run = run_epochs(
-        train_epoch,
-        history=History(),
-        stopping=Stopping(
-            None if val is None else "validation",
-            tol=tol,
-            n_iter_no_change=n_iter_no_change,
-        ),
-        max_epochs=epochs,
-        evaluate=None if val is None else evaluate,
-        snapshot=estimator._snapshot_weights,
-    )
-    if epochs_run.best_weights is not None:
-        estimator._restore_weights(epochs_run.best_weights)
+    # regressor's noise estimate, made on the epoch's last block, too). On an
+    # error (a source that fails, a bad block), the estimator is left as it
+    # was before the call, as after a failed fit.
+    with fit_transaction(estimator, in_place=True):
+        epochs_run = run_epochs(
+            train_epoch,
+            history=History(),
+            stopping=Stopping(
+                None if val is None else "validation",
+                tol=tol,
+                n_iter_no_change=n_iter_no_change,
+            ),
+            max_epochs=epochs,
+            evaluate=None if val is None else evaluate,
+            snapshot=estimator._snapshot_weights,
+        )
+        if epochs_run.best_weights is not None:
+            estimator._restore_weights(epochs_run.best_weights)
     history = Bunch(
         loss=epochs_run.loss,
         validation_score=epochs_run.validation_score or [],
@@ -382,7 +387,12 @@ def _block(parts, what):
     if any(_is_dask(p) for p in parts):
         import dask
 
-        return dask.compute(*parts)
+        parts = dask.compute(*parts)
+    if len(parts[1]) == 0:
+        raise ValueError(
+            f"{what} must hold at least one row; got a block of X of shape "
+            f"{getattr(parts[0], 'shape', None)}."
+        )
     return tuple(parts)
 
 

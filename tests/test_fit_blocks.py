@@ -78,3 +78,26 @@ def test_an_empty_epoch_is_an_error_naming_it():
     """A source that yields no block in an epoch is a clear error."""
     with pytest.raises(ValueError, match="yielded no data in epoch 1"):
         fit_blocks(_clf(), lambda: iter([]), classes=[0, 1], shuffle=False)
+
+
+def test_a_failed_call_leaves_the_estimator_as_it_was():
+    """A source that fails at its second block, or an empty block, leaves an
+    already fitted estimator exactly as it was (weights, curves, optimizer,
+    random stream), as a failed fit does; the empty block is named as such."""
+    import pickle
+
+    blocks = _blocks()
+    fitted = fit_blocks(_clf(), blocks, epochs=2, random_state=0)
+    before = pickle.dumps(fitted)
+
+    def failing():
+        yield blocks[0]
+        raise OSError("block 2 could not be read")
+
+    with pytest.raises(OSError, match="block 2"):
+        fit_blocks(fitted, failing, epochs=1, shuffle=False)
+    assert pickle.dumps(fitted) == before
+    empty = [blocks[0], (blocks[1][0][:0], blocks[1][1][:0])]
+    with pytest.raises(ValueError, match="at least one row; got a block of X of"):
+        fit_blocks(fitted, empty, epochs=1, random_state=0)
+    assert pickle.dumps(fitted) == before

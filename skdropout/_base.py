@@ -6,6 +6,7 @@ maths here: that lives in ``_network``, ``_dropout``, ``_losses`` and
 # SPDX-License-Identifier: BSD-3-Clause
 
 import copy
+import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -302,6 +303,13 @@ class BaseDropoutMLP(
         self._noise_spec = (tuple(rates), input_rate, self.dropout_noise)
 
         stochastic = self.solver in _STOCHASTIC_SOLVERS
+        if validation is not None and not stochastic:
+            warnings.warn(
+                "solver='lbfgs' has no epochs to validate: X_val and y_val are "
+                "not used (no validation_scores_). Use solver='adam' or 'sgd' "
+                "to record them.",
+                UserWarning,
+            )
         if stochastic and self.early_stopping and validation is None:
             X, Y, sample_weight, validation = self._split_validation(
                 X, Y, sample_weight

@@ -575,6 +575,13 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         else:
             targets = self.classes_[Y.argmax(axis=1)]
         weights = compute_sample_weight(self.class_weight, targets).astype(Y.dtype)
+        if not (np.isfinite(weights) & (weights >= 0)).all():
+            # As sample_weight's own check: a negative or NaN weight of a
+            # class would train away from it, or give NaN losses.
+            raise ValueError(
+                "class_weight must give each class a finite, non-negative "
+                f"weight; got class_weight={self.class_weight!r}."
+            )
         return weights if sample_weight is None else weights * sample_weight
 
     # -- public API ---------------------------------------------------------------

@@ -352,6 +352,12 @@ class LossCurveDisplay:
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
         check_is_fitted(estimator)
+        if not hasattr(estimator, "loss_curve_") and hasattr(estimator, "estimators_"):
+            raise ValueError(
+                f"{type(estimator).__name__} has no loss curve of its own: it "
+                "averages networks, each with its own. Plot one of them, "
+                "LossCurveDisplay.from_estimator(estimator.estimators_[0])."
+            )
         if not hasattr(estimator, "loss_curve_"):
             solver = getattr(estimator, "solver", None)
             fitted_with = "" if solver is None else f" was fitted with {solver=} and"

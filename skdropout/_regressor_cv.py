@@ -488,7 +488,16 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
             self.target_offset_ = np.zeros(n_outputs)
             self.target_scale_ = np.where(mean > 0, mean, 1.0)
         else:
-            scaler = StandardScaler().fit(Y, sample_weight=sample_weight)
+            with np.errstate(over="ignore", invalid="ignore"):
+                scaler = StandardScaler().fit(Y, sample_weight=sample_weight)
+            if not np.isfinite(scaler.var_).all():
+                # StandardScaler then divides by 1 (or NaN): the fit would
+                # diverge on a target it did not scale.
+                raise ValueError(
+                    "y holds values too large to standardize (its variance "
+                    "overflows float64, above about 1e154): rescale it, "
+                    "dividing it by a power of ten for instance."
+                )
             self.target_offset_, self.target_scale_ = scaler.mean_, scaler.scale_
         return ((Y - self.target_offset_) / self.target_scale_).reshape(y.shape)
 

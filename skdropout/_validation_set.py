@@ -4,9 +4,10 @@ stopping holds out of the training data, as scikit-learn's MLP does."""
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import numpy as np
 from sklearn.base import is_classifier
 from sklearn.model_selection import train_test_split
-from sklearn.utils.validation import _check_sample_weight
+from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
 
 
 def _check_positive_sum(weights, name):
@@ -33,7 +34,20 @@ class ValidationSetMixin:
             raise ValueError("X_val is provided, but y_val was not provided.")
         if X_val is None:
             raise ValueError("y_val is provided, but X_val was not provided.")
-        X_val = self._validate_X(X_val)
+        # The fit's feature names and count, then X_val's own errors by name.
+        validate_data(self, X_val, skip_check_array=True, reset=False)
+        X_val = check_array(
+            X_val,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            input_name="X_val",
+            estimator=self,
+            ensure_min_samples=0,
+        )
+        if X_val.shape[0] == 0:
+            raise ValueError(
+                "X_val has no rows: pass a validation set of at least one row, or none."
+            )
         y_user, Y_enc = self._validate_val_targets(y_val)
         if X_val.shape[0] != Y_enc.shape[0]:
             raise ValueError(

@@ -205,6 +205,15 @@ def test_class_weight_multilabel():
         _clf(class_weight={0: 1, 1: 2}).fit(X, Y)
 
 
+@pytest.mark.parametrize("weight", [-0.5, np.nan, np.inf])
+def test_class_weight_negative_or_not_finite_refused(weight):
+    """A negative, NaN or infinite class weight is refused naming class_weight,
+    as the same sample_weight is refused (NaN said 'all zero' before)."""
+    X, y = _data()
+    with pytest.raises(ValueError, match="class_weight must give each class"):
+        _clf(class_weight={0: weight}).fit(X, y)
+
+
 def test_class_weight_balanced_partial_fit_refused():
     """'balanced' in partial_fit is refused: one batch does not tell the class
     frequencies."""

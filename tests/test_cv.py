@@ -785,6 +785,17 @@ def test_normalize_y_is_the_search_on_the_standardized_target(
     assert_array_equal(std_ours, std_plain * scale)
 
 
+@pytest.mark.parametrize("huge", [1e160, 1e200])
+def test_a_target_too_large_to_standardize_is_refused(huge):
+    """A target whose variance overflows (StandardScaler then divides by 1,
+    or by NaN) is refused naming y, not left unscaled to diverge."""
+    X, y = _regression()
+    y = y.copy()
+    y[0] = huge
+    with pytest.raises(ValueError, match="y holds values too large to standardize"):
+        DropoutMLPRegressorCV(**SMALL, cv=3).fit(X, y)
+
+
 def test_poisson_std_is_that_of_the_counts():
     """With loss='poisson' the members learn y / mean(y), but the noise of
     return_std is the Poisson variance of y itself, the predicted mean, as

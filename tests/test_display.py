@@ -242,6 +242,20 @@ def test_lbfgs_has_no_loss_curve(data):
         LossCurveDisplay.from_estimator(clf)
 
 
+def test_a_cv_estimator_points_to_its_members(data):
+    """A CV estimator averages networks: the error says to plot one of them
+    (not that its solver records no loss), and one of them plots."""
+    from skdropout import DropoutMLPClassifierCV
+
+    cv = DropoutMLPClassifierCV(hidden_layer_sizes=(4,), max_iter=3, cv=2,
+                                dropouts=[0.0], random_state=0).fit(*data)  # fmt: skip
+    with pytest.raises(ValueError, match=r"from_estimator\(estimator.estimators_"):
+        LossCurveDisplay.from_estimator(cv)
+    display = LossCurveDisplay.from_estimator(cv.estimators_[0])
+    assert_array_equal(display.loss_curve, cv.estimators_[0].loss_curve_)
+    plt.close("all")
+
+
 def test_unfitted():
     """An unfitted estimator raises NotFittedError."""
     with pytest.raises(NotFittedError):

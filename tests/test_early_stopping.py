@@ -34,7 +34,7 @@ def test_no_validation_set(Estimator, make_data):
     (with dropout; the lowest epoch loss without)."""
     X, y = make_data()
     est = _small(Estimator).fit(X, y)
-    assert est.validation_scores_ is None
+    assert getattr(est, "validation_scores_", None) is None
     assert est.validation_loss_curve_ is None
     assert est.best_validation_score_ is None
     curve = est.loss_curve_
@@ -105,6 +105,27 @@ def test_X_val_wrong_features(Estimator, make_data):
     X, y = make_data()
     with pytest.raises(ValueError, match="features"):
         _small(Estimator).fit(X, y, X_val=X[:10, :3], y_val=y[:10])
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_X_val_errors_name_it(Estimator, make_data):
+    """NaN in X_val, or no rows, are errors that name X_val, not X."""
+    X, y = make_data()
+    with pytest.raises(ValueError, match="Input X_val contains NaN"):
+        _small(Estimator).fit(X, y, X_val=np.full_like(X[:5], np.nan), y_val=y[:5])
+    with pytest.raises(ValueError, match="X_val has no rows"):
+        _small(Estimator).fit(X, y, X_val=X[:0], y_val=y[:0])
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_lbfgs_says_it_does_not_use_X_val(Estimator, make_data):
+    """L-BFGS has no epochs to validate: a validation set given warns that it
+    is not used, instead of being ignored without a word."""
+    X, y = make_data()
+    est = _small(Estimator, solver="lbfgs", dropout=0)
+    with pytest.warns(UserWarning, match="X_val and y_val are not used"):
+        est.fit(X, y, X_val=X[:10], y_val=y[:10])
+    assert getattr(est, "validation_scores_", None) is None
 
 
 @pytest.mark.parametrize("Estimator, make_data", CASES)

@@ -67,6 +67,7 @@ from skdropout._onnx_nodes import (  # noqa: F401 (re-exported)
 )
 from skdropout._regressor import DropoutMLPRegressor
 from skdropout._regressor_cv import DropoutMLPRegressorCV
+from skdropout._tabular import TabularPreprocessor
 
 
 def add_network(
@@ -144,10 +145,11 @@ def _preprocessor(estimator):
 
 def _input_dtype(operator):
     """The network's precision: float64 for a double input, float32 for any
-    other and behind a preprocessor (whose graph outputs float32)."""
+    other and behind a TabularPreprocessor (whose graph computes in float32;
+    a scikit-learn preprocessor's keeps its input's type)."""
     from skl2onnx.common.data_types import DoubleTensorType
 
-    if _preprocessor(operator.raw_operator) is not None:
+    if isinstance(_preprocessor(operator.raw_operator), TabularPreprocessor):
         return np.float32
     if isinstance(operator.inputs[0].type, DoubleTensorType):
         return np.float64
@@ -189,7 +191,14 @@ def _class_labels(scope, estimator):
 
     classes = np.asarray(get_label_classes(scope, estimator))
     if classes.dtype.kind in "biuf":
-        return classes.astype(np.int64), False
+        labels = classes.astype(np.int64)
+        if not np.array_equal(labels, classes):  # uint64 above 2**63 - 1
+            raise NotImplementedError(
+                "The classes do not fit in int64, the type of ONNX labels "
+                f"({classes.max()} is the largest): encode them as strings, "
+                "or as smaller integers, before fitting."
+            )
+        return labels, False
     return np.array([str(c).encode("utf-8") for c in classes]), True
 
 
@@ -324,22 +333,33 @@ def _convert_classifier(scope, operator, container):
     from onnx import TensorProto
 
     estimator = operator.raw_operator
+    options = scope.get_options(estimator, dict(output_class_labels=False))
+    if options["output_class_labels"] and estimator.classes_.dtype == bool:
+        # skl2onnx's node of the class labels takes ints or strings only.
+        raise NotImplementedError(
+            "output_class_labels=True cannot hold boolean classes (skl2onnx "
+            "makes them a LabelEncoder, which takes ints and strings): fit on "
+            "y.astype(int) or leave the option out; the labels output holds "
+            "them as int64 0 and 1."
+        )
     dtype = _input_dtype(operator)
     input_name = _input_as(scope, operator, container, dtype)
     members = _members(estimator)
-    for _, member in members:
-        if not np.array_equal(member.classes_, estimator.classes_):
-            raise NotImplementedError(
-                "A fold model of this CV estimator saw fewer classes than the "
-                "estimator; its ONNX export is not supported."
-            )
-    proba = _weighted_sum(
-        scope,
-        container,
-        members,
-        lambda m: _member_probabilities(scope, container, input_name, m, dtype),
-        dtype,
-    )
+
+    def member_probabilities(member):
+        proba = _member_probabilities(scope, container, input_name, member, dtype)
+        if np.array_equal(member.classes_, estimator.classes_):
+            return proba
+        # A fold model whose training part lacked a class: its columns among
+        # all the classes, a column of zeros for each one it lacks, as
+        # predict_proba aligns them (a product by a matrix of 0 and 1: exact).
+        place = np.zeros((len(member.classes_), len(estimator.classes_)))
+        columns = np.searchsorted(estimator.classes_, member.classes_)
+        place[np.arange(len(member.classes_)), columns] = 1
+        place = _add_constant(scope, container, "class_columns", place, dtype)
+        return _apply(scope, container, "MatMul", [proba, place])
+
+    proba = _weighted_sum(scope, container, members, member_probabilities, dtype)
     label_name, proba_name = (v.full_name for v in operator.outputs)
     if _zipmap_probabilities(scope, estimator) and dtype == np.float64:
         _apply(scope, container, "Cast", [proba], proba_name, to=TensorProto.FLOAT)

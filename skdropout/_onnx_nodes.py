@@ -91,11 +91,11 @@ def _check_activation(name):
 
 
 def _add_constant(scope, container, name, value, dtype):
-    """An initializer of ``dtype``: a scalar for a number, one-dimensional for
-    an array (a vector of one value per output); return its name."""
+    """An initializer of ``dtype`` of ``value``'s shape (a scalar, a vector of
+    one value per output, a matrix); return its name."""
     full_name = scope.get_unique_variable_name(name)
     values = np.asarray(value, dtype=dtype)
-    dims = [] if values.ndim == 0 else [values.size]
+    dims = list(values.shape)
     container.add_initializer(
         full_name, _proto_type(dtype), dims, values.ravel().tolist()
     )

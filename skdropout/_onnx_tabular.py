@@ -302,7 +302,7 @@ def _convert_tabular(scope, operator, container):
     )
 
 
-def tabular_onnx_inputs(preprocessor, X):
+def tabular_onnx_inputs(preprocessor, X, *, onnx_model=None):
     """The ONNX Runtime inputs of a graph converted from a fitted
     :class:`TabularPreprocessor`, a pipeline that starts with one, or a CV
     estimator that preprocessed its input with one (``preprocessor_``): one
@@ -319,14 +319,22 @@ def tabular_onnx_inputs(preprocessor, X):
         fitted CV estimator whose ``preprocessor_`` is one.
     X : {DataFrame, array-like} of shape (n_samples, n_features)
         The table, as ``preprocessor.transform`` takes it.
+    onnx_model : onnx.ModelProto, onnxruntime.InferenceSession or None, \
+            default=None
+        The converted graph, whose input names then key the result, column
+        by column in order. skl2onnx renames an input whose name is not an
+        identifier (``"sepal length (cm)"`` becomes ``"sepal_length__cm_"``)
+        or is already an output's (``"label"``), so a graph converted from
+        such columns takes them under its own names. None: the columns'
+        names.
 
     Returns
     -------
     inputs : dict of str to ndarray
-        ``{column name: values}``, to pass to ``InferenceSession.run``; the
-        names are those of ``feature_names_in_`` (``x0``, ``x1``, ... without
-        them), which the ``initial_types`` given to ``skl2onnx.to_onnx`` must
-        use, in the same order.
+        ``{name: values}``, to pass to ``InferenceSession.run``; without
+        ``onnx_model`` the names are those of ``feature_names_in_`` (``x0``,
+        ``x1``, ... without them), which the ``initial_types`` given to
+        ``skl2onnx.to_onnx`` must use, in the same order.
 
     Examples
     --------
@@ -374,7 +382,24 @@ def tabular_onnx_inputs(preprocessor, X):
         else:
             values = values.astype(np.float32)
         inputs[column.name] = values.reshape(-1, 1)
-    return inputs
+    if onnx_model is None:
+        return inputs
+    names = _graph_input_names(onnx_model)
+    if len(names) != len(inputs):
+        raise ValueError(
+            f"onnx_model takes {len(names)} inputs, and the table has "
+            f"{len(inputs)} columns: pass the graph converted from this "
+            "preprocessor (one input per column)."
+        )
+    return dict(zip(names, inputs.values()))
+
+
+def _graph_input_names(onnx_model):
+    """The input names of an ONNX model or an ONNX Runtime session, in order."""
+    if hasattr(onnx_model, "get_inputs"):  # an InferenceSession
+        return [node.name for node in onnx_model.get_inputs()]
+    initializers = {init.name for init in onnx_model.graph.initializer}
+    return [i.name for i in onnx_model.graph.input if i.name not in initializers]
 
 
 #: (transformer, shape calculator, converter) for ``register_onnx_converters``.

@@ -244,6 +244,22 @@ def test_output_class_labels_and_nocl_options():
     assert_array_equal(label, np.searchsorted(clf[-1].classes_, clf.predict(X)))
 
 
+def test_labels_that_onnx_cannot_hold_are_refused_by_name():
+    """Classes beyond int64 (uint64 above 2**63 - 1, which wrapped round to
+    negative labels) and boolean classes with output_class_labels (which
+    failed inside skl2onnx's LabelEncoder) are refused, saying what to do."""
+    huge = np.where(_a, np.uint64(2**63 + 1), np.uint64(2**63 + 5))
+    clf = DropoutMLPClassifier((4,), max_iter=5, random_state=0).fit(X, huge)
+    with pytest.raises(NotImplementedError, match="do not fit in int64"):
+        _run(clf, X, {id(clf): {"zipmap": False}})
+    clf = DropoutMLPClassifier((4,), max_iter=5, random_state=0).fit(X, _a)
+    options = {"zipmap": False, "output_class_labels": True}
+    with pytest.raises(NotImplementedError, match="cannot hold boolean classes"):
+        _run(clf, X, {id(clf): options})
+    label, _ = _run(clf, X, {id(clf): {"zipmap": False}})  # without it, 0 and 1
+    assert_array_equal(label, clf.predict(X).astype(np.int64))
+
+
 def test_example_round_trip_runs(tmp_path, monkeypatch, capsys):
     """examples/onnx_export.py, which the user guide shows, runs and its ONNX
     predictions agree with the pipelines'."""
@@ -353,6 +369,24 @@ def test_cv_classifier_exports_the_average_of_its_members(target, ensemble):
     assert_array_equal(label, expected.astype(np.int64) if
                        expected.dtype.kind in "biuf" else expected)  # fmt: skip
     assert_allclose(proba, clf.predict_proba(X), **TOL)
+
+
+@pytest.mark.filterwarnings("ignore:The least populated class:UserWarning")
+def test_cv_classifier_whose_fold_model_lacks_a_class():
+    """A fold model whose training part lacked a class (its one row held
+    out) exports with a column of zeros for it, as predict_proba aligns it:
+    the graph gives the ensemble's probabilities and labels (it was refused)."""
+    y = np.digitize(X[:, 0], [-0.5, 0.5])
+    y[0] = 3
+    search = DropoutMLPClassifierCV(hidden_layer_sizes=(5,), dropouts=[0.0, 0.3],
+                                    cv=2, max_iter=10, refit=False,
+                                    random_state=0)  # fmt: skip
+    clf = _fit(search, y)
+    members = [m.classes_.tolist() for m in clf[-1].estimators_]
+    assert [0, 1, 2] in members and [0, 1, 2, 3] in members
+    label, proba = _run(clf, X, {id(clf[-1]): {"zipmap": False}})
+    assert_allclose(proba, clf.predict_proba(X), **TOL)
+    assert_array_equal(label, clf.predict(X))
 
 
 @pytest.mark.parametrize("n_outputs", [1, 2])

@@ -210,6 +210,11 @@ def test_cv_estimator_with_a_scikit_learn_preprocessor():
     onx = skl2onnx.to_onnx(est, X[:1].astype(np.float32))
     (out,) = _session(onx).run(None, {"X": X.astype(np.float32)})
     assert_allclose(out.ravel(), est.predict(X), **TOL)
+    # float64 in, float64 throughout, as without a preprocessing (it was cast
+    # to float32 behind the scaler, as behind a TabularPreprocessor).
+    (out,) = _session(skl2onnx.to_onnx(est, X[:1])).run(None, {"X": X})
+    assert out.dtype == np.float64
+    assert_allclose(out.ravel(), est.predict(X), rtol=1e-10)
 
 
 def test_tabular_onnx_inputs_needs_a_tabular_preprocessor():
@@ -256,6 +261,32 @@ def test_tabular_onnx_inputs():
     pipe = make_pipeline(prep, DropoutMLPClassifier(max_iter=1))
     for name, values in tabular_onnx_inputs(pipe, X).items():  # its first step
         assert_array_equal(values, inputs[name])
+
+
+def test_columns_that_skl2onnx_renames_are_fed_by_the_graphs_names():
+    """skl2onnx renames an input whose name is not an identifier or is an
+    output's ("label"): with onnx_model, the inputs are keyed by the graph's
+    names, column by column, and the round trip gives predict_proba."""
+    X = _frame().rename(columns={"height": "height (cm)", "zip": "label"})
+    y = np.random.RandomState(1).randint(0, 2, 80)
+    est = DropoutMLPClassifierCV(**CV_SMALL).fit(X, y)
+    inputs = tabular_onnx_inputs(est, X)
+    onx = skl2onnx.to_onnx(est, initial_types=_types(inputs),
+                           options={"zipmap": False})  # fmt: skip
+    session = _session(onx)
+    graph_names = [i.name for i in session.get_inputs()]
+    assert graph_names != list(X.columns)  # renamed by skl2onnx
+    for model in (session, onx):
+        fed = tabular_onnx_inputs(est, X, onnx_model=model)
+        assert list(fed) == graph_names
+        _, proba = session.run(None, fed)
+        assert_allclose(proba, est.predict_proba(X), **TOL)
+    two = TabularPreprocessor().fit(X[["age", "city"]])
+    other = skl2onnx.to_onnx(
+        two, initial_types=_types(tabular_onnx_inputs(two, X[["age", "city"]]))
+    )
+    with pytest.raises(ValueError, match="onnx_model takes 2 inputs, and the table"):
+        tabular_onnx_inputs(est, X, onnx_model=other)
 
 
 def test_levels_stored_another_way_at_predict_time():

@@ -380,7 +380,16 @@ def tabular_onnx_inputs(preprocessor, X, *, onnx_model=None):
         if categorical:
             values = np.array(_category_keys(values), dtype=object)
         else:
-            values = values.astype(np.float32)
+            with np.errstate(over="ignore"):
+                single = values.astype(np.float32)
+            if np.isinf(single).any():  # (infinite values were refused)
+                # The graph reads float32: it would compute NaN from them.
+                raise ValueError(
+                    f"Column {column.name!r} holds values beyond float32's "
+                    "range (about 3.4e38), which the ONNX graph reads as "
+                    "infinite: rescale the column, or predict them in Python."
+                )
+            values = single
         inputs[column.name] = values.reshape(-1, 1)
     if onnx_model is None:
         return inputs

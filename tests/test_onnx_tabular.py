@@ -249,9 +249,13 @@ def test_numeric_array_as_one_input():
 
 
 def test_tabular_onnx_inputs():
-    """One (n, 1) column per input column, float32 with NaN or str with 'nan'."""
+    """One (n, 1) column per input column, float32 with NaN or str with 'nan';
+    a number beyond float32's range, which the graph would read as infinite
+    (and turn into NaN), is refused naming its column."""
     X = _frame(n=10)
     prep = TabularPreprocessor().fit(X)
+    with pytest.raises(ValueError, match="'height' holds values beyond float32"):
+        tabular_onnx_inputs(prep, X.assign(height=1e39))
     inputs = tabular_onnx_inputs(prep, X)
     assert list(inputs) == list(X.columns)
     assert inputs["age"].dtype == np.float32 and inputs["age"].shape == (10, 1)

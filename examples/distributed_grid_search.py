@@ -16,8 +16,9 @@ remote cluster only the ``Client(...)`` line changes. Run it with::
     pip install "skdropout[distributed]"
     python examples/distributed_grid_search.py
 
-It takes about ten seconds on two cores. (This script is shown in the gallery
-but not run there: it starts worker processes.)
+It runs the search twice, on the cluster and then in this process, and prints
+both wall-clock times. (This script is shown in the gallery but not run there:
+it starts worker processes.)
 """
 
 # %%

@@ -3,12 +3,12 @@
 Overfitting with and without dropout
 =====================================
 
-A network with two hidden layers of 256 units has far more weights (about 70,000)
-than 300 training samples can pin down, and 5% of those samples carry a wrong
-label. Trained long enough, it memorizes them: the training loss falls towards
-zero while the loss on new data climbs. This example trains the same network with
-and without dropout, passes a validation set to ``fit`` so that the validation
-loss is recorded after every epoch, and draws both curves with
+A network with two hidden layers of 256 units has far more weights (about 70,000) than
+300 training samples can pin down, and 5% of those samples have a label drawn at random
+(about half of them wrong). Trained long enough, it memorizes them: the training loss
+falls towards zero while the loss on new data climbs. This example trains the same
+network with and without dropout, passes a validation set to ``fit`` so that the
+validation loss is recorded after every epoch, and draws both curves with
 :class:`~skdropout.LossCurveDisplay`.
 """
 

@@ -113,7 +113,8 @@ def test_smooth_clip_of_numbers_too_large_to_square():
     onx = skl2onnx.to_onnx(prep, initial_types=_types(inputs))
     (out,) = _session(onx).run(None, inputs)
     assert_allclose(out, prep.transform(new), **TOL)
-    assert_array_equal(out[:4, 0], [3, 3, 3, -3])
+    # (3 to float32's last bit or two: older ONNX Runtimes round the root.)
+    assert_allclose(out[:4, 0], [3, 3, 3, -3], rtol=1e-6)
 
 
 PREPROCESSORS = {

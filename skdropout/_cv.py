@@ -330,6 +330,15 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         candidates = self._candidates(len(base._hidden_layer_sizes()))
         choose_epochs = self._chooses_epochs()
         halving = self.halving_factor is not None and self.halving_factor > 1
+        if choose_epochs and self.solver == "sgd" and self.learning_rate == "adaptive":
+            raise ValueError(
+                "learning_rate='adaptive' divides the rate each time a fit's "
+                "loss stalls, and with early_stopping=True the fold models are "
+                "brought back to the epochs chosen on the held-out folds, which "
+                "cannot replay those divisions: cv_results_ would not describe "
+                "the models kept. Use another learning_rate ('constant', "
+                "'invscaling', 'cosine') or early_stopping=False."
+            )
         if halving and not choose_epochs:
             raise ValueError(
                 "halving_factor above 1 halves the candidates on their held-out "

@@ -195,7 +195,9 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         (``halving_factor=None``; ``schedule_epochs``).
         ``validation_fraction`` is not used: the held-out parts are the validation
         sets. False: the fold models run to ``max_iter`` (or their training-loss
-        rule) and keep their last epoch.
+        rule) and keep their last epoch. True refuses ``learning_rate='adaptive'``,
+        whose cuts of the rate, made when a fit's loss stalls, the fold models
+        brought back to the chosen epochs could not replay.
 
     hidden_layer_sizes, activation, ... : see :class:`~skdropout.DropoutMLPRegressor`
         Every other parameter of :class:`~skdropout.DropoutMLPRegressor`, with the same
@@ -223,9 +225,11 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         The fitted preprocessing (see ``preprocessing``), or None.
 
     max_iter_ : int
-        The number of epochs of the best candidate's fold models: chosen on the
-        held-out parts with ``early_stopping``, else ``max_iter`` (or fewer,
-        within ``max_steps``).
+        The epochs planned for the best candidate's fold models: the number
+        chosen on the held-out parts with ``early_stopping``, else
+        ``max_iter`` (or fewer, within ``max_steps``). Without
+        ``early_stopping`` a fold model that its training-loss rule stopped
+        sooner ran fewer: ``n_iter_`` has the epochs each fold model ran.
 
     best_params_ : dict
         The best candidate: ``{'dropout': ..., 'weight_decay': ...}``, with

@@ -162,6 +162,9 @@ BAD_PARAMETERS = [
     (dict(hidden_layer_sizes=(0,)), ValueError, "hidden_layer_sizes must be > 0"),
     (dict(solver="lbfgs", dropouts=[0.3]), ValueError,
      "solver='lbfgs' cannot be used with dropout"),
+    # The refits to the chosen epochs cannot replay the adaptive rate's cuts.
+    (dict(solver="sgd", learning_rate="adaptive", early_stopping=True), ValueError,
+     "learning_rate='adaptive' divides the rate"),
 ]  # fmt: skip
 
 

@@ -492,6 +492,7 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         shape = (n_candidates, n_splits)
         scores = np.array([fit.score for fit in results], dtype=float).reshape(shape)
         times = np.array([fit.fit_time for fit in results]).reshape(shape)
+        score_times = np.array([fit.score_time for fit in results]).reshape(shape)
         epochs = np.reshape(epochs, shape)
         oof = None
         for i, fit in enumerate(results):
@@ -503,7 +504,11 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
                 oof = np.zeros((n_candidates, len(y), *predictions.shape[1:]))
             oof[c, splits[k][1]] = predictions
         self.cv_results_ = search_results(
-            candidates, scores=scores, times=times, epochs=epochs
+            candidates,
+            scores=scores,
+            times=times,
+            score_times=score_times,
+            epochs=epochs,
         )
         mean = self.cv_results_["mean_test_score"]
         # As LogisticRegressionCV's: the epochs of every fit.

@@ -25,12 +25,15 @@ from skdropout._cv_scoring import score_member
 class FoldFit:
     """One fit of a candidate: the model, its score and out-of-fold predictions
     on its fold's held-out part (None for a fit that waits for its epochs to be
-    chosen, and for a refit on all the rows), and its fit time in seconds."""
+    chosen, and for a refit on all the rows), its fit time in seconds, and the
+    seconds that scoring it and its out-of-fold predictions took (0 where the
+    score was read from its validation curve)."""
 
     model: object
     score: float | None
     predictions: np.ndarray | None
     fit_time: float
+    score_time: float = 0.0
 
 
 def fold_data(X, y, sample_weight, *, rows, validation=None):
@@ -78,14 +81,17 @@ def fit_member(
         context.call_on_fit_task_end(estimator=caller)
     fit_time = time.perf_counter() - start
     score = predictions = None
+    score_time = 0.0
     if held_out is not None:
+        scoring = time.perf_counter()
         score, predictions = score_member(
             estimator, X, y, sample_weight=sample_weight, test=held_out, scorer=scorer
         )
+        score_time = time.perf_counter() - scoring
     if announce:
         shown = "" if score is None else f"score={score:.6g}, "
         print(f"{announce}: {shown}{estimator.n_iter_} epochs, {fit_time:.2f}s")
-    return FoldFit(estimator, score, predictions, fit_time)
+    return FoldFit(estimator, score, predictions, fit_time, score_time)
 
 
 @contextmanager
@@ -204,9 +210,9 @@ def greedy_weights(oof, *, best_index, loss, rounds=25):
     return counts / counts.sum()
 
 
-def search_results(candidates, *, scores, times, epochs):
+def search_results(candidates, *, scores, times, score_times, epochs):
     """GridSearchCV's ``cv_results_`` from the candidates and the scores, fit
-    times and epochs of their fits (arrays of shape (n_candidates,
+    and score times and epochs of their fits (arrays of shape (n_candidates,
     n_splits)), with the epochs of every fit; its warning if a mean score is
     not finite."""
     n_candidates, n_splits = scores.shape
@@ -240,6 +246,8 @@ def search_results(candidates, *, scores, times, epochs):
     results["rank_test_score"] = ranks
     results["mean_fit_time"] = times.mean(axis=1)
     results["std_fit_time"] = times.std(axis=1)
+    results["mean_score_time"] = score_times.mean(axis=1)
+    results["std_score_time"] = score_times.std(axis=1)
     for k in range(n_splits):
         results[f"split{k}_n_iter"] = epochs[:, k]
     results["mean_n_iter"] = epochs.mean(axis=1)
@@ -320,7 +328,7 @@ def refit_to_chosen_epochs(
     )
     context.call_on_fit_task_end(estimator=caller)
     results = {
-        pair: FoldFit(fit.model, scores.get(pair), None, fit.fit_time)
+        pair: FoldFit(fit.model, scores.get(pair), None, fit.fit_time, fit.score_time)
         for pair, fit in fits.items()
     }
     for pair, fit in zip(refits, refitted):

@@ -247,6 +247,8 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         ``split{k}_test_score``, ``mean_test_score``, ``std_test_score``,
         ``rank_test_score``, ``mean_fit_time``, ``std_fit_time`` (with
         ``halving_factor=None``, a fold model's refit to its chosen epochs included),
+        ``mean_score_time``, ``std_score_time`` (scoring a fold model and its
+        out-of-fold predictions; 0 where its score is read off its validation curve),
         ``param_max_iter`` (with ``early_stopping``: each candidate's chosen number of
         epochs) and the epochs each fold model ran in the search (``split{k}_n_iter``,
         ``mean_n_iter``; also ``n_iter_``).

@@ -381,6 +381,7 @@ def _close_fold_runs(
         with planned_max_iter():  # the epochs chosen are the plan
             estimator._end_fit(fitting)
         close_fit_task(estimator)
+        start = time.perf_counter()
         score, predictions = score_member(
             estimator,
             X,
@@ -389,7 +390,10 @@ def _close_fold_runs(
             test=splits[k][1],
             scorer=scorer,
         )
-        fits.append(FoldFit(estimator, score, predictions, result.fit_time[k]))
+        score_time = time.perf_counter() - start
+        fits.append(
+            FoldFit(estimator, score, predictions, result.fit_time[k], score_time)
+        )
         epochs.append(result.ran)
         context.call_on_fit_task_end(estimator=caller)
     return chosen, fits, epochs

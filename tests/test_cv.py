@@ -219,9 +219,13 @@ def test_cv_results_have_grid_search_keys(CV, Plain, make_data, Splitter):
     results = search.cv_results_
     for key in ("params", "split0_test_score", "split1_test_score",
                 "mean_test_score", "std_test_score", "rank_test_score",
-                "mean_fit_time", "std_fit_time", "split0_n_iter", "mean_n_iter",
+                "mean_fit_time", "std_fit_time", "mean_score_time",
+                "std_score_time", "split0_n_iter", "mean_n_iter",
                 "param_dropout", "param_weight_decay"):  # fmt: skip
         assert len(results[key]) == 4, key
+    # Every candidate's fold models were scored (or read off their curves).
+    assert np.all(results["mean_score_time"] >= 0)
+    assert results["mean_score_time"][search.best_index_] > 0
     best = search.best_index_
     assert results["rank_test_score"][best] == 1
     assert search.best_score_ == results["mean_test_score"][best]

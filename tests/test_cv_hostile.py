@@ -90,11 +90,12 @@ def _state(est):
 
 
 def _model(est):
-    """The fitted model without the fit times (which two runs never share)."""
+    """The fitted model without the fit and score times (which two runs never
+    share)."""
     fitted = {k: v for k, v in vars(est).items() if k not in est.get_params()}
     fitted.pop("refit_time_", None)
     fitted["cv_results_"] = {
-        k: v for k, v in fitted["cv_results_"].items() if "fit_time" not in k
+        k: v for k, v in fitted["cv_results_"].items() if not k.endswith("_time")
     }
     return _content(fitted)
 

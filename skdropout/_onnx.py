@@ -449,13 +449,16 @@ def register_onnx_converters():
     --------
     skl2onnx.update_registered_converter : The registration this function makes.
 
-    Notes ----- The classifier's outputs are ``label`` and ``probabilities``
-    (``output_label`` and ``output_probability`` behind the ZipMap of the default
-    ``zipmap=True``) and take skl2onnx's classifier options (``zipmap`` True, False or
-    'columns', ``nocl``, ``output_class_labels``); the regressor's output ``variable``
-    has shape (n_samples, n_outputs), (n_samples, 1) for one output, as skl2onnx's
-    regressors have. float32 and float64 inputs are supported; with float64 input and
-    ``zipmap=True`` the probabilities are float32, the only type ONNX's ZipMap takes.
+    Notes
+    -----
+    The classifier's outputs are ``label`` and ``probabilities``
+    (``output_label`` and ``output_probability`` behind the ZipMap of the
+    default ``zipmap=True``) and take skl2onnx's classifier options
+    (``zipmap`` True, False or 'columns', ``nocl``, ``output_class_labels``);
+    the regressor's output ``variable`` has shape (n_samples, n_outputs),
+    (n_samples, 1) for one output, as skl2onnx's regressors have. float32 and
+    float64 inputs are supported; with float64 input and ``zipmap=True`` the
+    probabilities are float32, the only type ONNX's ZipMap takes.
 
     A :class:`TabularPreprocessor` takes one input per column, named and typed
     as :func:`tabular_onnx_inputs` makes them, and outputs float32. It cannot

@@ -117,6 +117,20 @@ def test_smooth_clip_of_numbers_too_large_to_square():
     assert_allclose(out[:4, 0], [3, 3, 3, -3], rtol=1e-6)
 
 
+def test_piecewise_linear_after_standard_scaling_on_a_skewed_column():
+    """With standard scaling, the graph computes the ramps on the numbers as
+    given (the edges scaled back): on scaled values a skewed column's bins
+    are so narrow that float32 rounding moved a ramp by 0.13."""
+    v = np.r_[np.arange(199.0), 2.0**30]  # counts and one huge value
+    X = pd.DataFrame({"x": v})
+    prep = TabularPreprocessor(numerical_encoding="piecewise_linear").fit(X)
+    inputs = tabular_onnx_inputs(prep, X)
+    (out,) = _session(skl2onnx.to_onnx(prep, initial_types=_types(inputs))).run(
+        None, inputs
+    )
+    assert_allclose(out, prep.transform(X), **TOL)
+
+
 PREPROCESSORS = {
     "one-hot-and-target": dict(min_frequency=3, max_onehot_categories=10),
     "target-and-capped-one-hot": dict(

@@ -18,7 +18,7 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from skdropout._cv_scoring import score_member
+from skdropout._cv_scoring import UNSCORED, score_member
 
 
 @dataclass(frozen=True)
@@ -80,18 +80,17 @@ def fit_member(
             estimator.fit(X_fit, y_fit, **arguments)
         context.call_on_fit_task_end(estimator=caller)
     fit_time = time.perf_counter() - start
-    score = predictions = None
-    score_time = 0.0
+    scored = UNSCORED
     if held_out is not None:
-        scoring = time.perf_counter()
-        score, predictions = score_member(
+        scored = score_member(
             estimator, X, y, sample_weight=sample_weight, test=held_out, scorer=scorer
         )
-        score_time = time.perf_counter() - scoring
     if announce:
-        shown = "" if score is None else f"score={score:.6g}, "
+        shown = "" if scored.score is None else f"score={scored.score:.6g}, "
         print(f"{announce}: {shown}{estimator.n_iter_} epochs, {fit_time:.2f}s")
-    return FoldFit(estimator, score, predictions, fit_time, score_time)
+    return FoldFit(
+        estimator, scored.score, scored.predictions, fit_time, scored.seconds
+    )
 
 
 @contextmanager

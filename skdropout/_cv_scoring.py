@@ -5,7 +5,9 @@ it, and the class probabilities of a fold model over all the classes."""
 # SPDX-License-Identifier: BSD-3-Clause
 
 import inspect
+import time
 from numbers import Real
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -14,9 +16,23 @@ from sklearn.metrics import make_scorer
 from skdropout._losses import LOSSES
 
 
+class Scored(NamedTuple):
+    """A fold model on its held-out part: its score, its outputs (the
+    out-of-fold predictions) and the seconds they took."""
+
+    score: float | None
+    predictions: np.ndarray | None
+    seconds: float
+
+
+#: A fit not scored (it waits for its epochs to be chosen, or is a refit).
+UNSCORED = Scored(None, None, 0.0)
+
+
 def score_member(estimator, X, y, *, sample_weight, test, scorer):
     """A fold model's score (a number, as GridSearchCV requires) and outputs
-    on its held-out part."""
+    on its held-out part, timed (``Scored``)."""
+    start = time.perf_counter()
     X_test = X[test]
     if sample_weight is None:
         score = scorer(estimator, X_test, y[test])
@@ -32,7 +48,8 @@ def score_member(estimator, X, y, *, sample_weight, test, scorer):
             f"scoring must return a number, got {score!r} ({type(score)}) "
             f"instead. (scorer={scorer!r})"
         )
-    return score, estimator._ensemble_output(X_test)
+    predictions = estimator._ensemble_output(X_test)
+    return Scored(score, predictions, time.perf_counter() - start)
 
 
 def align_columns(proba, model_classes, classes, fill=0.0):

@@ -58,6 +58,7 @@ import numpy as np
 
 from skdropout._classifier import DropoutMLPClassifier
 from skdropout._classifier_cv import DropoutMLPClassifierCV
+from skdropout._cv_scoring import align_columns
 from skdropout._onnx_nodes import (  # noqa: F401 (re-exported)
     ONNX_ACTIVATIONS,
     _add_constant,
@@ -353,9 +354,8 @@ def _convert_classifier(scope, operator, container):
         # A fold model whose training part lacked a class: its columns among
         # all the classes, a column of zeros for each one it lacks, as
         # predict_proba aligns them (a product by a matrix of 0 and 1: exact).
-        place = np.zeros((len(member.classes_), len(estimator.classes_)))
-        columns = np.searchsorted(estimator.classes_, member.classes_)
-        place[np.arange(len(member.classes_)), columns] = 1
+        identity = np.eye(len(member.classes_))
+        place = align_columns(identity, member.classes_, estimator.classes_)
         place = _add_constant(scope, container, "class_columns", place, dtype)
         return _apply(scope, container, "MatMul", [proba, place])
 

@@ -381,8 +381,7 @@ def _close_fold_runs(
         with planned_max_iter():  # the epochs chosen are the plan
             estimator._end_fit(fitting)
         close_fit_task(estimator)
-        start = time.perf_counter()
-        score, predictions = score_member(
+        scored = score_member(
             estimator,
             X,
             y,
@@ -390,9 +389,14 @@ def _close_fold_runs(
             test=splits[k][1],
             scorer=scorer,
         )
-        score_time = time.perf_counter() - start
         fits.append(
-            FoldFit(estimator, score, predictions, result.fit_time[k], score_time)
+            FoldFit(
+                estimator,
+                scored.score,
+                scored.predictions,
+                result.fit_time[k],
+                scored.seconds,
+            )
         )
         epochs.append(result.ran)
         context.call_on_fit_task_end(estimator=caller)

@@ -166,7 +166,7 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         The epochs every candidate runs before the first halving (with
         ``halving_factor`` above 1).
 
-    max_steps : int or None, default=None
+    max_steps : int, "auto" or None, default=None
         A budget of optimizer steps (minibatches) per fit. Where ``max_iter``
         epochs of a fit's rows would take more, the fit runs as many whole
         epochs as the budget holds (at least one), and its schedules (the
@@ -176,10 +176,12 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         rows does. The search's fits share the plan of the largest fold's
         training part; a refit on all the rows gets its own, and runs the
         same share of it that its candidate's chosen epochs are of the
-        search's. None: every fit plans ``max_iter`` epochs. The L-BFGS solver
-        has no epochs and ignores it. A trade of quality for time, off by
-        default: the user guide's recipe page says what it cost on the
-        benchmark.
+        search's. ``"auto"``: the steps of ``max_iter`` epochs of 10,000
+        rows, so a fit on at most 10,000 rows runs as with None, and one on
+        more costs what one on 10,000 rows does. None: every fit plans
+        ``max_iter`` epochs. The L-BFGS solver has no epochs and ignores it.
+        A trade of quality for time, off by default: the user guide's recipe
+        page says what it cost on the benchmark.
 
     early_stopping : bool, default=False
         Whether the number of epochs is chosen like the candidates, on the

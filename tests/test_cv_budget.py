@@ -58,6 +58,15 @@ def _classification(n_samples=120):
             90,
             (8, 16),
         ),  # fmt: skip
+        # 'auto': the steps of max_iter epochs of 10,000 rows (157 steps of 64),
+        # so nothing changes up to 10,000 rows, and above it the epochs shrink.
+        (dict(batch_size=64, max_iter=100, max_steps="auto"), 6_667, (100, None)),
+        (dict(batch_size=64, max_iter=100, max_steps="auto"), 10_000, (100, None)),
+        (dict(batch_size=64, max_iter=100, max_steps="auto"), 10_050, (99, None)),
+        (dict(batch_size=64, max_iter=100, max_steps="auto"), 40_000, (25, None)),
+        (dict(batch_size=64, max_iter=200, max_steps="auto"), 10_000, (200, None)),
+        # ... with batch_size='auto' (200 rows at 10,000): 50 steps an epoch.
+        (dict(batch_size="auto", max_iter=10, max_steps="auto"), 20_000, (5, None)),
         # No budget; no rows (the plan without the budget); L-BFGS has no epochs.
         (dict(batch_size=32, max_iter=8, max_steps=None), 90, (8, None)),
         (dict(batch_size=32, max_iter=8, max_steps=12), None, (8, None)),

@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from skdropout._activations import LOG_OUTPUTS
 from skdropout._base import BaseDropoutMLP
+from skdropout._columns import mixed_labels_error
 
 
 def _check_targets(y, name):
@@ -29,10 +30,7 @@ def _check_targets(y, name):
         check_classification_targets(y)
         unique_labels(y)
     except TypeError:
-        raise ValueError(
-            f"{name} mixes labels of types that cannot be compared with each other "
-            "(for example str and int); use labels of one type."
-        ) from None
+        raise mixed_labels_error(name) from None
 
 
 def _unseen(labels, classes):

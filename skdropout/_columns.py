@@ -16,6 +16,7 @@ from numbers import Complex, Integral, Number, Real
 
 import numpy as np
 from scipy.sparse import issparse
+from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_array, validate_data
 
 
@@ -49,6 +50,8 @@ def _value_kind(value):
         return "datetime"
     if isinstance(value, (list, tuple, dict, set, frozenset, np.ndarray)):
         return "nested"
+    if type(value).__name__ == "Period":  # pandas.Period: a span of time
+        return "datetime"
     return "other"
 
 
@@ -106,11 +109,19 @@ def pandas_column(name, series):
         kind = "object"
     elif types.is_string_dtype(dtype):
         kind = "string"
+    elif _is_arrow(dtype, "is_temporal"):  # Arrow dates, times, durations
+        kind = "datetime"
+    elif _is_arrow(dtype, "is_null"):  # all missing: read as such
+        kind = "object"
     else:
         kind = "other"
     if kind in ("number", "bool"):
         if isinstance(dtype, np.dtype) and dtype.kind in "iu":
             values = series.to_numpy()
+        elif types.is_integer_dtype(dtype) and not series.hasnans:
+            # A nullable (or Arrow) integer column with nothing missing: its
+            # integers as they are, not rounded to float64 beyond 2**53.
+            values = series.to_numpy(dtype=dtype.numpy_dtype)
         else:
             values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     elif kind in ("category", "object", "string"):
@@ -123,12 +134,18 @@ def pandas_column(name, series):
 def _is_arrow_dictionary(dtype):
     """Whether a pandas dtype is an Arrow dictionary (what pandas reads a
     categorical column as with ``dtype_backend="pyarrow"``)."""
+    return _is_arrow(dtype, "is_dictionary")
+
+
+def _is_arrow(dtype, test):
+    """Whether a pandas dtype is an Arrow type for which ``pyarrow.types``'
+    function ``test`` holds."""
     pd = pandas_module()
     if not isinstance(dtype, getattr(pd, "ArrowDtype", ())):
         return False
     import pyarrow
 
-    return pyarrow.types.is_dictionary(dtype.pyarrow_dtype)
+    return getattr(pyarrow.types, test)(dtype.pyarrow_dtype)
 
 
 _ARRAY_KINDS = {
@@ -167,9 +184,15 @@ _DATES = (
 
 def _number_strings(values):
     """Floats as strings; whole ones as integers ("1", not "1.0")."""
-    whole = (values == np.round(values)) & (np.abs(values) < 2**53)
-    integers = np.where(whole, values, 0).astype(np.int64).astype(str)
-    return np.where(whole, integers, values.astype(str))
+    whole = values == np.round(values)  # False for NaN and infinities
+    # Beyond 2**53 every float is whole, and exact: spelled as the integer it
+    # is, as an int64 column spells it ("9007199254740993" is no float64).
+    small = whole & (np.abs(values) < 2**63)
+    integers = np.where(small, values, 0).astype(np.int64).astype(str)
+    strings = np.where(small, integers, values.astype(str))
+    for i in np.flatnonzero(whole & ~small):  # beyond int64: uint64's range
+        strings[i] = str(int(values[i]))
+    return strings
 
 
 def _as_strings(values):
@@ -358,6 +381,24 @@ def check_target_present(y, input_name="y"):
             f"NaN or pandas.NA; the first at row {int(np.argmax(missing))}): "
             "drop those rows, or fill them, before fitting."
         )
+
+
+def mixed_labels_error(input_name="y"):
+    """The error for labels of types that cannot be compared (str and int):
+    NumPy's sort fails on them inside scikit-learn with a bare TypeError."""
+    return ValueError(
+        f"{input_name} mixes labels of types that cannot be compared with each "
+        "other (for example str and int); use labels of one type."
+    )
+
+
+def target_type(y, input_name="y"):
+    """scikit-learn's ``type_of_target``, with :func:`mixed_labels_error` for
+    labels of types that cannot be compared."""
+    try:
+        return type_of_target(y, input_name=input_name)
+    except TypeError:
+        raise mixed_labels_error(input_name) from None
 
 
 def frequent_levels(categories, min_frequency):

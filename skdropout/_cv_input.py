@@ -13,7 +13,6 @@ import warnings
 import numpy as np
 from scipy.sparse import issparse
 from sklearn.base import clone, is_classifier
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _check_y,
     check_array,
@@ -26,6 +25,7 @@ from skdropout._columns import (
     check_target_present,
     is_pandas_frame,
     is_polars_frame,
+    target_type,
 )
 from skdropout._tabular import TabularPreprocessor, non_finite_error
 
@@ -105,7 +105,7 @@ def target_type_of(estimator, y):
     are classes (floats too); "auto" where neither reading applies."""
     if not is_classifier(estimator):
         return "continuous"
-    read = type_of_target(y, input_name="y")
+    read = target_type(y)
     return read if read in ("binary", "multiclass") else "auto"
 
 

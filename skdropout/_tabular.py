@@ -31,7 +31,6 @@ from sklearn.preprocessing import (
     TargetEncoder,
 )
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _check_feature_names_in,
     check_is_fitted,
@@ -45,6 +44,7 @@ from skdropout._columns import (
     frequent_levels,
     read_columns,
     resolve_column,
+    target_type,
 )
 from skdropout._persistence import SavedFormat
 from skdropout._piecewise import PiecewiseLinearEncoder
@@ -144,6 +144,26 @@ def _check_target_folds(y, target_type, columns):
             "Raise max_onehot_categories (or None) or min_frequency, or fit "
             "on more rows."
         )
+
+
+def _unique_names(names):
+    """``names`` with a repeated one made unique: ``_2``, ``_3``, ... after
+    its later occurrences. OneHotEncoder names a column's missing values
+    ``nan`` and its infrequent ones ``infrequent_sklearn``, which a level
+    spelled the same repeats; a DataFrame output needs one name a column."""
+    seen = set(names)
+    counts = {}
+    unique = []
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+        if counts[name] > 1:
+            k = counts[name]
+            while f"{name}_{k}" in seen:
+                k += 1
+            name = f"{name}_{k}"
+            seen.add(name)
+        unique.append(name)
+    return unique
 
 
 class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
@@ -584,7 +604,7 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         read from ``y`` for "auto"; what ``type_of_target`` says where no
         target encoding applies (several columns, no classes)."""
         check_target_present(y)
-        read = type_of_target(y, input_name="y")
+        read = target_type(y)
         if read == "unknown":
             raise ValueError(
                 "The target encoding cannot read the type of y (scikit-learn's "
@@ -725,13 +745,11 @@ class TabularPreprocessor(SavedFormat, TransformerMixin, BaseEstimator):
         inner = None if self._from_frame else names
         out = self.column_transformer_.get_feature_names_out(inner)
         prefix = "missing__missingindicator_"
-        return np.array(
-            [
-                "missing__" + name[len(prefix) :] if name.startswith(prefix) else name
-                for name in out
-            ],
-            dtype=object,
-        )
+        names = [
+            "missing__" + name[len(prefix) :] if name.startswith(prefix) else name
+            for name in out
+        ]
+        return np.array(_unique_names(names), dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -137,6 +137,19 @@ def test_a_row_alone_or_no_target_gets_scikit_learns_errors(CV):
         est.predict(frame.iloc[0].to_numpy())
 
 
+def test_labels_of_types_that_cannot_be_compared_are_named():
+    """Classes mixing str and int: the classifier's own error on a table too
+    (NumPy's sort fails on them inside scikit-learn's type_of_target), and
+    TabularPreprocessor's when it target encodes."""
+    frame, _ = _table()
+    mixed = np.array(["a", 1] * (len(frame) // 2), dtype=object)
+    with pytest.raises(ValueError, match="y mixes labels of types"):
+        DropoutMLPClassifierCV(**SMALL).fit(frame, mixed)
+    many = pd.DataFrame({"g": [f"L{i % 40}" for i in range(400)]})
+    with pytest.raises(ValueError, match="y mixes labels of types"):
+        TabularPreprocessor(min_frequency=1).fit(many, np.array(["a", 1] * 200, object))
+
+
 @pytest.mark.parametrize("CV", CASES)
 def test_other_feature_names_warn_once(CV):
     """A model fitted on a table, given an array, warns once, naming itself,

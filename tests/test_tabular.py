@@ -378,6 +378,7 @@ def test_target_is_read_only_for_many_levels():
         ([[1], [2], [3], [4]], TypeError, "'bad' holds a value of type list"),
         ([{"a": 1}, None, None, None], TypeError, "'bad' holds a value of type dict"),
         ([1.0, np.inf, 2.0, 3.0], ValueError, "'bad' holds infinite"),
+        ([pd.Period("2020-01", "M")] * 4, TypeError, "'bad' holds dates"),
     ],
     ids=[
         "datetime",
@@ -390,6 +391,7 @@ def test_target_is_read_only_for_many_levels():
         "list",
         "dict",
         "inf",
+        "period-objects",
     ],  # fmt: skip
 )
 def test_unencodable_columns_are_refused_by_name(column, error, match):
@@ -449,6 +451,19 @@ STORED_ANOTHER_WAY = {
     "category of whole floats, then objects": (
         _levels(pd.Categorical([1.0, 2.0, 3.0] * 4)),
         _levels(np.array([1, 2.0, np.int64(3)], dtype=object)),
+    ),
+    # Beyond 2**53: every float64 is a whole number, spelled as the integer.
+    "ids beyond 2**53 as int64, then float64 and Int64 with a missing value": (
+        _levels(pd.Categorical([2**53 + 2 * i for i in range(3)] * 4)),
+        _levels([2**53, 2**53 + 2, None], "Int64"),
+    ),
+    "ids beyond 2**53 as Int64 with a missing value, then int64": (
+        _levels(pd.Categorical(pd.array([2**53, 2**53 + 2, None] * 4, "Int64"))),
+        _levels(np.array([2**53, 2**53 + 2], dtype=np.int64)),
+    ),
+    "odd ids beyond 2**53 as int64, then Int64 (no float64 holds them)": (
+        _levels(pd.Categorical([2**53 + 1 + 2 * i for i in range(3)] * 4)),
+        _levels([2**53 + 1, 2**53 + 3], "Int64"),
     ),
     "category of bools, then a bool column": (
         _levels(pd.Categorical([True, False] * 6)),
@@ -610,6 +625,41 @@ def test_arrow_dictionary_columns_are_categories():
     prep = TabularPreprocessor(min_frequency=None)
     assert_array_equal(prep.fit_transform(X_arrow), prep.fit_transform(X))
     assert_array_equal(prep.fit(X_arrow).transform(X_arrow), prep.transform(X))
+
+
+def test_arrow_null_and_temporal_columns():
+    """An Arrow null column is all missing (refused in fit, imputed in a
+    numerical column at transform, as a polars Null column is); Arrow dates,
+    times and durations get the message of dates."""
+    pa = _pyarrow()
+    null = pd.Series([None] * 4, dtype=pd.ArrowDtype(pa.null()))
+    with pytest.raises(ValueError, match="'bad' has only missing values"):
+        TabularPreprocessor().fit(pd.DataFrame({"ok": np.arange(4.0), "bad": null}))
+    prep = TabularPreprocessor().fit(pd.DataFrame({"a": [1.0, 2.0, 5.0]}))
+    assert_array_equal(
+        prep.transform(pd.DataFrame({"a": null})),
+        prep.transform(pd.DataFrame({"a": [np.nan] * 4})),
+    )
+    for arrow_type in (pa.duration("ns"), pa.time64("us"), pa.date32()):
+        storage = pa.int32() if arrow_type == pa.date32() else pa.int64()
+        values = pa.array([0, 1, 2, 3]).cast(storage).cast(arrow_type)
+        bad = pd.Series(values, dtype=pd.ArrowDtype(arrow_type))
+        with pytest.raises(TypeError, match="'bad' holds dates or durations"):
+            TabularPreprocessor().fit(pd.DataFrame({"ok": np.arange(4.0), "bad": bad}))
+
+
+def test_output_names_are_unique():
+    """A level spelled like OneHotEncoder's name of the missing values ("nan")
+    or of the infrequent ones gets a name of its own, so a DataFrame output
+    has one column a name."""
+    X = pd.DataFrame({"c": ["nan", None, "x", "nan"] * 5})
+    prep = TabularPreprocessor(min_frequency=1).set_output(transform="pandas")
+    out = prep.fit_transform(X)
+    assert list(out.columns) == ["cat__c_nan", "cat__c_x", "cat__c_nan_2"]
+    assert_array_equal(out.to_numpy()[:2], [[1, 0, 0], [0, 0, 1]])
+    X = pd.DataFrame({"c": ["infrequent_sklearn"] * 5 + ["a"] * 10 + ["b", "e"]})
+    names = TabularPreprocessor(min_frequency=2).fit(X).get_feature_names_out()
+    assert len(set(names)) == len(names) == 3
 
 
 def test_a_target_with_missing_values_is_refused_for_target_encoding():

@@ -59,6 +59,21 @@ class _Fitting:
 _EPOCH_CURVES = ("loss_curve_", "validation_scores_", "validation_loss_curve_")
 
 
+def check_decay_step(weight_decay, estimator, given):
+    """Refuse a decoupled weight decay whose step, ``1 - lr * weight_decay``
+    at the largest rate, would not shrink the weights but flip or grow them;
+    ``given`` says where the value came from (``weight_decay=...``)."""
+    if estimator.solver == "lbfgs" or not weight_decay:
+        return
+    if estimator.learning_rate_init * weight_decay >= 1:
+        raise ValueError(
+            f"{given} with learning_rate_init="
+            f"{estimator.learning_rate_init!r}: each step multiplies the weights by "
+            "1 - learning_rate * weight_decay, which must stay above 0; use a "
+            "weight decay below 1 / learning_rate_init."
+        )
+
+
 class BaseDropoutMLP(
     PredictionMixin,
     SolverMixin,
@@ -188,6 +203,8 @@ class BaseDropoutMLP(
                 "dropout=0 and input_dropout=0, or use solver='adam' or 'sgd'. Got "
                 f"dropout={self.dropout!r}, input_dropout={self.input_dropout!r}."
             )
+        given = f"weight_decay={self.weight_decay!r}"
+        check_decay_step(self.weight_decay, self, given)
         if self.solver == "lbfgs" and self.max_norm is not None:
             raise ValueError(
                 "max_norm is applied after each stochastic step and cannot be "

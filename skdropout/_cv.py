@@ -50,6 +50,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from skdropout._base import check_decay_step
 from skdropout._callbacks import CallbackSupport, root_context
 from skdropout._cv_folds import (
     check_penalties,
@@ -189,6 +190,9 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
     def _candidates(self, n_hidden):
         dropouts = list(self.dropouts)
         weight_decays = check_penalties(list(self.weight_decays), "weight_decays")
+        for weight_decay in weight_decays:
+            given = f"weight_decays holds {weight_decay!r}"
+            check_decay_step(weight_decay, self, given)
         alphas = [None]  # not searched: the members take ``alpha``
         if self.alphas is not None:
             alphas = check_penalties(list(self.alphas), "alphas")

@@ -156,7 +156,8 @@ class Trainer:
         -------
         loss : float
             The mean over the rows of the minibatches' losses, each with its
-            L2 term on the weights it saw.
+            L2 term on the weights it saw (a minibatch whose weights are all
+            zero is skipped, and its rows not counted).
         """
         n_samples = X.shape[0]
         if self.dropout_schedule is not None:
@@ -164,7 +165,7 @@ class Trainer:
             rates = [r * factor for r in self.rates]
             self.step.set_rates(rates, self.input_rate * factor)
         n_batches = -(-n_samples // batch_size)
-        total = 0.0
+        total, rows = 0.0, 0
         for i, batch in enumerate(gen_batches(n_samples, batch_size)):
             if self.lr_schedule is not None:
                 progress = (done + i / n_batches) / self.horizon
@@ -180,9 +181,10 @@ class Trainer:
             sq_norm = self.update(self.params, self.step.grads, sw_sum)
             loss += l2_term(sq_norm, self.alpha, sw_sum)
             total += loss * X_batch.shape[0]
+            rows += X_batch.shape[0]
             if self.max_norm is not None:
                 apply_max_norm(self.coefs[:-1], self.max_norm)
-        return total / n_samples
+        return total / rows if rows else 0.0
 
 
 @dataclass

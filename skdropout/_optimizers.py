@@ -87,9 +87,11 @@ class SGD:
     def iteration_ends(self, time_step):
         """Update the learning rate after an epoch; ``time_step`` counts samples."""
         if self.lr_schedule == "invscaling":
-            self.learning_rate = (
-                float(self.learning_rate_init) / (time_step + 1) ** self.power_t
-            )
+            try:
+                decay = (time_step + 1) ** self.power_t
+            except OverflowError:  # beyond float64: the rate's limit, 0
+                decay = math.inf
+            self.learning_rate = float(self.learning_rate_init) / decay
 
     def trigger_stopping(self, msg, verbose):
         """Return True to stop; with the 'adaptive' schedule, first divide the

@@ -613,12 +613,10 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
            Expressiveness of Approximate Inference in Bayesian Neural Networks",
            NeurIPS 2020, arXiv:1909.00719.
         """
-        check_is_fitted(self)
-        X = self._validate_X(X)
         if not return_std:
-            with np.errstate(over="ignore"):
-                return self._decode(self._predict_output(X))
-        return self._mean_and_std(X)
+            return self._predict_decoded(X)
+        check_is_fitted(self)
+        return self._mean_and_std(self._validate_X(X))
 
     def _mean_and_std(self, X, noise_scale=1.0):
         """``predict(X, return_std=True)`` of a validated X, with the
@@ -688,14 +686,16 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             sets.append((validation[0], validation[1], validation[3]))
         sum_sq, total = 0.0, 0.0
         for X_part, Y_part, sw_part in sets:
-            step = max(1, X_part.shape[0] // _NOISE_ROWS)
+            step = -(-X_part.shape[0] // _NOISE_ROWS)  # at most _NOISE_ROWS rows
             residual = Y_part[::step] - self._predict_output(X_part[::step])
-            weights = np.ones(residual.shape[0]) if sw_part is None else sw_part[::step]
+            ones = np.ones(residual.shape[0], dtype=residual.dtype)
+            weights = ones if sw_part is None else sw_part[::step]
             if not weights.sum() > 0:  # all zero: count the rows alike
-                weights = np.ones(residual.shape[0])
+                weights = ones
             sum_sq = sum_sq + weights @ residual**2
             total += weights.sum()
-        self.noise_variance_ = sum_sq / total
+        dtype = self.coefs_[0].dtype
+        self.noise_variance_ = np.asarray(sum_sq / total).astype(dtype, copy=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -416,6 +416,12 @@ class SolverMixin:
             report=report,
         )
         state["task"].call_on_fit_task_end(estimator=self)  # the one never run
+        if not np.isfinite(result.fun):
+            raise ValueError(
+                f"{NON_FINITE_MESSAGE} The L-BFGS objective (the loss and its L2 "
+                f"term) is {result.fun}; the model was left as it was before this "
+                f"call. Scale the input data, or lower alpha (now {self.alpha})."
+            )
         if result.status != 0:
             warnings.warn(
                 f"lbfgs failed to converge after {result.nit} iteration(s) "

@@ -48,6 +48,16 @@ class ValidationSetMixin:
             raise ValueError(
                 "X_val has no rows: pass a validation set of at least one row, or none."
             )
+        if (
+            X_val.shape[0] == 1
+            and not is_classifier(self)
+            and self.early_stopping_metric == "score"
+        ):
+            raise ValueError(
+                "X_val has one row, on which the validation score (R^2, "
+                "early_stopping_metric='score') is undefined: pass at least two "
+                "rows, or early_stopping_metric='loss'."
+            )
         y_user, Y_enc = self._validate_val_targets(y_val)
         if X_val.shape[0] != Y_enc.shape[0]:
             raise ValueError(

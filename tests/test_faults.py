@@ -200,7 +200,7 @@ def test_a_model_that_overflows_on_its_validation_rows_is_an_error(validation):
         validation_fraction=0.5, shuffle=False, random_state=0,
     )  # fmt: skip
     if validation == "X_val":
-        fit = lambda: est.fit(X[1:], y[1:], X_val=X[:1], y_val=y[:1])  # noqa: E731
+        fit = lambda: est.fit(X[1:], y[1:], X_val=X[:2], y_val=y[:2])  # noqa: E731
     else:
         fit = lambda: est.fit(X, y)  # noqa: E731
     with pytest.raises(ValueError, match="training or validation data, overflow"):
@@ -646,3 +646,123 @@ def test_convergence_warning_is_the_only_warning_of_a_normal_fit():
         clf.predict_mc(X, n_passes=3)
     assert [w.category for w in caught] == [ConvergenceWarning]
     assert_array_equal(clf.predict(X), clf.classes_[clf.predict_proba(X).argmax(1)])
+
+
+# -- found by an audit of numerical robustness ---------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:R\\^2 score is not well-defined")
+def test_one_validation_row_is_refused_where_its_score_is_undefined():
+    """R^2 is undefined on one row: a regressor's X_val of one row is refused
+    when early stopping watches the score (every epoch scored NaN, and the fit
+    went back to its initial weights); the loss, or accuracy, is defined."""
+    X, y = _regression()
+    with pytest.raises(ValueError, match="X_val has one row.*R\\^2"):
+        _small(DropoutMLPRegressor, early_stopping=True).fit(
+            X, y, X_val=X[:1], y_val=y[:1]
+        )
+    loss = _small(
+        DropoutMLPRegressor, early_stopping=True, early_stopping_metric="loss"
+    )
+    loss.fit(X, y, X_val=X[:1], y_val=y[:1])
+    X, y = _classification()
+    _small(DropoutMLPClassifier, early_stopping=True).fit(
+        X, y, X_val=X[:1], y_val=y[:1]
+    )
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_minibatches_of_zero_weight_do_not_count_in_the_epoch_loss(
+    Estimator, make_data
+):
+    """An epoch whose minibatches but one have weights all zero reports that
+    one minibatch's loss, not a tenth of it: the same as a fit on its rows."""
+    X, y = make_data()
+    weights = np.r_[np.zeros(40), np.ones(20)]  # minibatches of 20, in order
+    params = dict(max_iter=1, shuffle=False, dropout=0.0)
+    est = _small(Estimator, **params).fit(X, y, sample_weight=weights)
+    alone = _small(Estimator, **params).fit(X[40:], y[40:])
+    assert_allclose(est.loss_curve_, alone.loss_curve_, rtol=1e-12)
+
+
+def test_a_weight_decay_that_would_grow_the_weights_is_refused():
+    """Each step multiplies the weights by 1 - lr * weight_decay: a product of
+    1 or more is refused, by name, in the plain and the CV estimators."""
+    from skdropout import DropoutMLPRegressorCV
+
+    X, y = _regression()
+    with pytest.raises(ValueError, match="weight_decay=1000.0 with learning_rate"):
+        _small(DropoutMLPRegressor, weight_decay=1000.0).fit(X, y)
+    with pytest.raises(ValueError, match="weight_decays holds 2000.0 with learning"):
+        DropoutMLPRegressorCV(weight_decays=(0.0, 2000.0)).fit(X, y)
+    _small(DropoutMLPRegressor, weight_decay=999.0).fit(X, y)  # shrinks, slowly
+    _small(DropoutMLPRegressor, weight_decay=1e6, solver="lbfgs", dropout=0.0).fit(X, y)
+
+
+def test_predicting_on_rows_the_network_overflows_warns():
+    """A regressor's output that overflows warns, naming the rows (scikit-learn's
+    MLP warns through NumPy); the classifier's probabilities reach their limits
+    and do not."""
+    X, y = _regression()
+    est = _small(DropoutMLPRegressor, activation="identity").fit(X, y)
+    big = np.abs(X[:3]) * 1e308
+    with pytest.warns(RuntimeWarning, match="not finite on [1-3] row.*first at row"):
+        assert not np.isfinite(est.predict(big)).all()
+    X, y = _classification()
+    clf = _small(DropoutMLPClassifier, activation="identity").fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isfinite(clf.predict_proba(np.abs(X[:3]) * 1e307)).all()
+
+
+@pytest.mark.parametrize("Estimator, make_data", CASES)
+def test_a_non_finite_lbfgs_objective_is_an_error_and_changes_nothing(
+    Estimator, make_data
+):
+    """An alpha whose L2 term overflows: L-BFGS stopped at once with a NaN loss
+    and the initial weights; now the non-finite error, the model unchanged."""
+    X, y = make_data()
+    est = _small(Estimator, solver="lbfgs", dropout=0.0).fit(X, y)
+    before = pickle.dumps(est)
+    with pytest.raises(ValueError, match="non-finite.*L-BFGS objective.*alpha"):
+        est.set_params(alpha=1e300).fit(X, y)
+    assert pickle.dumps(est.set_params(alpha=1e-4)) == before
+
+
+def test_an_invscaling_rate_beyond_float64_is_zero():
+    """(t + 1) ** power_t beyond float64: the rate is its limit, 0, where the
+    division raised OverflowError (as in scikit-learn)."""
+    X, y = _regression()
+    est = _small(
+        DropoutMLPRegressor, solver="sgd", learning_rate="invscaling", power_t=1e3
+    ).fit(X, y)
+    assert est._optimizer.learning_rate == 0.0
+    assert all(np.isfinite(c).all() for c in est.coefs_)
+
+
+def test_the_noise_variance_rows_and_dtype():
+    """noise_variance_ is the mean squared residual of at most 10,000 evenly
+    spaced rows (19,999 rows: every second), in the weights' dtype."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(19_999, 2))
+    y = X[:, 0] + rng.normal(size=len(X))
+    est = DropoutMLPRegressor(hidden_layer_sizes=(4,), max_iter=1, random_state=0)
+    est.fit(X, y)
+    residual = y[::2] - est.predict(X[::2])
+    assert_allclose(est.noise_variance_, np.mean(residual**2), rtol=1e-12)
+    X32, y32 = X[:200].astype(np.float32), y[:200].astype(np.float32)
+    for weights in (None, np.ones(200)):
+        est = DropoutMLPRegressor(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+        assert (
+            est.fit(X32, y32, sample_weight=weights).noise_variance_.dtype == np.float32
+        )
+
+
+def test_mc_passes_is_named_when_it_is_the_bad_value():
+    """predict(X, return_std=True) with a bad mc_passes names mc_passes."""
+    X, y = _regression()
+    est = _small(DropoutMLPRegressor).fit(X, y)
+    with pytest.raises(ValueError, match="mc_passes must be a positive integer"):
+        est.set_params(mc_passes=0).predict(X, return_std=True)
+    with pytest.raises(ValueError, match="n_passes must be a positive integer"):
+        est.predict_mc(X, n_passes=0)

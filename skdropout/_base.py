@@ -454,7 +454,9 @@ class BaseDropoutMLP(
             intercept = self._random_state.uniform(-bound, bound, fan_out)
             self.coefs_.append(coef.astype(dtype, copy=False))
             self.intercepts_.append(intercept.astype(dtype, copy=False))
-        self._best_weights = self._snapshot_weights()
+        # Early stopping's best weights: taken when a fit that stops early
+        # starts (_history), so a model trained without keeps no second copy.
+        self._best_weights = None
 
         if self.solver in _STOCHASTIC_SOLVERS:
             self.loss_curve_ = []

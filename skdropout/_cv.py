@@ -558,6 +558,26 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         self.ensemble_weights_ = np.repeat(weights[chosen], n_splits) / n_splits
         self.oof_predictions_ = np.tensordot(weights, oof, axes=1)
 
+    # -- saved models of older releases ---------------------------------------------
+
+    def _upgrade_saved(self, state):
+        """A fitted CV estimator saved before ``preprocessing`` and ``alphas``
+        (0.1.0.dev0) preprocessed nothing and searched no ``alpha``: its
+        ``preprocessing`` is None (a clone fits as it did) and it gets the
+        fitted attributes of that (``preprocessor_`` None, ``alpha_`` the
+        members' ``alpha``, no score times measured)."""
+        if "estimators_" not in state:
+            return
+        if "preprocessing" not in state:
+            self.preprocessing = None
+            self.preprocessor_ = None
+        if "alpha_" not in state:
+            self.alpha_ = self.alpha
+        results = getattr(self, "cv_results_", None)
+        if results is not None and "mean_score_time" not in results:
+            results["mean_score_time"] = np.full(len(results["params"]), np.nan)
+            results["std_score_time"] = np.full(len(results["params"]), np.nan)
+
     # -- prediction ---------------------------------------------------------------
 
     def _validate_X(self, X):

@@ -12,6 +12,7 @@ loading into a model that fails later or predicts wrong.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import inspect
+from numbers import Integral
 
 #: The format of the state this code writes.
 FORMAT = 1
@@ -40,6 +41,12 @@ def check_saved_format(saved_format, saved_version, name):
 
     pickle and skops build the objects inside a file first: in the file of a CV
     estimator, its first fold model is the one that raises and is named."""
+    if isinstance(saved_format, bool) or not isinstance(saved_format, Integral):
+        raise ValueError(
+            f"The {name} in this file carries {saved_format!r} as its format "
+            f"number (skdropout {saved_version}), which is no format skdropout "
+            "writes: the file is damaged or was not written by skdropout."
+        )
     if OLDEST_READABLE_FORMAT <= saved_format <= FORMAT:
         return
     running = _running_version()
@@ -74,9 +81,21 @@ class SavedFormat:
         saved_version = state.pop(_VERSION_KEY, UNNUMBERED_VERSION)
         check_saved_format(saved_format, saved_version, type(self).__name__)
         super().__setstate__(state)
-        # A parameter added since the file was written takes its default,
-        # which keeps the saved behaviour (get_params, clone and repr need it).
-        signature = inspect.signature(type(self).__init__)
-        for name, parameter in signature.parameters.items():
+        # A parameter added since the file was written takes its default
+        # (get_params, clone and repr need it), unless ``_upgrade_saved``
+        # gives the value that keeps the saved behaviour; one the class no
+        # longer takes (public, no trailing underscore, not in the signature)
+        # is dropped, as get_params would not show it.
+        parameters = inspect.signature(type(self).__init__).parameters
+        for name, parameter in parameters.items():
             if parameter.default is not inspect.Parameter.empty:
                 vars(self).setdefault(name, parameter.default)
+        for name in list(vars(self)):
+            if not name.startswith("_") and not name.endswith("_"):
+                if name not in parameters:
+                    delattr(self, name)
+        self._upgrade_saved(state)
+
+    def _upgrade_saved(self, state):
+        """Hook: bring a loaded state of an older release up to this one's
+        (``state`` as saved); it runs after the defaults are filled in."""

@@ -509,14 +509,19 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
             self.target_offset_, self.target_scale_ = scaler.mean_, scaler.scale_
         return ((Y - self.target_offset_) / self.target_scale_).reshape(y.shape)
 
+    def _upgrade_saved(self, state):
+        """A fitted model saved before ``normalize_y`` (0.1.0.dev0) learned its
+        target as given: ``normalize_y`` False, as the fit left it."""
+        super()._upgrade_saved(state)
+        if "estimators_" in state and "target_scale_" not in state:
+            self.normalize_y = False
+            n_outputs = self.estimators_[0].n_outputs_
+            self.target_offset_ = np.zeros(n_outputs)
+            self.target_scale_ = np.ones(n_outputs)
+
     def _unscale(self, output):
-        """The members' output in the units of ``y``. A model saved before
-        ``normalize_y`` existed has no ``target_scale_`` and is left as it
-        was."""
-        scale = getattr(self, "target_scale_", None)
-        if scale is None:
-            return output
-        unscaled = output * scale + self.target_offset_
+        """The members' output in the units of ``y``."""
+        unscaled = output * self.target_scale_ + self.target_offset_
         return unscaled.astype(output.dtype, copy=False)
 
     def _oof_loss(self, y, predictions, sample_weight=None):
@@ -550,7 +555,7 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
         if not return_std:
             return self._unscale(self._averaged_output(X))
         X = self._validate_X(X)
-        scale = getattr(self, "target_scale_", 1.0)
+        scale = self.target_scale_
         # The members learn y / scale, and their spread and Monte Carlo
         # variance are scale**2 times theirs in y's units. Not the Poisson
         # noise: its variance is the mean, whose value in y's units is scale

@@ -284,7 +284,11 @@ class SolverMixin:
         )
 
     def _history(self):
-        """The epochs so far, from the fitted attributes (sharing their lists)."""
+        """The epochs so far, from the fitted attributes (sharing their lists);
+        with early stopping, the weights as they are stand for the best until
+        an epoch beats them."""
+        if self._best_weights is None and self.early_stopping:
+            self._best_weights = self._snapshot_weights()
         return History(
             loss=self.loss_curve_,
             validation_score=self.validation_scores_,

@@ -258,6 +258,17 @@ def test_unreadable_format_raises_naming_the_versions(
         _loads(how)(data)
 
 
+@pytest.mark.parametrize("saved_format", ["2", None, 1.5, True])
+def test_a_format_number_that_is_no_format_is_named(saved_format):
+    """A format that is not an integer (a damaged file) raises a ValueError
+    that says so, not a TypeError from comparing it."""
+    state = _fitted(DropoutMLPClassifier).__getstate__()
+    state["_skdropout_format"] = saved_format
+    loaded = DropoutMLPClassifier.__new__(DropoutMLPClassifier)
+    with pytest.raises(ValueError, match=f"carries {re.escape(repr(saved_format))}"):
+        loaded.__setstate__(state)
+
+
 @pytest.mark.parametrize("Estimator", SAVED)
 def test_parameter_added_after_saving_takes_its_default(Estimator):
     """A state saved before a parameter existed (here: one removed from the
@@ -300,3 +311,30 @@ def test_saved_model_has_every_current_parameter(release, model, how):
     assert set(params) == set(type(est)().get_params(deep=False))
     assert clone(est).get_params(deep=False) == params
     assert type(est).__name__ in repr(est)
+
+
+@pytest.mark.parametrize("how", ["pickle", "skops"])
+@pytest.mark.parametrize("model", ["classifier_cv", "regressor_cv"])
+def test_a_cv_model_of_the_first_release_keeps_how_it_was_fitted(model, how):
+    """The CV models 0.1.0.dev0 saved, before ``preprocessing``, ``alphas``
+    and ``normalize_y``, load with the values of those that their fit had
+    (no preprocessing; the regressor's target as given), so that a clone fits
+    the same model again, and with the fitted attributes documented since."""
+    manifest = MANIFESTS["0.1.0.dev0"]
+    _skip_if_older_than_writer(manifest)
+    entry = manifest["models"][model]
+    folder = FIXTURES / "0.1.0.dev0"
+    est = _load(folder / entry[how], how)
+    with np.load(folder / entry["arrays"], allow_pickle=False) as saved:
+        arrays = dict(saved)
+    assert est.preprocessing is None and est.preprocessor_ is None
+    assert est.alpha_ == est.alpha
+    assert np.isnan(est.cv_results_["mean_score_time"]).all()
+    assert "warm_start" not in vars(est)
+    if model == "regressor_cv":
+        assert est.normalize_y is False
+        assert_array_equal(est.target_scale_, 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        again = clone(est).fit(arrays["X"], arrays["y"])
+    _comparison(manifest)(again.predict(arrays["X"]), arrays["predict"])

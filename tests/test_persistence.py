@@ -322,3 +322,47 @@ def test_trust_is_the_only_barrier():
     data = _tamper(sio.dumps(est), _add_function("os", "system"))
     loaded = sio.loads(data, trusted=[*SKDROPOUT_TYPES, "os.system"])
     assert loaded.verbose is os.system
+
+
+def test_a_model_trained_without_early_stopping_saves_no_second_copy_of_weights():
+    """Only early stopping keeps its best weights: without it the saved state
+    holds the network once (it held a dead copy of the initial weights), and
+    a later warm-started fit with early stopping starts from the weights as
+    they are."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = make_regression(n_samples=80, n_features=4, random_state=0)
+    y = y / y.std()
+    est = DropoutMLPRegressor(hidden_layer_sizes=(32,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+        assert est.__getstate__()["_best_weights"] is None
+        est.set_params(warm_start=True, early_stopping=True).fit(X, y)
+    assert est.__getstate__()["_best_weights"] is not None
+
+
+def test_a_splitter_given_to_a_cv_estimator_is_a_type_to_trust_too():
+    """A CV estimator saves the splitter given as ``cv``: skops asks to trust
+    its type beside skdropout's, as the README says, and loads with both."""
+    from sklearn.model_selection import GroupKFold
+
+    from skdropout import DropoutMLPClassifierCV
+
+    X, y = make_classification(n_samples=60, n_features=4, random_state=0)
+    est = DropoutMLPClassifierCV(
+        hidden_layer_sizes=(4,), max_iter=2, cv=GroupKFold(3), random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y, groups=np.arange(60) % 3)
+    data = sio.dumps(est)
+    splitter = "sklearn.model_selection._split.GroupKFold"
+    ours = [
+        "skdropout._classifier_cv.DropoutMLPClassifierCV",
+        "skdropout._classifier.DropoutMLPClassifier",
+        "skdropout._optimizers.Adam",
+    ]
+    assert set(sio.get_untrusted_types(data=data)) == {splitter, *ours}
+    loaded = sio.loads(data, trusted=[*ours, splitter])
+    assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))

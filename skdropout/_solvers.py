@@ -33,6 +33,16 @@ NON_FINITE_MESSAGE = (
     "large values and need to be preprocessed."
 )
 
+
+def _writeable(optimizer):
+    """``optimizer`` with its own copy of any state array it cannot update in
+    place (a model loaded with ``joblib.load(..., mmap_mode='r')``)."""
+    for name, value in vars(optimizer).items():
+        if isinstance(value, np.ndarray) and not value.flags.writeable:
+            setattr(optimizer, name, value.copy())
+    return optimizer
+
+
 #: For each optimizer of ``OPTIMIZERS``, the estimator parameter that gives each
 #: of its constructor's arguments (beyond the size and dtype).
 OPTIMIZER_PARAMETERS = {
@@ -250,7 +260,7 @@ class SolverMixin:
         return Trainer(
             self.coefs_,
             self.intercepts_,
-            (lambda size, dtype: self._optimizer)
+            (lambda size, dtype: _writeable(self._optimizer))
             if continuing
             else self._make_optimizer,
             n_rows=batch_size,

@@ -366,3 +366,22 @@ def test_a_splitter_given_to_a_cv_estimator_is_a_type_to_trust_too():
     assert set(sio.get_untrusted_types(data=data)) == {splitter, *ours}
     loaded = sio.loads(data, trusted=[*ours, splitter])
     assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+
+
+def test_a_model_loaded_memory_mapped_resumes_training(tmp_path):
+    """joblib.load(..., mmap_mode='r') maps the optimizer's state read-only:
+    partial_fit copies what it updates (scikit-learn's MLP fails there) and
+    trains to the weights of a model loaded into memory."""
+    joblib = pytest.importorskip("joblib")
+    X, y = _classification()
+    est = DropoutMLPClassifier(hidden_layer_sizes=(64,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    path = tmp_path / "model.joblib"
+    joblib.dump(est, path)
+    mapped, loaded = joblib.load(path, mmap_mode="r"), joblib.load(path)
+    for model in (mapped, loaded):
+        model.partial_fit(X, y)
+    for a, b in zip(mapped.coefs_, loaded.coefs_):
+        assert_array_equal(a, b)

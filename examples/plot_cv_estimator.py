@@ -21,11 +21,11 @@ candidate picked).
 # %%
 # The data and the search
 # -----------------------
-# The breast cancer data ships with scikit-learn. A quarter is held out to
-# compare the ways of predicting.
+# The wine data ships with scikit-learn: 178 wines, 13 chemical measurements,
+# 3 cultivars. A quarter is held out to compare the ways of predicting.
 import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.datasets import load_breast_cancer
+from sklearn.datasets import load_wine
 from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
@@ -33,7 +33,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skdropout import DropoutMLPClassifierCV
 
-X, y = load_breast_cancer(return_X_y=True)
+X, y = load_wine(return_X_y=True)
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=0.25, stratify=y, random_state=0
 )
@@ -41,7 +41,7 @@ params = dict(
     hidden_layer_sizes=(64, 64),
     dropouts=(0.0, 0.15, 0.3, 0.5),
     weight_decays=(0.0, 1.0),
-    max_iter=60,
+    max_iter=200,
     random_state=0,
 )
 averaged = make_pipeline(StandardScaler(), DropoutMLPClassifierCV(**params))
@@ -88,11 +88,11 @@ fig.tight_layout()
 # otherwise, with the same weights. An average of networks trained on
 # different data from different initial weights is an ensemble; a refitted
 # network trains on all the rows instead of four fifths of them. Here the
-# greedy selection gives the best candidate the whole weight (its share above
-# is 100%): no other candidate lowered the out-of-fold log-loss of the
-# average, so the greedy ensemble is the best candidate's fold models, and its
-# refit the best candidate's, and each pair below prints the same figures. On
-# other data it mixes candidates (see the user guide's recipe page).
+# greedy selection mixes the two candidates without dropout (weight decay 0
+# and 1, shares above): their average has a lower out-of-fold log-loss than
+# either. Every way of predicting classifies the 45 held-out wines alike; the
+# log-losses differ, and the refitted networks, trained on every training
+# row, have the lowest.
 def fitted(**extra):
     model = make_pipeline(StandardScaler(), DropoutMLPClassifierCV(**params, **extra))
     return model.fit(X_train, y_train)

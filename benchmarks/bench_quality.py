@@ -564,10 +564,10 @@ def summary(datasets, contenders, ours, records, folds, clf_metric):
     rows = []
     for c in contenders:
         fits = [r for r in records if r["contender"] == c and r["error"] is None]
-        gaps = [
+        gaps = [  # undefined where the reference made no error
             (errs[d, c].mean() - errs[d, REFERENCE].mean()) / errs[d, REFERENCE].mean()
             for d in datasets
-            if (d, c) in errs and (d, REFERENCE) in errs
+            if (d, c) in errs and (d, REFERENCE) in errs and errs[d, REFERENCE].mean()
         ]
         iters = [(n, r["max_iter"]) for r in fits for n in r["n_iter"]]
         at_max = [n for n, most in iters if most and n >= most]
@@ -657,14 +657,15 @@ def report(
     seed): a table per data set, then the summary. ``contenders=None`` takes
     all those in the records, the registry's first."""
     folds = protocol[0]
-    records = [
-        r
-        for r in records
-        if _protocol(r) == protocol
-        and r["dataset"] in datasets
-        and (contenders is None or r["contender"] in contenders)
+    everyone = [
+        r for r in records if _protocol(r) == protocol and r["dataset"] in datasets
     ]
-    _check_pairing(records)
+    records = everyone
+    if contenders is not None:
+        records = [r for r in everyone if r["contender"] in contenders]
+    # The proof that two fingerprints are the same rows may be a record of a
+    # contender left out of the report: it holds for every contender.
+    _check_pairing(records, links=everyone)
     present = list(dict.fromkeys(r["contender"] for r in records))
     if contenders is None:
         contenders = [c for c in CONTENDERS if c in present]
@@ -722,7 +723,7 @@ def _dataset_line(name, records):
     )
 
 
-def _check_pairing(records):
+def _check_pairing(records, links=None):
     """Exit if two records of the same data set and fold scored different rows
     (runs of another data version or splitter cannot be paired).
 
@@ -730,12 +731,21 @@ def _check_pairing(records):
     a target that the loader computes (CPS1988's log wage) can differ in its
     last bit from one processor's ``np.log`` to another's. Two fingerprints
     pair where a contender run under both scored the same on that fold (a
-    record's ``same_rows_as``, from ``merge``): the rows are the same."""
+    record's ``same_rows_as``, from ``merge``): the rows are the same. The
+    links are read from ``links`` (default: ``records``), which may hold
+    contenders the report leaves out."""
+
+    def key_of(r):
+        return (r["dataset"], r["folds"], r["max_rows"], r["seed"], r["fold"])
+
+    same = {}
+    for r in records if links is None else links:
+        pair = same.setdefault((key_of(r), r["test_crc"]), set())
+        pair.update(r.get("same_rows_as", ()))
     groups = {}
     for r in records:
-        key = (r["dataset"], r["folds"], r["max_rows"], r["seed"], r["fold"])
-        crcs = groups.setdefault(key, {})
-        crcs.setdefault(r["test_crc"], set()).update(r.get("same_rows_as", ()))
+        crcs = groups.setdefault(key_of(r), {})
+        crcs.setdefault(r["test_crc"], set()).update(same[key_of(r), r["test_crc"]])
     for key, crcs in groups.items():
         if len(crcs) == 1:
             continue

@@ -54,13 +54,13 @@ def main(argv=None):
     p.add_argument("--rename", action="append", default=[], metavar="NAME=NEW")
     p.add_argument("--max-rows", type=int, default=10_000)
     p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     _, records = bq.read_results(args.paths, bq._renames(args.rename))
-    records = [
-        r
-        for r in records
-        if r["max_rows"] == args.max_rows and r["folds"] == args.folds
-    ]
+    protocol = (args.folds, args.max_rows, args.seed)
+    everyone = [r for r in records if bq._protocol(r) == protocol]
+    records = [r for r in everyone if r["contender"] in (args.first, args.second)]
+    bq._check_pairing(records, links=everyone)
     split = None if args.split in (None, "all") else args.split
     diffs = relative_differences(
         records, args.first, args.second, split, args.clf_metric, args.folds

@@ -331,11 +331,11 @@ class DropoutMLPClassifierCV(ClassifierMixin, BaseDropoutMLPCV):
 
     Examples
     --------
-    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.datasets import load_wine
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
     >>> from skdropout import DropoutMLPClassifierCV
-    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X, y = load_wine(return_X_y=True)
     >>> clf = make_pipeline(
     ...     StandardScaler(),
     ...     DropoutMLPClassifierCV(

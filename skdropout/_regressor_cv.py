@@ -349,11 +349,11 @@ class DropoutMLPRegressorCV(RegressorMixin, BaseDropoutMLPCV):
 
     Examples
     --------
-    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.datasets import make_friedman1
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
     >>> from skdropout import DropoutMLPRegressorCV
-    >>> X, y = load_diabetes(return_X_y=True)
+    >>> X, y = make_friedman1(n_samples=300, noise=1.0, random_state=0)
     >>> reg = make_pipeline(
     ...     StandardScaler(),
     ...     DropoutMLPRegressorCV(

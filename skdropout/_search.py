@@ -188,7 +188,8 @@ def search_epochs(
         _Candidate(runs, metric, tol, n_iter_no_change, shares) for runs in candidates
     ]
     rungs = [] if halving is None else halving.rungs(max_epochs)
-    parallel = Parallel(n_jobs=n_jobs, prefer="threads")
+    # advance() trains the states in place: threads, whatever backend is set.
+    parallel = Parallel(n_jobs=n_jobs, require="sharedmem")
     limit = 1 if n_jobs not in (None, 1) else None
 
     def advance(i, until):

@@ -119,3 +119,23 @@ def test_threads_give_the_sequential_result():
     for runs_a, runs_b in zip(a, b):
         for ra, rb in zip(runs_a, runs_b):
             assert_array_equal(ra.trainer.params, rb.trainer.params)
+
+
+@pytest.mark.parametrize("backend", ["loky", "multiprocessing"])
+def test_a_process_backend_set_by_the_user_still_trains_in_threads(backend):
+    """The search trains its states in place, so it runs in threads whatever
+    joblib backend is set: under a process backend (or dask's) it trained
+    copies in other processes and kept untrained fold models."""
+    from joblib import parallel_config
+
+    X, y = _data()
+    folds = _folds(X, y)
+    a, _ = _runs(X, y, folds, [0.0, 0.3])
+    b, _ = _runs(X, y, folds, [0.0, 0.3])
+    first = search_epochs(a, max_epochs=6, halving=None, n_jobs=2)
+    with parallel_config(backend=backend):
+        second = search_epochs(b, max_epochs=6, halving=None, n_jobs=2)
+    assert [r.curve for r in first] == [r.curve for r in second]
+    for runs_a, runs_b in zip(a, b):
+        for ra, rb in zip(runs_a, runs_b):
+            assert_array_equal(ra.trainer.params, rb.trainer.params)

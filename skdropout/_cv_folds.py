@@ -19,6 +19,7 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
 from skdropout._cv_scoring import UNSCORED, score_member
+from skdropout._solvers import interrupts_propagate
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def fit_member(
     with context.propagate_callback_context(estimator), planned_max_iter():
         # The task is the meta-estimator's, as in GridSearchCV.
         context.call_on_fit_task_begin(estimator=caller)
-        with threadpool_limits(1 if limit_threads else None):
+        with threadpool_limits(1 if limit_threads else None), interrupts_propagate():
             estimator.fit(X_fit, y_fit, **arguments)
         context.call_on_fit_task_end(estimator=caller)
     fit_time = time.perf_counter() - start

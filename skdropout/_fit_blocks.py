@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.multiclass import unique_labels
 
 from skdropout._engine import History, Stopping, run_epochs
+from skdropout._solvers import interrupts_propagate
 from skdropout._transaction import fit_transaction
 
 
@@ -347,7 +348,7 @@ def fit_blocks(
     # regressor's noise estimate, made on the epoch's last block, too). On an
     # error (a source that fails, a bad block), the estimator is left as it
     # was before the call, as after a failed fit.
-    with fit_transaction(estimator, in_place=True):
+    with fit_transaction(estimator, in_place=True), interrupts_propagate():
         epochs_run = run_epochs(
             train_epoch,
             history=History(),

@@ -8,6 +8,8 @@ run, whose numbers come from ``_network`` and ``_lbfgs``."""
 import copy
 import time
 import warnings
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 
 import numpy as np
@@ -32,6 +34,24 @@ NON_FINITE_MESSAGE = (
     "Solver produced non-finite parameter weights. The input data may contain "
     "large values and need to be preprocessed."
 )
+
+
+#: Whether a KeyboardInterrupt in the epoch loop ends the whole call that
+#: trains this estimator (a CV fit, ``fit_blocks``) instead of only its epochs,
+#: which scikit-learn's MLP ends with a warning, keeping the model trained so
+#: far. Set by :func:`interrupts_propagate`, per thread.
+_INTERRUPTS_PROPAGATE = ContextVar("interrupts_propagate", default=False)
+
+
+@contextmanager
+def interrupts_propagate():
+    """Within the block, a KeyboardInterrupt in a fit's epochs propagates (the
+    caller's transaction then restores what it trains)."""
+    token = _INTERRUPTS_PROPAGATE.set(True)
+    try:
+        yield
+    finally:
+        _INTERRUPTS_PROPAGATE.reset(token)
 
 
 def _writeable(optimizer):
@@ -331,6 +351,8 @@ class SolverMixin:
             epochs.run(1 if fitting.incremental else self.max_iter)
             interrupted = False
         except KeyboardInterrupt:
+            if _INTERRUPTS_PROPAGATE.get():
+                raise
             interrupted = True
         self._assign_history(epochs.history)
         self._after_epochs(epochs.history, fitting.incremental, interrupted)

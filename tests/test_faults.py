@@ -766,3 +766,36 @@ def test_mc_passes_is_named_when_it_is_the_bad_value():
         est.set_params(mc_passes=0).predict(X, return_std=True)
     with pytest.raises(ValueError, match="n_passes must be a positive integer"):
         est.predict_mc(X, n_passes=0)
+
+
+def _interrupted_call(kind, X, y):
+    """(call, estimator) of a CV fit whose fold fits run the plain fit, or of
+    fit_blocks."""
+    from skdropout import DropoutMLPClassifierCV, DropoutMLPRegressorCV, fit_blocks
+
+    small = dict(hidden_layer_sizes=(4,), max_iter=3, cv=2, random_state=0)
+    if kind == "classifier-cv":
+        est = DropoutMLPClassifierCV(**small, halving_factor=None, batch_size=20)
+        return (lambda: est.fit(X, y)), est
+    if kind == "regressor-cv":
+        est = DropoutMLPRegressorCV(**small, batch_size=20)
+        return (lambda: est.fit(X, y.astype(float))), est
+    est = DropoutMLPClassifier(hidden_layer_sizes=(4,), random_state=0)
+    blocks = [(X[:30], y[:30]), (X[30:], y[30:])]
+    return (lambda: fit_blocks(est, blocks, epochs=3)), est
+
+
+@pytest.mark.parametrize("kind", ["classifier-cv", "regressor-cv", "fit-blocks"])
+def test_a_keyboard_interrupt_ends_a_cv_fit_or_fit_blocks(kind, monkeypatch):
+    """An interrupt in a fold fit or in a block's partial_fit ends the whole
+    call, leaving the estimator as it was; a plain fit alone keeps
+    scikit-learn's warning (above). They went on to the next fit or block."""
+    X, y = _classification()
+    call, est = _interrupted_call(kind, X, y)
+    _fail_at(monkeypatch, 2, KeyboardInterrupt())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(KeyboardInterrupt):
+            call()
+    assert not [w for w in caught if "interrupted by user" in str(w.message)]
+    assert not hasattr(est, "n_features_in_")

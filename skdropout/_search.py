@@ -333,10 +333,11 @@ def _open_fold_runs(
     opened = []
     pairs = product(range(len(candidates)), range(len(splits)))
     for (c, k), context in zip(pairs, contexts):
-        context.call_on_fit_task_begin(estimator=caller)
         X_fit, y_fit, weights, arguments = folds[k]
         estimator = clone(member).set_params(**candidates[c])
+        # As in fit_member: the task begins within the propagation.
         propagated.enter_context(context.propagate_callback_context(estimator))
+        context.call_on_fit_task_begin(estimator=caller)
         fitting = estimator._begin_fit(
             X_fit, y_fit, weights, incremental=False, **arguments
         )

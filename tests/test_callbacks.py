@@ -216,6 +216,10 @@ def test_cv_estimator_propagates_to_every_fit(refit, halving_factor):
     chosen = search.max_iter_
     assert recorder.count("end", "epoch") == 3 * 4 + chosen * (refits + refit)
     assert recorder.events[-1] == ("teardown", None, None)
+    # Every task that began ended (the lockstep search began each fold task
+    # outside its propagation, which added a begin without an end).
+    kinds = [kind for kind, _, _ in recorder.events]
+    assert kinds.count("begin") == kinds.count("end")
     for member in search.estimators_:
         assert not hasattr(member, "_callback_fit_ctx")
         assert not getattr(member, "_skl_callbacks", [])

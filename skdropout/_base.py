@@ -397,6 +397,11 @@ class BaseDropoutMLP(
         """Hook run after a successful fit or partial_fit (the regressor estimates
         its observation noise here)."""
 
+    def _fitted_now(self, fitting):
+        """Hook: the fitted attributes beyond the weights that a copy of the
+        model in the middle of ``fitting`` needs to predict as it is now."""
+        return {}
+
     #: The fitted attributes that belong to the weights: what early stopping
     #: keeps of its best epoch and restores (the regressor adds its noise
     #: estimate, which is made with the weights).

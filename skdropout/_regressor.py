@@ -677,10 +677,22 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     _weight_attributes = (*BaseDropoutMLP._weight_attributes, "noise_variance_")
 
     def _after_fit(self, X, Y, sample_weight, validation):
-        """Estimate the observation noise for ``predict(X, return_std=True)``:
-        the mean squared residual on the training and validation data together
-        (the validation set alone is small, and early stopping picked the epoch
-        that fits it best, so its residuals alone run low)."""
+        """Estimate the observation noise for ``predict(X, return_std=True)``."""
+        self.noise_variance_ = self._noise_variance(X, Y, sample_weight, validation)
+
+    def _fitted_now(self, fitting):
+        """A copy of the model in the middle of a fit has the noise of its
+        weights as they are, not that of the last fit (or none)."""
+        noise = self._noise_variance(
+            fitting.X, fitting.Y, fitting.sample_weight, fitting.validation
+        )
+        return {"noise_variance_": noise}
+
+    def _noise_variance(self, X, Y, sample_weight, validation):
+        """The mean squared residual on the training and validation data
+        together (the validation set alone is small, and early stopping
+        picked the epoch that fits it best, so its residuals alone run
+        low)."""
         sets = [(X, Y, sample_weight)]
         if validation is not None:
             sets.append((validation[0], validation[1], validation[3]))
@@ -695,7 +707,7 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
             sum_sq = sum_sq + weights @ residual**2
             total += weights.sum()
         dtype = self.coefs_[0].dtype
-        self.noise_variance_ = np.asarray(sum_sq / total).astype(dtype, copy=False)
+        return np.asarray(sum_sq / total).astype(dtype, copy=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

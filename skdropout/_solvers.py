@@ -86,9 +86,10 @@ class _EpochHooks:
     """What the epoch loop tells the outside world: each epoch is a task of the
     callback API, and with ``verbose`` a printed line."""
 
-    def __init__(self, estimator, callbacks, validated):
+    def __init__(self, estimator, fitting, validated):
         self.estimator = estimator
-        self.callbacks = callbacks
+        self.fitting = fitting
+        self.callbacks = fitting.callbacks
         self.validated = validated
         self.task = None
 
@@ -110,12 +111,27 @@ class _EpochHooks:
 
     def end(self, history):
         estimator = self.estimator
-        return self.task.call_on_fit_task_end(
-            estimator=estimator,
-            reconstruction_attributes=lambda: {
+
+        def now():
+            """The model as it is after this epoch, sharing nothing that the
+            fit goes on changing (the weights, the curves)."""
+            curves = {
+                name: None if values is None else list(values)
+                for name, values in (
+                    ("loss_curve_", history.loss),
+                    ("validation_scores_", history.validation_score),
+                    ("validation_loss_curve_", history.validation_loss),
+                )
+            }
+            return {
                 **estimator._snapshot_weights(),
+                **curves,
+                **estimator._fitted_now(self.fitting),
                 "n_iter_": history.n_iter,
-            },
+            }
+
+        return self.task.call_on_fit_task_end(
+            estimator=estimator, reconstruction_attributes=now
         )
 
 
@@ -176,7 +192,7 @@ class EpochRun:
         self.validation = fitting.validation
         self.history = estimator._history()
         self.stopping = estimator._stopping()
-        self.hooks = _EpochHooks(estimator, fitting.callbacks, self.validated)
+        self.hooks = _EpochHooks(estimator, fitting, self.validated)
 
     @property
     def validated(self):
@@ -437,6 +453,7 @@ class SolverMixin:
                 reconstruction_attributes=lambda: {
                     "coefs_": coefs,
                     "intercepts_": intercepts,
+                    "n_iter_": state["iteration"],
                 },
             )
             state["task"] = callbacks.subcontext(task_name="iteration")

@@ -103,6 +103,27 @@ def test_fitted_estimator_at_each_epoch():
     first, last = recorder.fitted[0], recorder.fitted[-1]
     assert_array_equal(last.predict_proba(X), clf.predict_proba(X))
     assert not np.array_equal(first.coefs_[0], clf.coefs_[0])
+    # Its curves are those of its epochs, copies the fit does not change.
+    assert [len(f.loss_curve_) for f in recorder.fitted] == [1, 2, 3, 4]
+    first.loss_curve_.clear()
+    assert len(clf.loss_curve_) == clf.n_iter_ == 4
+
+
+@needs_callbacks
+def test_fitted_regressor_at_each_epoch_has_its_own_noise():
+    """A regressor's fitted_estimator gives predict(X, return_std=True) with
+    the noise of its epoch's weights (it had none in a first fit, and the last
+    fit's in a warm-started one); the last one's is the final model's."""
+    X, y = make_regression(n_samples=100, n_features=5, random_state=0)
+    y = y / y.std()
+    recorder = Recorder()
+    reg = DropoutMLPRegressor(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    reg.set_callbacks(recorder).fit(X, y)
+    noises = [f.noise_variance_ for f in recorder.fitted]
+    assert len({float(n[0]) for n in noises}) == 3
+    assert_array_equal(noises[-1], reg.noise_variance_)
+    mean, std = recorder.fitted[0].predict(X[:3], return_std=True)
+    assert np.isfinite(std).all()
 
 
 @needs_callbacks
@@ -134,6 +155,24 @@ def test_lbfgs_iterations_are_tasks():
     clf.fit(X, y)
     # scipy reports n_iter_ iterations; one more task is opened and closed empty.
     assert recorder.count("end", "iteration") == clf.n_iter_ + 1
+
+
+@needs_callbacks
+def test_lbfgs_iteration_copies_count_their_iterations():
+    """The fitted_estimator of L-BFGS's k-th iteration says n_iter_ = k (it
+    said 0, the value before the fit's end)."""
+
+    class Iterations(Recorder):
+        def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+            if context.task_name == "iteration" and fitted_estimator is not None:
+                self.fitted.append(fitted_estimator.n_iter_)
+            return False
+
+    X, y = _data()
+    recorder = Iterations()
+    clf = _clf(solver="lbfgs", dropout=0, max_iter=30).set_callbacks(recorder)
+    clf.fit(X, y)
+    assert recorder.fitted == list(range(1, clf.n_iter_ + 1))
 
 
 @needs_callbacks

@@ -358,11 +358,18 @@ class LossCurveDisplay:
                 "averages networks, each with its own. Plot one of them, "
                 "LossCurveDisplay.from_estimator(estimator.estimators_[0])."
             )
-        if not hasattr(estimator, "loss_curve_"):
-            solver = getattr(estimator, "solver", None)
-            fitted_with = "" if solver is None else f" was fitted with {solver=} and"
+        if not hasattr(estimator, "loss_curve_") and not hasattr(estimator, "solver"):
+            # A Pipeline, a GridSearchCV: the network is inside.
             raise ValueError(
-                f"{type(estimator).__name__}{fitted_with} has no loss_curve_ to "
+                f"{type(estimator).__name__} has no loss curve: plot the network "
+                "inside it, pipeline[-1] of a Pipeline or best_estimator_ of a "
+                "search."
+            )
+        if not hasattr(estimator, "loss_curve_"):
+            solver = estimator.solver
+            raise ValueError(
+                f"{type(estimator).__name__} was fitted with {solver=} and has no "
+                "loss_curve_ to "
                 "plot: only the stochastic solvers ('adam' and 'sgd') record the "
                 "loss per epoch, solver='lbfgs' does not. Refit with "
                 "solver='adam' or solver='sgd'."

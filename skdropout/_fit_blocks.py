@@ -159,7 +159,9 @@ def fit_blocks(
           over the epoch's blocks, weighted by their numbers of rows;
         - ``validation_score``: the validation score (empty without validation);
         - ``block_order``: the indices of the blocks in the order they were
-          trained on (None for a callable source).
+          trained on (None for a callable source; for a dask array, ``i`` of
+          ``X.blocks[i]``: its blocks without rows, as a filter leaves them,
+          are not trained on).
 
         and ``best_epoch``, the epoch (counted from 1) whose weights were kept,
         None without validation.
@@ -331,13 +333,24 @@ def fit_blocks(
         total_loss, n_rows = 0.0, 0
         for block in epoch_blocks:
             weights = {} if len(block) == 2 else {"sample_weight": block[2]}
-            estimator.partial_fit(block[0], block[1], **weights, **fit_params)
+            try:
+                estimator.partial_fit(block[0], block[1], **weights, **fit_params)
+            except ValueError as error:
+                if str(error).startswith("classes must be passed"):
+                    raise ValueError(
+                        f"{error} fit_blocks found none to pass: a callable "
+                        "source is read once an epoch, not once more to find "
+                        "them. Pass classes= to fit_blocks."
+                    ) from None
+                raise
             rows = len(block[1])
             total_loss += estimator.loss_ * rows
             n_rows += rows
             del block, weights  # release the block before computing the next
         if n_rows == 0:
             raise ValueError(f"The source of blocks yielded no data in epoch {i + 1}.")
+        if order is not None and isinstance(blocks, _DaskBlocks):
+            order = np.asarray(blocks.chunks)[order]  # X.blocks[i]'s i
         block_order.append(None if order is None else order.tolist())
         return total_loss / n_rows, n_rows
 
@@ -478,16 +491,18 @@ class _DaskBlocks:
             array.rechunk({axis: -1 for axis in range(1, array.ndim)})
             for array in arrays.values()
         ]
+        # The blocks with rows: a filtered array has empty ones, left out.
+        self.chunks = [i for i, rows in enumerate(X.chunks[0]) if rows > 0]
 
     def __len__(self):
-        return len(self._arrays[0].chunks[0])
+        return len(self.chunks)
 
     def __getitem__(self, i):
         # As delayed objects: computing them gives each block as its task made
         # it, without the copy into a new array that computing X.blocks[i]
         # makes; computed together, the tasks they share run once.
         return [
-            array.blocks[i].to_delayed(optimize_graph=False).item()
+            array.blocks[self.chunks[i]].to_delayed(optimize_graph=False).item()
             for array in self._arrays
         ]
 
@@ -496,14 +511,18 @@ def _find_classes(X, y, blocks):
     """All the labels of 1-D targets in one pass; None where partial_fit needs
     none (multilabel targets) or the source cannot be read twice."""
     if isinstance(blocks, _DaskBlocks):
+        if y.ndim == 2 and y.shape[1] == 1:  # a column: the labels of 1-D y
+            y = y[:, 0]
         if y.ndim != 1:
             return None
         import dask.array as da
 
         return da.unique(y).compute()
     if blocks is None:
-        return None  # partial_fit asks for them if they are needed
+        return None  # a callable: read once an epoch, not twice
     targets = [_block(b, "each block")[1] for b in blocks]
+    if np.ndim(targets[0]) == 2 and np.shape(targets[0])[1] == 1:
+        targets = [np.ravel(t) for t in targets]
     if np.ndim(targets[0]) != 1:
         return None
     return unique_labels(*targets)

@@ -256,6 +256,20 @@ def test_a_cv_estimator_points_to_its_members(data):
     plt.close("all")
 
 
+def test_a_pipeline_points_to_its_network(data):
+    """A Pipeline holds the network: the error says to plot pipeline[-1] (not
+    that a solver records no loss), and that plots."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipe = make_pipeline(StandardScaler(), _clf()).fit(*data)
+    with pytest.raises(ValueError, match=r"pipeline\[-1\]"):
+        LossCurveDisplay.from_estimator(pipe)
+    display = LossCurveDisplay.from_estimator(pipe[-1])
+    assert_array_equal(display.loss_curve, pipe[-1].loss_curve_)
+    plt.close("all")
+
+
 def test_unfitted():
     """An unfitted estimator raises NotFittedError."""
     with pytest.raises(NotFittedError):

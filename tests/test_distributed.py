@@ -378,3 +378,23 @@ def test_fit_blocks_with_blocks_computed_on_the_cluster(client):
     with dask.config.set(scheduler=client):
         on_cluster = fit_blocks(_regressor(), X_dask, y_dask, epochs=2, random_state=0)
     _assert_same_weights(on_cluster, expected)
+
+
+def test_empty_blocks_of_a_dask_array_are_left_out():
+    """A filtered dask array has blocks without rows: they are left out, the
+    others train as the same blocks without them do, and block_order names
+    the blocks of X it trained on."""
+    X, y = _classification()
+    X_dask, y_dask = da.from_array(X, chunks=(ROWS, -1)), da.from_array(y, ROWS)
+    rows = (ROWS, 0, *[ROWS] * (N_BLOCKS - 1), 0)
+    holes_X = da.from_array(X, chunks=(rows, X.shape[1]))
+    holes_y = da.from_array(y, chunks=(rows,))
+    assert holes_X.chunks[0] == rows
+    expected = fit_blocks(_classifier(), X_dask, y_dask, epochs=2, random_state=0)
+    model, history = fit_blocks(
+        _classifier(), holes_X, holes_y, epochs=2, random_state=0,
+        return_history=True,
+    )  # fmt: skip
+    _assert_same_weights(model, expected)
+    nonempty = [i for i, rows in enumerate(holes_X.chunks[0]) if rows]
+    assert all(sorted(order) == nonempty for order in history.block_order)

@@ -15,13 +15,18 @@ import numpy as np
 from scipy.special import xlogy
 
 
-def _sample_mean(per_sample, sample_weight):
-    """``np.average(per_sample, weights=sample_weight)`` as a float; without
-    weights the same sum and division, without ``np.average``'s checks."""
+def _sum_of_means(terms, sample_weight):
+    """The sample-weighted mean over samples (rows) of ``terms``, summed over
+    outputs (columns): the mean over samples of the loss summed over outputs,
+    in scikit-learn's order of operations (a mean per output, then their sum),
+    so that at dropout 0 its L-BFGS, which follows the loss's value, takes the
+    same steps. Without weights, ``np.average``'s arithmetic without its
+    checks."""
     if sample_weight is None:
-        total = np.add.reduce(per_sample)
-        return float(total.dtype.type(total / per_sample.shape[0]))
-    return float(np.average(per_sample, weights=sample_weight))
+        means = np.add.reduce(terms, axis=0) / terms.shape[0]
+    else:
+        means = np.average(terms, weights=sample_weight, axis=0)
+    return float(means.sum())
 
 
 def squared_error(y_true, y_pred, sample_weight=None):
@@ -32,14 +37,13 @@ def squared_error(y_true, y_pred, sample_weight=None):
 def squared_residual_loss(residual, sample_weight=None):
     """:func:`squared_error` from the residual ``y - y_pred`` (or ``y_pred - y``,
     whose squares are the same numbers)."""
-    per_sample = 0.5 * (residual**2).sum(axis=1)
-    return _sample_mean(per_sample, sample_weight)
+    return 0.5 * _sum_of_means(residual**2, sample_weight)
 
 
 def poisson(y_true, y_pred, sample_weight=None):
     """Half the Poisson deviance y log(y / y_pred) - y + y_pred, summed over outputs."""
-    per_sample = (xlogy(y_true, y_true / y_pred) - y_true + y_pred).sum(axis=1)
-    return _sample_mean(per_sample, sample_weight)
+    terms = xlogy(y_true, y_true / y_pred) - y_true + y_pred
+    return _sum_of_means(terms, sample_weight)
 
 
 def _clip_proba(y_prob):
@@ -49,15 +53,14 @@ def _clip_proba(y_prob):
 
 def log_loss(y_true, y_prob, sample_weight=None):
     """Categorical cross-entropy of softmax probabilities and one-hot targets."""
-    per_sample = -xlogy(y_true, _clip_proba(y_prob)).sum(axis=1)
-    return _sample_mean(per_sample, sample_weight)
+    return -_sum_of_means(xlogy(y_true, _clip_proba(y_prob)), sample_weight)
 
 
 def binary_log_loss(y_true, y_prob, sample_weight=None):
     """Binary cross-entropy of logistic outputs, summed over labels."""
     y_prob = _clip_proba(y_prob)
-    per_sample = -(xlogy(y_true, y_prob) + xlogy(1 - y_true, 1 - y_prob)).sum(axis=1)
-    return _sample_mean(per_sample, sample_weight)
+    terms = xlogy(y_true, y_prob) + xlogy(1 - y_true, 1 - y_prob)
+    return -_sum_of_means(terms, sample_weight)
 
 
 LOSSES = {

@@ -2,13 +2,15 @@
 
 import numpy as np
 import pytest
+import sklearn
 from numpy.testing import assert_allclose
+from packaging.version import Version
 
 from skdropout._activations import ACTIVATIONS
 from skdropout._losses import (
     LOSSES,
     OUTPUT_ACTIVATIONS,
-    _sample_mean,
+    _sum_of_means,
     l2_penalty,
     squared_residual_loss,
 )
@@ -152,17 +154,55 @@ def test_l2_penalty_float32_weights():
     assert value == pytest.approx(0.5 * 2.0 * 100 * 0.01 / 4, rel=1e-6)
 
 
+@pytest.mark.parametrize("n_outputs", [1, 4])
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_sample_mean_is_np_average(dtype, weighted):
-    """The mean over samples is np.average's, bit for bit, also in float32 and
-    over more rows than the pairwise sum's first block."""
+def test_sum_of_means_is_scikit_learns_arithmetic(dtype, weighted, n_outputs):
+    """The mean over samples of each output, summed, is scikit-learn's
+    ``np.average(terms, weights=w, axis=0).sum()``, bit for bit, also in float32,
+    over several outputs and over more rows than the pairwise sum's first
+    block (the mean of the per-sample sums differs in the last bits, which
+    L-BFGS's line search turned into other weights on long fits)."""
     rng = np.random.RandomState(0)
     for n in (1, 7, 200, 1000):
-        per_sample = rng.lognormal(size=n).astype(dtype)
+        terms = rng.lognormal(size=(n, n_outputs)).astype(dtype)
         w = rng.uniform(0.1, 3.0, size=n).astype(dtype) if weighted else None
-        expected = float(np.average(per_sample, weights=w))
-        assert _sample_mean(per_sample, w) == expected
+        expected = float(np.average(terms, weights=w, axis=0).sum())
+        assert _sum_of_means(terms, w) == expected
+
+
+@pytest.mark.skipif(
+    Version(sklearn.__version__) < Version("1.7"),
+    reason="scikit-learn < 1.7 has no sample weights in these losses and sums "
+    "them in another order",
+)
+@pytest.mark.parametrize("loss", ["log_loss", "binary_log_loss", "poisson"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_losses_are_scikit_learns_bit_for_bit(loss, weighted):
+    """The classification and Poisson losses equal scikit-learn's functions
+    bit for bit, with several outputs too (its squared error differs by
+    design: it averages over outputs, see the module's docstring)."""
+    from sklearn.neural_network import _base
+
+    rng = np.random.RandomState(0)
+    n, k = 300, 4
+    w = rng.uniform(0.1, 3.0, size=n) if weighted else None
+    if loss == "poisson":
+        y_true, y_pred = (
+            rng.poisson(2.0, size=(n, k)).astype(float),
+            rng.lognormal(size=(n, k)),
+        )
+        theirs = _base.poisson_loss
+    else:
+        logits = rng.normal(size=(n, k))
+        if loss == "log_loss":
+            y_pred = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+            y_true = np.eye(k)[rng.randint(k, size=n)]
+        else:
+            y_pred = 1 / (1 + np.exp(-logits))
+            y_true = (rng.uniform(size=(n, k)) < 0.5).astype(float)
+        theirs = getattr(_base, loss)
+    assert LOSSES[loss](y_true, y_pred, w) == theirs(y_true, y_pred, w)
 
 
 @pytest.mark.parametrize("n_outputs", [1, 3])

@@ -12,7 +12,8 @@ The update rules and learning-rate schedules are scikit-learn's (same arithmetic
 the same order), so a zero-dropout fit reproduces MLPClassifier's weights.
 
 To add an optimizer: a class with ``state`` (the names of its flat state arrays),
-``n_scratch``, ``start_step``, ``apply``, ``iteration_ends`` and
+``n_scratch``, ``start_step``, ``apply``, ``decay_rate`` (the rate that a
+decoupled weight decay's step uses), ``iteration_ends`` and
 ``trigger_stopping``, registered in ``OPTIMIZERS``; ``tests/test_optimizers.py``
 runs every entry through the checks that do not compare with scikit-learn.
 """
@@ -84,6 +85,12 @@ class SGD:
         else:
             param += velocity
 
+    @property
+    def decay_rate(self):
+        """The rate of a decoupled weight decay's step: the current one (after
+        'invscaling' or 'adaptive' changed it, and the schedule's factor)."""
+        return self.learning_rate * self.lr_factor
+
     def iteration_ends(self, time_step):
         """Update the learning rate after an epoch; ``time_step`` counts samples."""
         if self.lr_schedule == "invscaling":
@@ -147,6 +154,12 @@ class Adam:
         self.t = 0
         self.ms = np.zeros(size, dtype=dtype)
         self.vs = np.zeros(size, dtype=dtype)
+
+    @property
+    def decay_rate(self):
+        """The rate of a decoupled weight decay's step: before the bias
+        correction, as in AdamW (with the schedule's factor)."""
+        return self.learning_rate_init * self.lr_factor
 
     def start_step(self):
         """Count the step and make its bias-corrected step size."""

@@ -107,7 +107,8 @@ class DropoutMLPRegressor(RegressorMixin, BaseDropoutMLP):
     learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, default='constant'
         Learning rate schedule. scikit-learn's three apply to 'sgd' only:
         'constant' keeps ``learning_rate_init``; 'invscaling' uses
-        ``learning_rate_init / pow(t, power_t)``; 'adaptive' keeps it while the
+        ``learning_rate_init / pow(t + 1, power_t)``, ``t`` the samples seen,
+        after each epoch; 'adaptive' keeps it while the
         loss keeps decreasing and divides it by 5 whenever ``n_iter_no_change``
         epochs fail to improve by ``tol``. 'cosine' applies to 'sgd' and 'adam':
         the rate is ``learning_rate_init * 0.5 * (1 + cos(pi * progress))`` at every

@@ -177,7 +177,16 @@ class EpochRun:
         # afresh; partial_fit calls continue them, one epoch per call.
         self.done = len(estimator.loss_curve_) if incremental else 0
         horizon = estimator.schedule_epochs or estimator.max_iter
-        if estimator.learning_rate == "cosine" and self.done >= horizon:
+        cosine = estimator.learning_rate == "cosine"
+        if cosine and not incremental and horizon < estimator.max_iter:
+            warnings.warn(
+                f"learning_rate='cosine' reaches 0 after schedule_epochs={horizon} "
+                f"epochs, and max_iter={estimator.max_iter}: the epochs after the "
+                f"first {horizon} do not train the weights. Set schedule_epochs to "
+                "max_iter (or leave it None).",
+                UserWarning,
+            )
+        if cosine and self.done >= horizon:
             warnings.warn(
                 "learning_rate='cosine' has run its whole schedule, "
                 f"schedule_epochs={horizon} epochs (one per partial_fit call): "

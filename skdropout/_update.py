@@ -82,7 +82,7 @@ class Update:
         optimizer = self.optimizer
         optimizer.start_step()
         states = [getattr(optimizer, name) for name in optimizer.state]
-        learning_rate = optimizer.learning_rate_init * optimizer.lr_factor
+        learning_rate = optimizer.decay_rate
         sq_norm = 0.0
         for start, stop, pieces in self.blocks:
             scratch = self._scratch[:, : stop - start]

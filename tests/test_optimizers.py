@@ -332,3 +332,34 @@ def test_pickled_optimizer_resumes_exactly(name):
         _step(optimizer, params, grad)
         _step(copy, params_copy, grad)
     assert_array_equal(params, params_copy)
+
+
+@pytest.mark.parametrize(
+    "name, kwargs, rate",
+    [
+        # SGD decays at its current rate: after 99 samples, invscaling's
+        # 0.1 / (99 + 1) ** 0.5 = 0.01; after an adaptive cut, a fifth.
+        ("sgd", dict(learning_rate_init=0.1, lr_schedule="invscaling"), 0.01),
+        ("sgd", dict(learning_rate_init=0.1, lr_schedule="adaptive"), 0.02),
+        # Adam decays at its rate before the bias correction, as AdamW.
+        ("adam", dict(learning_rate_init=0.1), 0.1),
+    ],
+)
+def test_weight_decay_steps_at_the_current_rate(name, kwargs, rate, capsys):
+    """A decoupled weight decay multiplies the weights by 1 - lr * wd, lr the
+    optimizer's current rate (times the schedule's factor, here 0.5), as the
+    docstrings say; the intercepts are not decayed."""
+    params = _params()
+    optimizer = _make(name, params, **kwargs)
+    if kwargs.get("lr_schedule") == "invscaling":
+        optimizer.iteration_ends(99)
+    elif kwargs.get("lr_schedule") == "adaptive":
+        optimizer.trigger_stopping("", verbose=False)
+    optimizer.lr_factor = 0.5
+    before = params.copy()
+    Update(_layout(), optimizer, 0.0, weight_decay=1.0)(
+        params, np.zeros_like(params), 1.0
+    )
+    weights = _layout().weights
+    assert_allclose(params[weights], before[weights] * (1 - 0.5 * rate), rtol=1e-15)
+    assert_array_equal(params[weights.stop :], before[weights.stop :])

@@ -108,3 +108,26 @@ def test_registries_are_the_parameters_options():
     constraints = DropoutMLPClassifier._parameter_constraints
     assert set(LR_SCHEDULES) <= constraints["learning_rate"][0].options
     assert set(DROPOUT_SCHEDULES) == constraints["dropout_schedule"][0].options
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_fit_past_the_end_of_the_cosine_schedule_warns():
+    """A fit whose cosine schedule ends before max_iter says that the epochs
+    after it do not train (partial_fit says so when it runs past the end);
+    one whose schedule spans its epochs does not."""
+    import warnings
+
+    import numpy as np
+
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    params = dict(hidden_layer_sizes=(4,), learning_rate="cosine", random_state=0)
+    with pytest.warns(UserWarning, match="after the first 2 do not train"):
+        DropoutMLPClassifier(**params, schedule_epochs=2, max_iter=4).fit(X, y)
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter reached
+        DropoutMLPClassifier(**params, schedule_epochs=4, max_iter=4).fit(X, y)
+        DropoutMLPClassifier(**params, max_iter=4).fit(X, y)

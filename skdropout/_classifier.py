@@ -6,6 +6,7 @@ the predict methods."""
 from numbers import Real
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -130,7 +131,8 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
     learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, default='constant'
         Learning rate schedule. scikit-learn's three apply to 'sgd' only:
         'constant' keeps ``learning_rate_init``; 'invscaling' uses
-        ``learning_rate_init / pow(t, power_t)``; 'adaptive' keeps it while the
+        ``learning_rate_init / pow(t + 1, power_t)``, ``t`` the samples seen,
+        after each epoch; 'adaptive' keeps it while the
         loss keeps decreasing and divides it by 5 whenever ``n_iter_no_change``
         epochs fail to improve by ``tol``. 'cosine' applies to 'sgd' and 'adam':
         the rate is ``learning_rate_init * 0.5 * (1 + cos(pi * progress))`` at every
@@ -480,6 +482,8 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
             dtype=self._input_dtype(reset),
             reset=reset,
         )
+        if issparse(y):  # a sparse label indicator, as scikit-learn takes it
+            y = y.toarray()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         _check_targets(y, "y")

@@ -234,3 +234,18 @@ def test_learns_with_dropout():
     X, y = _data(3, 300)
     clf = _clf(hidden_layer_sizes=(64,), max_iter=100, learning_rate_init=0.01)
     assert clf.fit(X, y).score(X, y) > 0.85
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_sparse_label_indicator_fits_as_the_dense_one():
+    """A multilabel y given as a sparse indicator matrix (scikit-learn's MLP
+    takes it) trains the model the dense one does."""
+    import scipy.sparse as sp
+
+    X, Y = make_multilabel_classification(100, 6, n_classes=3, random_state=0)
+    params = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    dense = DropoutMLPClassifier(**params).fit(X, Y)
+    sparse = DropoutMLPClassifier(**params).fit(X, sp.csr_matrix(Y))
+    for a, b in zip(sparse.coefs_, dense.coefs_):
+        assert_array_equal(a, b)
+    assert_array_equal(sparse.predict(X), dense.predict(X))

@@ -122,6 +122,10 @@ def pandas_column(name, series):
             # A nullable (or Arrow) integer column with nothing missing: its
             # integers as they are, not rounded to float64 beyond 2**53.
             values = series.to_numpy(dtype=dtype.numpy_dtype)
+        elif types.is_integer_dtype(dtype) and (series.abs() >= 2**53).any():
+            # With missing values too, integers float64 cannot all hold: the
+            # integers themselves, and NaN (each one a level of its own).
+            values = series.to_numpy(dtype=object, na_value=np.nan)
         else:
             values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     elif kind in ("category", "object", "string"):

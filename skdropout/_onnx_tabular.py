@@ -249,6 +249,19 @@ def _convert_tabular(scope, operator, container):
     def position(column):
         return names.index(column) if isinstance(column, str) else int(column)
 
+    def _refuse_a_nan_level(levels, i):
+        """The graph reads a missing value as the string "nan": a level
+        spelled so would take the rows missing at predict time (and, beside
+        missing values in fit, be one key for two levels)."""
+        if "nan" in [level for level in levels.tolist() if isinstance(level, str)]:
+            name = column_names(preprocessor, preprocessor.n_features_in_)[i]
+            raise ValueError(
+                f"The categorical column {name!r} has a level spelled 'nan': "
+                "the ONNX graph reads a missing value as the string 'nan' and "
+                "cannot tell the two apart. Replace that string (by a missing "
+                "value or another string) and fit again."
+            )
+
     def column(i):
         """Column i, shape (N, 1)."""
         if len(inputs) > 1:
@@ -290,17 +303,8 @@ def _convert_tabular(scope, operator, container):
             parts.append(OnnxCast(x, to=TensorProto.FLOAT, op_version=opv))
         elif name in ("cat", "cat_many"):
             for j, c in enumerate(columns):
+                _refuse_a_nan_level(transformer.categories_[j], position(c))
                 keys = _category_keys(transformer.categories_[j])
-                if len(set(keys)) < len(keys):
-                    name = column_names(preprocessor, preprocessor.n_features_in_)
-                    raise ValueError(
-                        f"The categorical column {name[position(c)]!r} has "
-                        "both the string 'nan' and missing values as "
-                        "categories: the ONNX graph reads a missing value as "
-                        "the string 'nan' and cannot tell them apart. Replace "
-                        "the string 'nan' (by a missing value or another "
-                        "string) and fit again."
-                    )
                 rows = {key: k for k, key in enumerate(keys)}
                 index = OnnxLabelEncoder_2(
                     strings(position(c)),
@@ -315,6 +319,8 @@ def _convert_tabular(scope, operator, container):
                 level = OnnxCast(is_level, to=TensorProto.FLOAT, op_version=opv)
                 parts.append(OnnxMatMul(level, matrix, op_version=opv))
         elif name == "target":
+            for j, c in enumerate(columns):
+                _refuse_a_nan_level(transformer.categories_[j], position(c))
             x = [strings(position(c)) for c in columns]
             x = x[0] if len(x) == 1 else OnnxConcat(*x, axis=1, op_version=opv)
             x_type = StringTensorType([None, len(columns)])

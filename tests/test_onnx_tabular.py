@@ -329,14 +329,29 @@ def test_levels_stored_another_way_at_predict_time():
     assert_allclose(graph_out, out, **TOL)
 
 
-def test_the_string_nan_beside_missing_values_is_refused():
-    """A categorical column with both the string 'nan' and missing values
-    cannot be told apart in the graph (whose missing value is 'nan'): the
-    conversion refuses it naming the column, instead of mixing them up."""
-    X = pd.DataFrame({"t": np.array(["nan", "a", None, "b"] * 10, dtype=object)})
-    prep = TabularPreprocessor(min_frequency=None).fit(X)
+@pytest.mark.parametrize(
+    "values, params, y",
+    [
+        (["nan", "a", None, "b"], dict(min_frequency=None), None),
+        (["nan", "a", "a", "b"], dict(min_frequency=None), None),
+        (
+            [f"L{i}" for i in range(14)] + ["nan", None],
+            dict(min_frequency=1, max_onehot_categories=5,
+                 many_levels_encoding="target"),
+            np.arange(80) * 1.0,
+        ),  # fmt: skip
+    ],
+    ids=["beside-missing", "alone", "target-encoded"],
+)
+def test_a_level_spelled_nan_is_refused(values, params, y):
+    """The graph reads a missing value as the string 'nan': a level spelled so
+    (beside missing values or not; one-hot or target encoded) would take the
+    rows missing at predict time, so the conversion refuses it naming the
+    column, instead of mixing them up."""
+    X = pd.DataFrame({"t": np.array(values * (80 // len(values)), dtype=object)})
+    prep = TabularPreprocessor(**params).fit(X, y)
     inputs = tabular_onnx_inputs(prep, X)
-    with pytest.raises(ValueError, match="column 't' has both the string 'nan'"):
+    with pytest.raises(ValueError, match="column 't' has a level spelled 'nan'"):
         skl2onnx.to_onnx(prep, initial_types=_types(inputs))
 
 

@@ -627,6 +627,25 @@ def test_arrow_dictionary_columns_are_categories():
     assert_array_equal(prep.fit(X_arrow).transform(X_arrow), prep.transform(X))
 
 
+@pytest.mark.parametrize("dtype", ["Int64", "int64[pyarrow]"])
+def test_integer_ids_beyond_float64_with_missing_values_stay_apart(dtype):
+    """Odd integers beyond 2**53 in a nullable (or Arrow) integer column with
+    a missing value, listed as categorical: one level each, as the same
+    numbers stored as int64 give (through float64 they were one level)."""
+    if dtype.endswith("[pyarrow]"):
+        _pyarrow()
+    ids = [2**60 + 1, 2**60 + 3, 2**60 + 5]
+    X = pd.DataFrame({"id": pd.array([*ids, None] * 3, dtype=dtype)})
+    prep = TabularPreprocessor(categorical_features=["id"], min_frequency=1)
+    names = prep.fit(X).get_feature_names_out().tolist()
+    assert names == [f"cat__id_{i}" for i in ids] + ["cat__id_nan"]
+    as_int64 = pd.DataFrame({"id": np.array(ids, dtype=np.int64)})
+    assert_array_equal(prep.transform(as_int64)[:, :3], np.eye(3))
+    # As numbers, the same column is imputed and scaled as before.
+    numbers = TabularPreprocessor().fit_transform(X)
+    assert np.isfinite(numbers).all() and numbers.shape == (12, 2)
+
+
 def test_arrow_null_and_temporal_columns():
     """An Arrow null column is all missing (refused in fit, imputed in a
     numerical column at transform, as a polars Null column is); Arrow dates,

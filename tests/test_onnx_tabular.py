@@ -336,8 +336,9 @@ def test_levels_stored_another_way_at_predict_time():
         (["nan", "a", "a", "b"], dict(min_frequency=None), None),
         (
             [f"L{i}" for i in range(14)] + ["nan", None],
-            dict(min_frequency=1, max_onehot_categories=5,
-                 many_levels_encoding="target"),
+            dict(
+                min_frequency=1, max_onehot_categories=5, many_levels_encoding="target"
+            ),
             np.arange(80) * 1.0,
         ),  # fmt: skip
     ],

@@ -396,6 +396,13 @@ def tabular_onnx_inputs(preprocessor, X, *, onnx_model=None):
     if isinstance(preprocessor, Pipeline):
         preprocessor = preprocessor[0]
     check_is_fitted(preprocessor)
+    if getattr(preprocessor, "preprocessor_", False) is None:
+        raise TypeError(
+            f"This {type(preprocessor).__name__} was fitted without a "
+            "preprocessor (preprocessor_ is None): its graph takes the numbers "
+            "as they are, one float input, with no per-column inputs to build. "
+            "Convert it with to_onnx(estimator, X) directly."
+        )
     preprocessor = getattr(preprocessor, "preprocessor_", preprocessor)
     if not isinstance(preprocessor, TabularPreprocessor):
         raise TypeError(

@@ -376,3 +376,15 @@ def test_unsupported_parts_are_named(params, y, match):
     inputs = tabular_onnx_inputs(prep, X)
     with pytest.raises(NotImplementedError, match=match):
         skl2onnx.to_onnx(prep, initial_types=_types(inputs))
+
+
+def test_inputs_of_a_cv_estimator_fitted_without_a_preprocessor_are_refused():
+    """A CV estimator fitted on numbers has no preprocessor_: the error says
+    to convert it directly (it said only that it got NoneType)."""
+    from skdropout import DropoutMLPClassifierCV
+
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    cv = DropoutMLPClassifierCV(hidden_layer_sizes=(4,), max_iter=2, cv=2)
+    cv.fit(X, np.arange(40) % 2)
+    with pytest.raises(TypeError, match="fitted without a preprocessor.*to_onnx"):
+        tabular_onnx_inputs(cv, X)

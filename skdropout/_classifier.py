@@ -525,7 +525,7 @@ class DropoutMLPClassifier(ClassifierMixin, BaseDropoutMLP):
         return X, Y
 
     def _validate_val_targets(self, y_val):
-        y_val = np.asarray(y_val)
+        y_val = y_val.toarray() if issparse(y_val) else np.asarray(y_val)
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val, warn=True)
         _check_targets(y_val, "y_val")

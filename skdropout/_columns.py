@@ -115,14 +115,16 @@ def pandas_column(name, series):
         kind = "object"
     else:
         kind = "other"
+    # A nullable or Arrow integer column (not a sparse one, read as floats).
+    exact_integers = types.is_integer_dtype(dtype) and hasattr(dtype, "numpy_dtype")
     if kind in ("number", "bool"):
         if isinstance(dtype, np.dtype) and dtype.kind in "iu":
             values = series.to_numpy()
-        elif types.is_integer_dtype(dtype) and not series.hasnans:
+        elif exact_integers and not series.hasnans:
             # A nullable (or Arrow) integer column with nothing missing: its
             # integers as they are, not rounded to float64 beyond 2**53.
             values = series.to_numpy(dtype=dtype.numpy_dtype)
-        elif types.is_integer_dtype(dtype) and (series.abs() >= 2**53).any():
+        elif exact_integers and (series.abs() >= 2**53).any():
             # With missing values too, integers float64 cannot all hold: the
             # integers themselves, and NaN (each one a level of its own).
             values = series.to_numpy(dtype=object, na_value=np.nan)
@@ -188,14 +190,17 @@ _DATES = (
 
 def _number_strings(values):
     """Floats as strings; whole ones as integers ("1", not "1.0")."""
-    whole = values == np.round(values)  # False for NaN and infinities
+    whole = (values == np.round(values)) & np.isfinite(values)
     # Beyond 2**53 every float is whole, and exact: spelled as the integer it
     # is, as an int64 column spells it ("9007199254740993" is no float64).
     small = whole & (np.abs(values) < 2**63)
     integers = np.where(small, values, 0).astype(np.int64).astype(str)
     strings = np.where(small, integers, values.astype(str))
-    for i in np.flatnonzero(whole & ~small):  # beyond int64: uint64's range
-        strings[i] = str(int(values[i]))
+    big = np.flatnonzero(whole & ~small)  # beyond int64: up to 309 digits
+    if len(big):
+        strings = strings.astype(object)
+        for i in big:
+            strings[i] = str(int(values[i]))
     return strings
 
 

@@ -292,8 +292,16 @@ class BaseDropoutMLPCV(CallbackSupport, BaseEstimator):
         held-out part's weight."""
         validation, shares = [], []
         weights = np.ones(len(y)) if sample_weight is None else sample_weight
-        for train, test in splits:
+        r2_curves = not is_classifier(self) and self.early_stopping_metric == "score"
+        for k, (train, test) in enumerate(splits):
             rows = self._validation_rows(y, train, test)
+            if r2_curves and len(rows) == 1:
+                raise ValueError(
+                    f"Split {k} of cv holds out one row, on which R^2 (the "
+                    "held-out curves of early_stopping_metric='score') is "
+                    "undefined: use folds of at least two held-out rows, or "
+                    "early_stopping_metric='loss'."
+                )
             share = float(weights[rows].sum() / weights[test].sum())
             validation.append(rows if share > 0 else None)
             shares.append(1.0 if len(rows) == len(test) else share)

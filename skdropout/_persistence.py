@@ -77,19 +77,25 @@ class SavedFormat:
 
     def __setstate__(self, state):
         state = dict(state)
+        # A file older than this format (or than format numbers): the state
+        # of a copy (copy, deepcopy, the callback API's) is this format's.
+        older = _FORMAT_KEY not in state or state[_FORMAT_KEY] != FORMAT
         saved_format = state.pop(_FORMAT_KEY, 1)
         saved_version = state.pop(_VERSION_KEY, UNNUMBERED_VERSION)
         check_saved_format(saved_format, saved_version, type(self).__name__)
         super().__setstate__(state)
         # A parameter added since the file was written takes its default
         # (get_params, clone and repr need it), unless ``_upgrade_saved``
-        # gives the value that keeps the saved behaviour; one the class no
-        # longer takes (public, no trailing underscore, not in the signature)
-        # is dropped, as get_params would not show it.
+        # gives the value that keeps the saved behaviour; in an older file,
+        # one the class no longer takes (public, no trailing underscore, not
+        # in the signature) is dropped, as get_params would not show it (a
+        # copy keeps what the user set on the estimator).
         parameters = inspect.signature(type(self).__init__).parameters
         for name, parameter in parameters.items():
             if parameter.default is not inspect.Parameter.empty:
                 vars(self).setdefault(name, parameter.default)
+        if not older:
+            return
         for name in list(vars(self)):
             if not name.startswith("_") and not name.endswith("_"):
                 if name not in parameters:

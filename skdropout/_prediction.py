@@ -37,7 +37,7 @@ def _warn_not_finite(rows):
             f"first at row {rows[0]}): their values are too large for the network. "
             "Scale X as the training data was scaled.",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=4,  # the caller of predict or predict_proba
         )
 
 

@@ -128,6 +128,9 @@ class _EpochHooks:
                 **curves,
                 **estimator._fitted_now(self.fitting),
                 "n_iter_": history.n_iter,
+                "t_": history.n_samples_seen,
+                "loss_": history.loss[-1],
+                "best_validation_score_": history.best_validation_score,
             }
 
         return self.task.call_on_fit_task_end(

@@ -103,8 +103,11 @@ def test_fitted_estimator_at_each_epoch():
     first, last = recorder.fitted[0], recorder.fitted[-1]
     assert_array_equal(last.predict_proba(X), clf.predict_proba(X))
     assert not np.array_equal(first.coefs_[0], clf.coefs_[0])
-    # Its curves are those of its epochs, copies the fit does not change.
+    # Its curves are those of its epochs, copies the fit does not change, and
+    # its loss_ and t_ are those of its epoch.
     assert [len(f.loss_curve_) for f in recorder.fitted] == [1, 2, 3, 4]
+    assert [f.loss_ for f in recorder.fitted] == clf.loss_curve_
+    assert [f.t_ for f in recorder.fitted] == [len(X) * k for k in (1, 2, 3, 4)]
     first.loss_curve_.clear()
     assert len(clf.loss_curve_) == clf.n_iter_ == 4
 

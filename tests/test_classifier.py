@@ -238,14 +238,16 @@ def test_learns_with_dropout():
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_a_sparse_label_indicator_fits_as_the_dense_one():
-    """A multilabel y given as a sparse indicator matrix (scikit-learn's MLP
-    takes it) trains the model the dense one does."""
+    """A multilabel y (and y_val) given as a sparse indicator matrix
+    (scikit-learn's MLP takes it) trains the model the dense one does."""
     import scipy.sparse as sp
 
     X, Y = make_multilabel_classification(100, 6, n_classes=3, random_state=0)
     params = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
-    dense = DropoutMLPClassifier(**params).fit(X, Y)
-    sparse = DropoutMLPClassifier(**params).fit(X, sp.csr_matrix(Y))
+    dense = DropoutMLPClassifier(**params).fit(X, Y, X_val=X[:20], y_val=Y[:20])
+    sparse = DropoutMLPClassifier(**params).fit(
+        X, sp.csr_matrix(Y), X_val=X[:20], y_val=sp.csr_matrix(Y[:20])
+    )
     for a, b in zip(sparse.coefs_, dense.coefs_):
         assert_array_equal(a, b)
     assert_array_equal(sparse.predict(X), dense.predict(X))

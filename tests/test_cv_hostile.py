@@ -650,3 +650,22 @@ def test_two_fits_in_threads_give_the_same_model(CV):
         thread.join()
     assert not errors
     assert _model(clones[0]) == _model(clones[1]) == _model(alone)
+
+
+@pytest.mark.parametrize("halving_factor", [None, 1])
+def test_folds_of_one_held_out_row_with_r2_curves_are_named(halving_factor):
+    """Leave-one-out folds hold out one row, on which R^2 is undefined: with
+    early_stopping_metric='score' the regressor names the fold and cv (its
+    fold fits refused their one-row validation set naming X_val), and with
+    the loss it fits."""
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(12, 3)), rng.normal(size=12)
+    params = dict(hidden_layer_sizes=(4,), max_iter=3, cv=KFold(12),
+                  early_stopping=True, halving_factor=halving_factor,
+                  random_state=0)  # fmt: skip
+    est = DropoutMLPRegressorCV(**params, early_stopping_metric="score")
+    with pytest.raises(ValueError, match="Split 0 of cv holds out one row"):
+        est.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        DropoutMLPRegressorCV(**params, early_stopping_metric="loss").fit(X, y)

@@ -385,3 +385,15 @@ def test_a_model_loaded_memory_mapped_resumes_training(tmp_path):
         model.partial_fit(X, y)
     for a, b in zip(mapped.coefs_, loaded.coefs_):
         assert_array_equal(a, b)
+
+
+def test_a_copy_keeps_what_the_user_set_on_the_estimator():
+    """Loading a file of an older format drops parameters the class no longer
+    takes; a copy (copy, deepcopy, the callback API's), which is this format,
+    keeps every attribute, one the user set too."""
+    import copy
+
+    est = DropoutMLPClassifier(hidden_layer_sizes=(4,))
+    est.note = "trained on the 2026 data"
+    assert copy.deepcopy(est).note == copy.copy(est).note == est.note
+    assert pickle.loads(pickle.dumps(est)).note == est.note

@@ -881,3 +881,29 @@ def test_many_levels_max_categories(cap):
         assert_allclose(
             default.transform(X), TabularPreprocessor(**params).fit(X, y).transform(X)
         )
+
+
+def test_infinite_and_huge_float_levels():
+    """A category column of floats with an infinity, or with whole numbers
+    beyond int64 (up to 1e308), spells each level apart: an infinity failed
+    in int(), and numbers beyond 1e32 were cut to 32 digits, two levels then
+    spelled alike."""
+    X = pd.DataFrame({"c": [1.0, np.inf, 2.0, 1.0] * 3, "n": np.arange(12.0)})
+    prep = TabularPreprocessor(categorical_features=["c"], min_frequency=1).fit(X)
+    assert "cat__c_inf" in prep.get_feature_names_out()
+    huge = pd.DataFrame({"c": [3 * 2.0**200, 30 * 2.0**200, 1e300] * 4})
+    prep = TabularPreprocessor(categorical_features=["c"], min_frequency=1)
+    names = prep.fit(huge).get_feature_names_out()
+    assert len(set(names)) == 3
+    rows = prep.transform(huge.iloc[:3])
+    assert_array_equal(rows.sum(axis=1), 1)
+    assert len({tuple(row) for row in rows}) == 3
+
+
+def test_a_sparse_integer_column_is_numbers():
+    """A pandas Sparse integer column (pd.get_dummies(sparse=True) makes them)
+    encodes as the same dense column does."""
+    dense = pd.DataFrame({"a": [0, 1, 2, 0] * 5, "b": np.arange(20.0)})
+    sparse = dense.assign(a=pd.arrays.SparseArray(dense["a"]))
+    prep = TabularPreprocessor()
+    assert_array_equal(prep.fit_transform(sparse), prep.fit_transform(dense))
